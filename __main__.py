@@ -1,0 +1,49 @@
+"""Elite Locadora's AWS platform: wires the tiers together, nothing else.
+
+Config → settings → providers and keys → tiers (network, edge, data, storage, cdn, secrets, compute,
+operations, cicd) → stack outputs. Each tier is a ComponentResource in components/; tiers talk through
+typed outputs only.
+"""
+
+import pulumi
+
+from components.keys import Keys, KeysArgs
+from components.providers import create_providers
+from settings import load_settings
+
+settings = load_settings()
+providers = create_providers(settings)
+in_primary = pulumi.ResourceOptions(providers=[providers.primary])
+
+keys = Keys(
+    "keys",
+    KeysArgs(
+        name_prefix=settings.name_prefix,
+        primary_provider=providers.primary,
+        dr_provider=providers.dr,
+        protect=settings.protect,
+    ),
+    opts=in_primary,
+)
+
+# --- network ---
+
+# --- edge ---
+
+# --- data ---
+
+# --- storage ---
+
+# --- cdn ---
+
+# --- secrets ---
+
+# --- compute ---
+
+# --- operations ---
+
+# --- cicd ---
+
+pulumi.export("environment", settings.environment)
+pulumi.export("region", settings.region)
+pulumi.export("drRegion", settings.dr_region)

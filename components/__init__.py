@@ -1,0 +1,1 @@
+"""Tier components of the Elite Locadora platform: one ``pulumi.ComponentResource`` per tier."""

@@ -1,0 +1,135 @@
+"""Customer-managed KMS keys, one per purpose in every region that holds data."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+PURPOSES = ("data", "logs", "secrets", "backups")
+_DESCRIPTIONS = {
+    "data": "databases, caches, container images and replicated objects at rest",
+    "logs": "CloudWatch log groups, flow logs and the encrypted alarm topic",
+    "secrets": "Secrets Manager secrets and SSM SecureString parameters",
+    "backups": "AWS Backup vaults",
+}
+
+
+@dataclass(frozen=True)
+class RegionKeys:
+    """ARNs of one region's keys; every tier encrypts with these unless its key policy must name its own resources."""
+
+    data: pulumi.Output[str]
+    logs: pulumi.Output[str]
+    secrets: pulumi.Output[str]
+    backups: pulumi.Output[str]
+
+
+@dataclass
+class KeysArgs:
+    name_prefix: str
+    """Alias prefix, `elite-locadora-<env>`."""
+    primary_provider: aws.Provider
+    """Provider of the stack's primary region."""
+    dr_provider: aws.Provider
+    """Provider of the disaster-recovery region."""
+    protect: bool
+    """Protect the keys from deletion (prod): losing a key loses everything it encrypted."""
+
+
+def key_policy(account_id: str, partition: str, region: str, purpose: str) -> str:
+    """The account-root statement lets IAM policies grant use of the key (services then act through
+    kms:ViaService); the logs key also lets the services that write encrypted logs and alarm
+    notifications use it directly, scoped to this account."""
+    root = f"arn:{partition}:iam::{account_id}:root"
+    statements: list[dict] = [
+        {
+            "Sid": "EnableIamPolicies",
+            "Effect": "Allow",
+            "Principal": {"AWS": root},
+            "Action": "kms:*",
+            "Resource": "*",
+        }
+    ]
+    if purpose == "logs":
+        statements += [
+            {
+                "Sid": "CloudWatchLogsEncryptLogGroups",
+                "Effect": "Allow",
+                "Principal": {"Service": f"logs.{region}.amazonaws.com"},
+                "Action": [
+                    "kms:Encrypt*",
+                    "kms:Decrypt*",
+                    "kms:ReEncrypt*",
+                    "kms:GenerateDataKey*",
+                    "kms:Describe*",
+                ],
+                "Resource": "*",
+                "Condition": {
+                    "ArnLike": {
+                        "kms:EncryptionContext:aws:logs:arn": f"arn:{partition}:logs:{region}:{account_id}:*"
+                    }
+                },
+            },
+            {
+                "Sid": "LogDeliveryAndAlarmsUseKey",
+                "Effect": "Allow",
+                "Principal": {"Service": ["delivery.logs.amazonaws.com", "cloudwatch.amazonaws.com"]},
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+                "Resource": "*",
+                "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+            },
+        ]
+    return json.dumps({"Version": "2012-10-17", "Statement": statements})
+
+
+class Keys(pulumi.ComponentResource):
+    primary: RegionKeys
+    dr: RegionKeys
+
+    def __init__(self, name: str, args: KeysArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("elite-locadora:keys:Keys", name, None, opts)
+        self._args = args
+        self.primary = self._create_region_keys(f"{name}-primary", args.primary_provider)
+        self.dr = self._create_region_keys(f"{name}-dr", args.dr_provider)
+        self.register_outputs(
+            {
+                f"{where}_{p}": getattr(getattr(self, where), p)
+                for where in ("primary", "dr")
+                for p in PURPOSES
+            }
+        )
+
+    def _create_region_keys(self, name: str, provider: aws.Provider) -> RegionKeys:
+        invoke = pulumi.InvokeOptions(provider=provider)
+        account_id = aws.get_caller_identity_output(opts=invoke).account_id
+        partition = aws.get_partition_output(opts=invoke).partition
+        region = aws.get_region_output(opts=invoke).region
+        arns = {}
+        for purpose in PURPOSES:
+            opts = pulumi.ResourceOptions(
+                parent=self,
+                provider=provider,
+                protect=self._args.protect,
+                retain_on_delete=self._args.protect,
+            )
+            key = aws.kms.Key(
+                f"{name}-{purpose}",
+                description=f"{self._args.name_prefix}: {_DESCRIPTIONS[purpose]}",
+                enable_key_rotation=True,
+                deletion_window_in_days=30 if self._args.protect else 7,
+                policy=pulumi.Output.all(account_id, partition, region).apply(
+                    lambda a, purpose=purpose: key_policy(a[0], a[1], a[2], purpose)
+                ),
+                opts=opts,
+            )
+            aws.kms.Alias(
+                f"{name}-{purpose}-alias",
+                name=f"alias/{self._args.name_prefix}-{purpose}",
+                target_key_id=key.key_id,
+                opts=pulumi.ResourceOptions(parent=self, provider=provider),
+            )
+            arns[purpose] = key.arn
+        return RegionKeys(**arns)

@@ -1,0 +1,166 @@
+"""One validated, typed settings object per stack, built once from the stack's config.
+
+Data flows one way: ``Pulumi.<stack>.yaml`` → :func:`load_settings` → tier components → stack outputs. Every
+key of the ``elite-locadora`` namespace is validated here, before any resource is registered; a bad value
+raises :class:`ConfigError` naming the stack, the key, the value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from pydantic import Field, ValidationError, computed_field, model_validator
+
+from .common import Model, Region
+from .data import DataSettings
+from .network import NetworkSettings
+
+NAMESPACE = "elite-locadora"
+
+# Config keys that hold secrets: set with `pulumi config set --secret`. Only the offline preview supplies
+# placeholders for them; they are read with get_secret and stay Output secrets end to end.
+SECRET_KEYS: tuple[str, ...] = ()
+
+
+class ConfigError(Exception):
+    """A stack's configuration is invalid; raised before any resource is registered."""
+
+
+class Settings(Model):
+    """Everything the tiers may know about the stack, validated."""
+
+    project: str
+    stack: str
+    environment: Literal["prod", "staging"] = Field(description="Which environment the stack is.")
+    region: Region = Field(description="Primary region (`aws:region`).")
+    dr_region: Region = Field(
+        description="Disaster-recovery region for replicas and backup copies; the guide: us-west-2."
+    )
+    protect: bool = Field(
+        description="Protect stateful resources from deletion and replacement (prod: true)."
+    )
+    domain: str = Field(description="Public apex domain; the guide: elitelocadora.com.")
+    hosted_zone_id: str | None = Field(
+        None, description="Route 53 zone for DNS validation records, if we own it here."
+    )
+    network: NetworkSettings
+    data: DataSettings
+
+    @computed_field
+    @property
+    def is_prod(self) -> bool:
+        return self.environment == "prod"
+
+    @computed_field
+    @property
+    def name_prefix(self) -> str:
+        """Physical-name prefix, `elite-locadora-<env>`."""
+        return f"{NAMESPACE}-{self.environment}"
+
+    @computed_field
+    @property
+    def tags(self) -> dict[str, str]:
+        """Default tags every taggable resource carries through the provider."""
+        return {"Project": "Elite Locadora", "Environment": self.environment, "ManagedBy": "Pulumi"}
+
+    @model_validator(mode="after")
+    def _prod_guards(self) -> Settings:
+        if self.environment == "prod":
+            if not self.protect:
+                raise ValueError("protect: prod must protect its stateful resources (set protect: true)")
+            if not self.data.database.multi_az:
+                raise ValueError(
+                    "data.database.multiAz: prod must run the database Multi-AZ (set multiAz: true)"
+                )
+        if self.dr_region == self.region:
+            raise ValueError(f"drRegion: {self.dr_region} is the primary region; pick another region for DR")
+        return self
+
+
+# A model-level rule names the key it is about as the message's first word ("privateSubnets: ...").
+_KEY_IN_MESSAGE = re.compile(r"^([a-z][A-Za-z0-9]*(?:\.[a-z][A-Za-z0-9]*)*): (.*)$", re.S)
+
+
+def _key_path(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc]
+    if not parts:
+        return NAMESPACE
+    head, rest = parts[0], parts[1:]
+    key = "aws:region" if head == "region" else f"{NAMESPACE}:{head}"
+    for p in rest:
+        key += f"[{p}]" if p.isdigit() else f".{p}"
+    return key
+
+
+def _lookup(raw: Mapping[str, Any], loc: tuple[Any, ...]) -> Any:
+    value: Any = raw
+    for p in loc:
+        if (
+            isinstance(value, Mapping)
+            and p in value
+            or isinstance(value, list)
+            and isinstance(p, int)
+            and p < len(value)
+        ):
+            value = value[p]
+        else:
+            return None
+    return value
+
+
+def build_settings(raw_config: Mapping[str, Any], project: str, stack: str) -> Settings:
+    """Validate a stack's raw config map (`namespace:key` → value; objects as JSON strings or dicts)."""
+    values: dict[str, Any] = {"project": project, "stack": stack}
+    unknown = []
+    for full_key, value in raw_config.items():
+        namespace, _, key = full_key.partition(":")
+        if full_key == "aws:region":
+            values["region"] = value
+        elif namespace == NAMESPACE:
+            if key in SECRET_KEYS:
+                continue
+            if isinstance(value, str) and value[:1] in "{[":
+                with contextlib.suppress(json.JSONDecodeError):
+                    value = json.loads(value)
+            values[key] = value
+            if key not in {f.alias or n for n, f in Settings.model_fields.items()}:
+                unknown.append(full_key)
+    if unknown:
+        allowed = ", ".join(
+            f"{NAMESPACE}:{f.alias or n}"
+            for n, f in Settings.model_fields.items()
+            if n not in ("project", "stack", "region")
+        )
+        raise ConfigError(
+            f"stack '{stack}': unknown config key(s) {', '.join(sorted(unknown))}; allowed: {allowed}"
+        )
+    try:
+        return Settings.model_validate(values)
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            msg = err["msg"].removeprefix("Value error, ")
+            m = _KEY_IN_MESSAGE.match(msg)
+            if m and err["type"] == "value_error":
+                loc, msg = loc + tuple(m[1].split(".")), m[2]
+            if err["type"] == "missing":
+                lines.append(f"config key '{_key_path(loc)}' is required but not set")
+                continue
+            shown = _lookup(values, loc) if loc else None
+            value = f" = {shown!r}" if shown is not None and not isinstance(shown, (dict, list)) else ""
+            lines.append(f"config key '{_key_path(loc)}'{value} is invalid: {msg}")
+        raise ConfigError(f"stack '{stack}': " + "; ".join(lines)) from None
+
+
+def load_settings() -> Settings:
+    """Build the settings from the running Pulumi program's config (what `pulumi up` passes)."""
+    import pulumi
+    from pulumi.runtime import config as runtime_config
+
+    raw = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+    return build_settings(raw, pulumi.get_project(), pulumi.get_stack())

@@ -1,0 +1,36 @@
+"""Session fixtures: each real stack is rendered once, offline, with the policy pack's verdicts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.render import Render
+from tests.render import render as _render
+
+_CACHE: dict[tuple, Render] = {}
+
+
+@pytest.fixture(scope="session")
+def render(tmp_path_factory: pytest.TempPathFactory):
+    """render(stack, program=None, pack_config=None) → Render, cached per arguments for the session."""
+
+    def _do(stack: str, program: str | Path | None = None, pack_config: str | Path | None = None) -> Render:
+        key = (stack, str(program), str(pack_config))
+        if key not in _CACHE:
+            out = tmp_path_factory.mktemp(f"render-{stack}")
+            _CACHE[key] = _render(stack, out, program=program, pack_config=pack_config)
+        return _CACHE[key]
+
+    return _do
+
+
+@pytest.fixture(scope="session")
+def prod(render) -> Render:
+    return render("prod")
+
+
+@pytest.fixture(scope="session")
+def staging(render) -> Render:
+    return render("staging")

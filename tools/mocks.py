@@ -1,0 +1,774 @@
+"""Offline stand-ins for AWS: what the engine and the AWS provider would answer, shaped as AWS shapes it.
+
+Every resource gets an id and ARN of its own service, region and account; the computed attributes later
+tiers read (endpoints, DNS names, ARN suffixes, repository URLs, generated names) are filled in, so that the
+values flowing between tiers look like the real thing. Everything is derived from a hash of the resource's
+type and name, so two renders of the same program are byte-for-byte equal.
+
+Attributes a real preview would not know either (a generated password) stay deterministic placeholders;
+anything a mock does not return is unknown during the preview, exactly as the CLI shows it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import pulumi
+
+ACCOUNT_ID = "123456789012"
+PARTITION = "aws"
+# Availability zones and their ids as AWS lists them for this account (ids differ per account).
+AZS = {
+    "us-east-1": ["us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d", "us-east-1e", "us-east-1f"],
+    "us-east-2": ["us-east-2a", "us-east-2b", "us-east-2c"],
+    "us-west-1": ["us-west-1a", "us-west-1c"],
+    "us-west-2": ["us-west-2a", "us-west-2b", "us-west-2c", "us-west-2d"],
+    "eu-west-1": ["eu-west-1a", "eu-west-1b", "eu-west-1c"],
+    "sa-east-1": ["sa-east-1a", "sa-east-1b", "sa-east-1c"],
+}
+_AZ_ID_PREFIX = {
+    "us-east-1": "use1",
+    "us-east-2": "use2",
+    "us-west-1": "usw1",
+    "us-west-2": "usw2",
+    "eu-west-1": "euw1",
+    "sa-east-1": "sae1",
+}
+# Route 53 hosted zone ids of the regional ALB endpoints and CloudFront (AWS General Reference: ELB endpoints).
+ALB_ZONE_IDS = {
+    "us-east-1": "Z35SXDOTRQ7X7K",
+    "us-east-2": "Z3AADJGX6KTTL2",
+    "us-west-2": "Z1H1FL5HABSF5",
+    "us-west-1": "Z368ELLRRE2KJ0",
+    "eu-west-1": "Z32O12XQLNTSW2",
+    "sa-east-1": "Z2P70J7HTTTPLU",
+}
+CLOUDFRONT_ZONE_ID = "Z2FDTNDATAQYW2"
+_CACHE_REGION_CODE = {
+    "us-east-1": "use1",
+    "us-east-2": "use2",
+    "us-west-1": "usw1",
+    "us-west-2": "usw2",
+    "eu-west-1": "euw1",
+    "sa-east-1": "sae1",
+}
+
+
+def _h(*parts: str, n: int = 17) -> str:
+    return hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:n]
+
+
+def _uuid(*parts: str) -> str:
+    return str(uuid.UUID(hashlib.md5("\x00".join(parts).encode()).hexdigest()))
+
+
+def _upper(*parts: str, n: int = 14) -> str:
+    return _h(*parts, n=n).upper()
+
+
+class AwsMocks(pulumi.runtime.Mocks):
+    """Answers resource registrations and invokes for the AWS, random and TLS providers."""
+
+    def __init__(self, default_region: str, account_id: str = ACCOUNT_ID) -> None:
+        self.default_region = default_region
+        self.account_id = account_id
+        # provider reference ("urn::id") → the region it was configured with
+        self._provider_regions: dict[str, str] = {}
+        self._provider_tags: dict[str, dict[str, str]] = {}
+
+    # -- regions ---------------------------------------------------------------------------------------------
+    def region_of(self, provider_ref: str | None, inputs: dict[str, Any] | None = None) -> str:
+        if inputs and isinstance(inputs.get("region"), str):
+            return inputs["region"]
+        if provider_ref:
+            # A provider reference is "<urn>::<id>"; providers are keyed by id.
+            return self._provider_regions.get(provider_ref.rsplit("::", 1)[-1], self.default_region)
+        return self.default_region
+
+    # -- invokes ---------------------------------------------------------------------------------------------
+    def call(self, args: pulumi.runtime.MockCallArgs) -> dict:
+        region = self.region_of(args.provider, args.args)
+        token = args.token
+        if token == "aws:index/getCallerIdentity:getCallerIdentity":
+            arn = f"arn:{PARTITION}:sts::{self.account_id}:assumed-role/platform-deployer/pulumi"
+            return {
+                "accountId": self.account_id,
+                "arn": arn,
+                "id": self.account_id,
+                "userId": "AROAEXAMPLEROLEID:pulumi",
+            }
+        if token == "aws:index/getPartition:getPartition":
+            return {
+                "partition": PARTITION,
+                "dnsSuffix": "amazonaws.com",
+                "id": PARTITION,
+                "reverseDnsPrefix": "com.amazonaws",
+            }
+        if token == "aws:index/getRegion:getRegion":
+            return {
+                "region": region,
+                "name": region,
+                "id": region,
+                "endpoint": f"ec2.{region}.amazonaws.com",
+                "description": region,
+            }
+        if token == "aws:index/getAvailabilityZones:getAvailabilityZones":
+            names = AZS.get(region, [f"{region}{s}" for s in "abc"])
+            prefix = _AZ_ID_PREFIX.get(region, region.replace("-", ""))
+            return {
+                "names": names,
+                "zoneIds": [f"{prefix}-az{i + 1}" for i in range(len(names))],
+                "id": region,
+                "groupNames": [region] * len(names),
+                "state": args.args.get("state"),
+            }
+        handler = _INVOKES.get(token)
+        if handler is not None:
+            return handler(self, args.args, region)
+        raise NotImplementedError(
+            f"the offline mocks have no answer for data source {token}: add one to tools/mocks.py"
+        )
+
+    # -- resources -------------------------------------------------------------------------------------------
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict]:
+        inputs = dict(args.inputs)
+        typ = args.typ
+        if typ.startswith("pulumi:providers:"):
+            pid = _uuid("provider", args.name)
+            # The reference other resources carry is "<urn>::<id>"; the URN is not known here, so key by id.
+            region = inputs.get("region") or self.default_region
+            self._provider_regions[pid] = region
+            tags = inputs.get("defaultTags")
+            if isinstance(tags, str):
+                try:
+                    tags = json.loads(tags)
+                except ValueError:
+                    tags = {}
+            self._provider_tags[pid] = (tags or {}).get("tags") or {}
+            return pid, inputs
+        region = self.region_of(args.provider, inputs)
+        ctx = _Ctx(self, typ, args.name, inputs, region, self._tags_for(args.provider))
+        rid, state = ctx.build()
+        return rid, state
+
+    def _tags_for(self, provider_ref: str | None) -> dict[str, str]:
+        if not provider_ref:
+            return {}
+        return self._provider_tags.get(provider_ref.rsplit("::", 1)[-1], {})
+
+
+class _Ctx:
+    """Builds one resource's id and output state."""
+
+    def __init__(
+        self, mocks: AwsMocks, typ: str, name: str, inputs: dict, region: str, default_tags: dict
+    ) -> None:
+        self.m, self.typ, self.name, self.inputs, self.region = mocks, typ, name, inputs, region
+        self.acct = mocks.account_id
+        self.default_tags = default_tags
+        self.seed = f"{typ}|{name}"
+
+    def arn(self, service: str, resource: str, region: str | None = None, account: str | None = None) -> str:
+        r = self.region if region is None else region
+        a = self.acct if account is None else account
+        return f"arn:{PARTITION}:{service}:{r}:{a}:{resource}"
+
+    def auto_name(self, key: str = "name", limit: int | None = None) -> str:
+        """Pulumi auto-naming: the logical name plus a random 7-character suffix (deterministic here)."""
+        if isinstance(self.inputs.get(key), str):
+            return self.inputs[key]
+        prefix = self.inputs.get(f"{key}Prefix")
+        value = (
+            f"{prefix}{_h(self.seed, n=26)}"
+            if isinstance(prefix, str)
+            else f"{self.name}-{_h(self.seed, n=7)}"
+        )
+        return value[:limit] if limit else value
+
+    def build(self) -> tuple[str, dict]:
+        module, _, cls = self.typ.partition(":")[2].partition(":")
+        service = module.split("/")[0]
+        state = dict(self.inputs)
+        if isinstance(self.inputs.get("tags"), dict) or self.default_tags:
+            state["tagsAll"] = {**self.default_tags, **(self.inputs.get("tags") or {})}
+        builder = _BUILDERS.get(self.typ)
+        if builder is not None:
+            rid, extra = builder(self)
+        else:
+            rid, extra = self.generic(service, module.split("/")[-1])
+        state.update(extra)
+        state.setdefault("id", rid)
+        return rid, state
+
+    def generic(self, service: str, kind: str) -> tuple[str, dict]:
+        if self.typ.startswith("random:"):
+            return _random(self)
+        name = self.auto_name()
+        rid = f"{name}"
+        arn_service = _ARN_SERVICE.get(service, service)
+        return rid, {"name": name, "arn": self.arn(arn_service, f"{kind}/{name}")}
+
+
+_ARN_SERVICE = {
+    "cloudwatch": "cloudwatch",
+    "lb": "elasticloadbalancing",
+    "alb": "elasticloadbalancing",
+    "opensearch": "es",
+    "kinesis": "firehose",
+    "appautoscaling": "application-autoscaling",
+    "vpc": "ec2",
+    "ec2transitgateway": "ec2",
+}
+
+
+def _ec2(prefix: str, kind: str) -> Callable[[_Ctx], tuple[str, dict]]:
+    def build(c: _Ctx) -> tuple[str, dict]:
+        rid = f"{prefix}-{_h(c.seed)}"
+        return rid, {"arn": c.arn("ec2", f"{kind}/{rid}"), "ownerId": c.acct}
+
+    return build
+
+
+def _vpc(c: _Ctx) -> tuple[str, dict]:
+    rid = f"vpc-{_h(c.seed)}"
+    return rid, {
+        "arn": c.arn("ec2", f"vpc/{rid}"),
+        "ownerId": c.acct,
+        "mainRouteTableId": f"rtb-{_h(c.seed, 'main')}",
+        "defaultSecurityGroupId": f"sg-{_h(c.seed, 'default')}",
+        "defaultNetworkAclId": f"acl-{_h(c.seed, 'acl')}",
+    }
+
+
+def _eip(c: _Ctx) -> tuple[str, dict]:
+    rid = f"eipalloc-{_h(c.seed)}"
+    n = int(_h(c.seed, n=4), 16)
+    return rid, {
+        "allocationId": rid,
+        "publicIp": f"203.0.{n % 250}.{(n >> 8) % 250 + 1}",
+        "domain": "vpc",
+        "arn": c.arn("ec2", f"elastic-ip/{rid}"),
+    }
+
+
+def _vpc_endpoint(c: _Ctx) -> tuple[str, dict]:
+    rid = f"vpce-{_h(c.seed)}"
+    service = str(c.inputs.get("serviceName", ""))
+    dns = [
+        {
+            "dnsName": f"{rid}.{service.rsplit('.', 1)[-1]}.{c.region}.vpce.amazonaws.com",
+            "hostedZoneId": "Z7HUB22UULQXV",
+        }
+    ]
+    return rid, {
+        "arn": c.arn("ec2", f"vpc-endpoint/{rid}"),
+        "dnsEntries": dns,
+        "ownerId": c.acct,
+        "prefixListId": f"pl-{_h(c.seed, n=8)}" if c.inputs.get("vpcEndpointType") == "Gateway" else None,
+    }
+
+
+def _lb(c: _Ctx) -> tuple[str, dict]:
+    name = c.auto_name(limit=32)
+    kind = "net" if c.inputs.get("loadBalancerType") == "network" else "app"
+    suffix = f"{kind}/{name}/{_h(c.seed, n=16)}"
+    arn = c.arn("elasticloadbalancing", f"loadbalancer/{suffix}")
+    return arn, {
+        "name": name,
+        "arn": arn,
+        "arnSuffix": suffix,
+        "dnsName": f"{name}-{int(_h(c.seed, n=8), 16) % 10**10}.{c.region}.elb.amazonaws.com",
+        "zoneId": ALB_ZONE_IDS.get(c.region, "Z35SXDOTRQ7X7K"),
+    }
+
+
+def _target_group(c: _Ctx) -> tuple[str, dict]:
+    name = c.auto_name(limit=32)
+    suffix = f"targetgroup/{name}/{_h(c.seed, n=16)}"
+    arn = c.arn("elasticloadbalancing", suffix)
+    return arn, {"name": name, "arn": arn, "arnSuffix": suffix}
+
+
+def _listener(c: _Ctx) -> tuple[str, dict]:
+    arn = c.arn("elasticloadbalancing", f"listener/app/{c.name}/{_h(c.seed, n=16)}/{_h(c.seed, 'l', n=16)}")
+    return arn, {"arn": arn}
+
+
+def _listener_rule(c: _Ctx) -> tuple[str, dict]:
+    arn = c.arn(
+        "elasticloadbalancing", f"listener-rule/app/{c.name}/{_h(c.seed, n=16)}/{_h(c.seed, 'r', n=16)}"
+    )
+    return arn, {"arn": arn}
+
+
+def _certificate(c: _Ctx) -> tuple[str, dict]:
+    arn = c.arn("acm", f"certificate/{_uuid(c.seed)}")
+    domains = [c.inputs.get("domainName")] + list(c.inputs.get("subjectAlternativeNames") or [])
+    options = [
+        {
+            "domainName": d,
+            "resourceRecordName": f"_{_h(c.seed, d, n=32)}.{d.lstrip('*.')}.",
+            "resourceRecordType": "CNAME",
+            "resourceRecordValue": f"_{_h(c.seed, d, 'v', n=32)}.acm-validations.aws.",
+        }
+        for d in domains
+        if isinstance(d, str)
+    ]
+    return arn, {"arn": arn, "domainValidationOptions": options, "status": "PENDING_VALIDATION"}
+
+
+def _webacl(c: _Ctx) -> tuple[str, dict]:
+    rid = _uuid(c.seed)
+    name = c.auto_name()
+    scope = "global" if c.inputs.get("scope") == "CLOUDFRONT" else "regional"
+    return rid, {
+        "name": name,
+        "arn": c.arn("wafv2", f"{scope}/webacl/{name}/{rid}"),
+        "capacity": 1000,
+        "lockToken": _uuid(c.seed, "lock"),
+    }
+
+
+def _kms_key(c: _Ctx) -> tuple[str, dict]:
+    rid = _uuid(c.seed)
+    return rid, {
+        "keyId": rid,
+        "arn": c.arn("kms", f"key/{rid}"),
+        "keyUsage": "ENCRYPT_DECRYPT",
+        "customerMasterKeySpec": "SYMMETRIC_DEFAULT",
+    }
+
+
+def _kms_alias(c: _Ctx) -> tuple[str, dict]:
+    name = c.auto_name()
+    return name, {
+        "arn": c.arn("kms", name),
+        "targetKeyArn": c.arn("kms", f"key/{c.inputs.get('targetKeyId')}"),
+    }
+
+
+def _rds_instance(c: _Ctx) -> tuple[str, dict]:
+    ident = (
+        c.inputs.get("identifier")
+        if isinstance(c.inputs.get("identifier"), str)
+        else f"{c.name}{_h(c.seed, n=7)}"
+    )
+    code = _h(c.seed, n=12)
+    address = f"{ident}.{code}.{c.region}.rds.amazonaws.com"
+    port = c.inputs.get("port") or 3306
+    out = {
+        "identifier": ident,
+        "arn": c.arn("rds", f"db:{ident}"),
+        "address": address,
+        "endpoint": f"{address}:{port}",
+        "port": port,
+        "resourceId": f"db-{_upper(c.seed, n=26)}",
+        "hostedZoneId": "Z2R2ITUGPM61AM",
+        "status": "available",
+    }
+    if c.inputs.get("manageMasterUserPassword"):
+        secret = c.arn("secretsmanager", f"secret:rds!db-{_uuid(c.seed)}-{_h(c.seed, n=6)}")
+        out["masterUserSecrets"] = [
+            {
+                "secretArn": secret,
+                "kmsKeyId": c.inputs.get("masterUserSecretKmsKeyId"),
+                "secretStatus": "active",
+            }
+        ]
+    return ident, out
+
+
+def _rds_cluster(c: _Ctx) -> tuple[str, dict]:
+    ident = c.inputs.get("clusterIdentifier") or f"{c.name}-{_h(c.seed, n=7)}"
+    code = _h(c.seed, n=12)
+    return ident, {
+        "clusterIdentifier": ident,
+        "arn": c.arn("rds", f"cluster:{ident}"),
+        "endpoint": f"{ident}.cluster-{code}.{c.region}.rds.amazonaws.com",
+        "readerEndpoint": f"{ident}.cluster-ro-{code}.{c.region}.rds.amazonaws.com",
+        "clusterResourceId": f"cluster-{_upper(c.seed, n=26)}",
+    }
+
+
+def _named_arn(
+    service: str, kind: str, sep: str = ":", key: str = "name"
+) -> Callable[[_Ctx], tuple[str, dict]]:
+    def build(c: _Ctx) -> tuple[str, dict]:
+        name = c.auto_name(key)
+        return name, {key: name, "arn": c.arn(service, f"{kind}{sep}{name}")}
+
+    return build
+
+
+def _replication_group(c: _Ctx) -> tuple[str, dict]:
+    rid = c.inputs.get("replicationGroupId") or f"{c.name}-{_h(c.seed, n=7)}"
+    code = _h(c.seed, n=6)
+    rc = _CACHE_REGION_CODE.get(c.region, c.region)
+    n = int(c.inputs.get("numCacheClusters") or 1)
+    return rid, {
+        "replicationGroupId": rid,
+        "arn": c.arn("elasticache", f"replicationgroup:{rid}"),
+        "primaryEndpointAddress": f"master.{rid}.{code}.{rc}.cache.amazonaws.com",
+        "readerEndpointAddress": f"replica.{rid}.{code}.{rc}.cache.amazonaws.com",
+        "port": c.inputs.get("port") or 6379,
+        "memberClusters": [f"{rid}-{i + 1:03d}" for i in range(n)],
+    }
+
+
+def _bucket(c: _Ctx) -> tuple[str, dict]:
+    name = c.auto_name("bucket", limit=63).lower()
+    return name, {
+        "bucket": name,
+        "arn": f"arn:{PARTITION}:s3:::{name}",
+        "bucketDomainName": f"{name}.s3.amazonaws.com",
+        "bucketRegionalDomainName": f"{name}.s3.{c.region}.amazonaws.com",
+        "region": c.region,
+        "hostedZoneId": "Z3AQBSTGFYJSTF",
+    }
+
+
+def _distribution(c: _Ctx) -> tuple[str, dict]:
+    rid = "E" + _upper(c.seed, n=13)
+    return rid, {
+        "arn": f"arn:{PARTITION}:cloudfront::{c.acct}:distribution/{rid}",
+        "domainName": f"d{_h(c.seed, n=13)}.cloudfront.net",
+        "hostedZoneId": CLOUDFRONT_ZONE_ID,
+        "status": "Deployed",
+        "etag": _upper(c.seed, "etag"),
+    }
+
+
+def _cloudfront_global(kind: str) -> Callable[[_Ctx], tuple[str, dict]]:
+    def build(c: _Ctx) -> tuple[str, dict]:
+        rid = "E" + _upper(c.seed, n=13) if kind == "oac" else _uuid(c.seed)
+        return rid, {
+            "etag": _upper(c.seed, "etag"),
+            "arn": f"arn:{PARTITION}:cloudfront::{c.acct}:{kind}/{rid}",
+        }
+
+    return build
+
+
+def _repository(c: _Ctx) -> tuple[str, dict]:
+    name = c.auto_name()
+    return name, {
+        "name": name,
+        "arn": c.arn("ecr", f"repository/{name}"),
+        "registryId": c.acct,
+        "repositoryUrl": f"{c.acct}.dkr.ecr.{c.region}.amazonaws.com/{name}",
+    }
+
+
+def _ecs_cluster(c: _Ctx) -> tuple[str, dict]:
+    name = c.auto_name()
+    arn = c.arn("ecs", f"cluster/{name}")
+    return arn, {"name": name, "arn": arn}
+
+
+def _ecs_service(c: _Ctx) -> tuple[str, dict]:
+    name = c.auto_name()
+    cluster = str(c.inputs.get("cluster") or "default").rsplit("/", 1)[-1]
+    arn = c.arn("ecs", f"service/{cluster}/{name}")
+    return arn, {"name": name, "arn": arn}
+
+
+def _task_definition(c: _Ctx) -> tuple[str, dict]:
+    family = c.inputs.get("family") or c.name
+    base = c.arn("ecs", f"task-definition/{family}")
+    return f"{family}", {"arn": f"{base}:1", "arnWithoutRevision": base, "revision": 1, "family": family}
+
+
+def _iam(kind: str, key: str = "name") -> Callable[[_Ctx], tuple[str, dict]]:
+    def build(c: _Ctx) -> tuple[str, dict]:
+        name = c.auto_name(key, limit=64)
+        path = c.inputs.get("path") or "/"
+        return name, {
+            key: name,
+            "arn": f"arn:{PARTITION}:iam::{c.acct}:{kind}{path}{name}",
+            "uniqueId": f"AROA{_upper(c.seed, n=17)}",
+            "createDate": "2026-11-25T00:00:00Z",
+        }
+
+    return build
+
+
+def _iam_policy(c: _Ctx) -> tuple[str, dict]:
+    name = c.auto_name(limit=128)
+    arn = f"arn:{PARTITION}:iam::{c.acct}:policy{c.inputs.get('path') or '/'}{name}"
+    return arn, {"name": name, "arn": arn, "policyId": f"ANPA{_upper(c.seed, n=17)}"}
+
+
+def _oidc_provider(c: _Ctx) -> tuple[str, dict]:
+    host = str(c.inputs.get("url", "https://example.com")).removeprefix("https://")
+    arn = f"arn:{PARTITION}:iam::{c.acct}:oidc-provider/{host}"
+    return arn, {"arn": arn}
+
+
+def _log_group(c: _Ctx) -> tuple[str, dict]:
+    name = c.auto_name()
+    return name, {"name": name, "arn": c.arn("logs", f"log-group:{name}")}
+
+
+def _secret(c: _Ctx) -> tuple[str, dict]:
+    name = c.auto_name()
+    arn = c.arn("secretsmanager", f"secret:{name}-{_h(c.seed, n=6)}")
+    return arn, {"name": name, "arn": arn}
+
+
+def _secret_version(c: _Ctx) -> tuple[str, dict]:
+    vid = _uuid(c.seed)
+    return f"{c.inputs.get('secretId')}|{vid}", {"versionId": vid, "arn": c.inputs.get("secretId")}
+
+
+def _ssm_parameter(c: _Ctx) -> tuple[str, dict]:
+    name = c.auto_name()
+    path = name if name.startswith("/") else f"/{name}"
+    return name, {
+        "name": name,
+        "arn": c.arn("ssm", f"parameter{path}"),
+        "version": 1,
+        "tier": c.inputs.get("tier") or "Standard",
+    }
+
+
+def _search_domain(c: _Ctx) -> tuple[str, dict]:
+    name = c.auto_name("domainName", limit=28)
+    code = _h(c.seed, n=26)
+    vpc = "vpc-" if c.inputs.get("vpcOptions") else "search-"
+    return name, {
+        "domainName": name,
+        "arn": c.arn("es", f"domain/{name}"),
+        "domainId": f"{c.acct}/{name}",
+        "endpoint": f"{vpc}{name}-{code}.{c.region}.es.amazonaws.com",
+        "dashboardEndpoint": f"{vpc}{name}-{code}.{c.region}.es.amazonaws.com/_dashboards",
+    }
+
+
+def _firehose(c: _Ctx) -> tuple[str, dict]:
+    name = c.auto_name()
+    arn = c.arn("firehose", f"deliverystream/{name}")
+    return arn, {"name": name, "arn": arn}
+
+
+def _backup_vault(c: _Ctx) -> tuple[str, dict]:
+    name = c.auto_name()
+    return name, {"name": name, "arn": c.arn("backup", f"backup-vault:{name}"), "recoveryPoints": 0}
+
+
+def _backup_plan(c: _Ctx) -> tuple[str, dict]:
+    rid = _uuid(c.seed)
+    return rid, {"arn": c.arn("backup", f"backup-plan:{rid}"), "version": _h(c.seed, n=32)}
+
+
+def _sns_topic(c: _Ctx) -> tuple[str, dict]:
+    name = c.auto_name()
+    arn = c.arn("sns", name)
+    return arn, {"name": name, "arn": arn}
+
+
+def _alarm(c: _Ctx) -> tuple[str, dict]:
+    name = c.auto_name()
+    return name, {"name": name, "arn": c.arn("cloudwatch", f"alarm:{name}")}
+
+
+def _dashboard(c: _Ctx) -> tuple[str, dict]:
+    name = c.inputs.get("dashboardName") or c.auto_name()
+    return name, {
+        "dashboardName": name,
+        "dashboardArn": f"arn:{PARTITION}:cloudwatch::{c.acct}:dashboard/{name}",
+    }
+
+
+def _route53_record(c: _Ctx) -> tuple[str, dict]:
+    name = str(c.inputs.get("name", c.name)).rstrip(".")
+    return f"{c.inputs.get('zoneId')}_{name}_{c.inputs.get('type')}", {"fqdn": name}
+
+
+def _cert_validation(c: _Ctx) -> tuple[str, dict]:
+    return "2026-11-25 00:00:00 +0000 UTC", {"certificateArn": c.inputs.get("certificateArn")}
+
+
+def _autoscaling_target(c: _Ctx) -> tuple[str, dict]:
+    rid = str(c.inputs.get("resourceId", c.name))
+    return rid, {"arn": c.arn("application-autoscaling", f"scalable-target/{_h(c.seed, n=32)}")}
+
+
+def _autoscaling_policy(c: _Ctx) -> tuple[str, dict]:
+    name = c.auto_name()
+    return name, {
+        "name": name,
+        "arn": c.arn(
+            "autoscaling",
+            f"scalingPolicy:{_uuid(c.seed)}:resource/ecs/{c.inputs.get('resourceId', '')}:policyName/{name}",
+        ),
+    }
+
+
+def _opaque(prefix: str) -> Callable[[_Ctx], tuple[str, dict]]:
+    def build(c: _Ctx) -> tuple[str, dict]:
+        return f"{prefix}{_h(c.seed)}", {}
+
+    return build
+
+
+def _random(c: _Ctx) -> tuple[str, dict]:
+    """Deterministic stand-ins for generated values; they are secret outputs, so never shown in clear."""
+    length = int(c.inputs.get("length") or c.inputs.get("byteLength") or 32)
+    value = ("Offline" + _h(c.seed, n=64) * 2)[:length]
+    out: dict[str, Any] = {"result": value}
+    if c.typ == "random:index/randomPassword:RandomPassword":
+        out["bcryptHash"] = "$2a$10$" + _h(c.seed, "bcrypt", n=53)
+    if c.typ == "random:index/randomId:RandomId":
+        out = {
+            "hex": _h(c.seed, n=length * 2),
+            "b64Url": _h(c.seed, n=length),
+            "dec": str(int(_h(c.seed, n=12), 16)),
+        }
+    return _uuid(c.seed), out
+
+
+_BUILDERS: dict[str, Callable[[_Ctx], tuple[str, dict]]] = {
+    "aws:ec2/vpc:Vpc": _vpc,
+    "aws:ec2/subnet:Subnet": _ec2("subnet", "subnet"),
+    "aws:ec2/securityGroup:SecurityGroup": _ec2("sg", "security-group"),
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": _ec2("sgr", "security-group-rule"),
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": _ec2("sgr", "security-group-rule"),
+    "aws:ec2/securityGroupRule:SecurityGroupRule": _opaque("sgrule-"),
+    "aws:ec2/internetGateway:InternetGateway": _ec2("igw", "internet-gateway"),
+    "aws:ec2/egressOnlyInternetGateway:EgressOnlyInternetGateway": _ec2(
+        "eigw", "egress-only-internet-gateway"
+    ),
+    "aws:ec2/natGateway:NatGateway": _ec2("nat", "natgateway"),
+    "aws:ec2/eip:Eip": _eip,
+    "aws:ec2/routeTable:RouteTable": _ec2("rtb", "route-table"),
+    "aws:ec2/route:Route": _opaque("r-rtb-"),
+    "aws:ec2/routeTableAssociation:RouteTableAssociation": _opaque("rtbassoc-"),
+    "aws:ec2/vpcEndpoint:VpcEndpoint": _vpc_endpoint,
+    "aws:ec2/vpnGateway:VpnGateway": _ec2("vgw", "vpn-gateway"),
+    "aws:ec2/vpnGatewayAttachment:VpnGatewayAttachment": _opaque("vpn-attachment-"),
+    "aws:ec2/vpnGatewayRoutePropagation:VpnGatewayRoutePropagation": _opaque("vgw-prop-"),
+    "aws:ec2/flowLog:FlowLog": _ec2("fl", "vpc-flow-log"),
+    "aws:ec2/networkAcl:NetworkAcl": _ec2("acl", "network-acl"),
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": _ec2("sg", "security-group"),
+    "aws:lb/loadBalancer:LoadBalancer": _lb,
+    "aws:alb/loadBalancer:LoadBalancer": _lb,
+    "aws:lb/targetGroup:TargetGroup": _target_group,
+    "aws:alb/targetGroup:TargetGroup": _target_group,
+    "aws:lb/listener:Listener": _listener,
+    "aws:alb/listener:Listener": _listener,
+    "aws:lb/listenerRule:ListenerRule": _listener_rule,
+    "aws:alb/listenerRule:ListenerRule": _listener_rule,
+    "aws:acm/certificate:Certificate": _certificate,
+    "aws:acm/certificateValidation:CertificateValidation": _cert_validation,
+    "aws:wafv2/webAcl:WebAcl": _webacl,
+    "aws:wafv2/webAclAssociation:WebAclAssociation": _opaque("webacl-assoc-"),
+    "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration": _opaque("webacl-logging-"),
+    "aws:kms/key:Key": _kms_key,
+    "aws:kms/replicaKey:ReplicaKey": _kms_key,
+    "aws:kms/alias:Alias": _kms_alias,
+    "aws:rds/instance:Instance": _rds_instance,
+    "aws:rds/cluster:Cluster": _rds_cluster,
+    "aws:rds/subnetGroup:SubnetGroup": _named_arn("rds", "subgrp"),
+    "aws:rds/parameterGroup:ParameterGroup": _named_arn("rds", "pg"),
+    "aws:rds/clusterParameterGroup:ClusterParameterGroup": _named_arn("rds", "cluster-pg"),
+    "aws:rds/optionGroup:OptionGroup": _named_arn("rds", "og"),
+    "aws:elasticache/replicationGroup:ReplicationGroup": _replication_group,
+    "aws:elasticache/subnetGroup:SubnetGroup": _named_arn("elasticache", "subnetgroup"),
+    "aws:elasticache/parameterGroup:ParameterGroup": _named_arn("elasticache", "parametergroup"),
+    "aws:s3/bucket:Bucket": _bucket,
+    "aws:s3/bucketV2:BucketV2": _bucket,
+    "aws:cloudfront/distribution:Distribution": _distribution,
+    "aws:cloudfront/originAccessControl:OriginAccessControl": _cloudfront_global("oac"),
+    "aws:cloudfront/cachePolicy:CachePolicy": _cloudfront_global("cache-policy"),
+    "aws:cloudfront/originRequestPolicy:OriginRequestPolicy": _cloudfront_global("origin-request-policy"),
+    "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy": _cloudfront_global(
+        "response-headers-policy"
+    ),
+    "aws:ecr/repository:Repository": _repository,
+    "aws:ecs/cluster:Cluster": _ecs_cluster,
+    "aws:ecs/service:Service": _ecs_service,
+    "aws:ecs/taskDefinition:TaskDefinition": _task_definition,
+    "aws:iam/role:Role": _iam("role/"),
+    "aws:iam/user:User": _iam("user/"),
+    "aws:iam/policy:Policy": _iam_policy,
+    "aws:iam/openIdConnectProvider:OpenIdConnectProvider": _oidc_provider,
+    "aws:iam/rolePolicy:RolePolicy": _opaque("role-policy-"),
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": _opaque("role-attachment-"),
+    "aws:cloudwatch/logGroup:LogGroup": _log_group,
+    "aws:cloudwatch/metricAlarm:MetricAlarm": _alarm,
+    "aws:cloudwatch/compositeAlarm:CompositeAlarm": _alarm,
+    "aws:cloudwatch/dashboard:Dashboard": _dashboard,
+    "aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter": _opaque("cwlsf-"),
+    "aws:secretsmanager/secret:Secret": _secret,
+    "aws:secretsmanager/secretVersion:SecretVersion": _secret_version,
+    "aws:ssm/parameter:Parameter": _ssm_parameter,
+    "aws:opensearch/domain:Domain": _search_domain,
+    "aws:elasticsearch/domain:Domain": _search_domain,
+    "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream": _firehose,
+    "aws:backup/vault:Vault": _backup_vault,
+    "aws:backup/plan:Plan": _backup_plan,
+    "aws:backup/selection:Selection": _opaque("selection-"),
+    "aws:sns/topic:Topic": _sns_topic,
+    "aws:sns/topicSubscription:TopicSubscription": _named_arn("sns", "subscription", sep="/"),
+    "aws:route53/record:Record": _route53_record,
+    "aws:appautoscaling/target:Target": _autoscaling_target,
+    "aws:appautoscaling/policy:Policy": _autoscaling_policy,
+}
+
+
+def _policy_document(m: AwsMocks, args: dict, region: str) -> dict:
+    """aws.iam.get_policy_document: the JSON IAM would receive (keys in the documented order)."""
+    statements = []
+    for s in args.get("statements") or []:
+        st: dict[str, Any] = {}
+        if s.get("sid"):
+            st["Sid"] = s["sid"]
+        st["Effect"] = s.get("effect", "Allow")
+        for key, out in (("principals", "Principal"), ("notPrincipals", "NotPrincipal")):
+            if s.get(key):
+                merged: dict[str, Any] = {}
+                for p in s[key]:
+                    ids = p.get("identifiers") or []
+                    merged[p["type"]] = ids[0] if len(ids) == 1 else ids
+                st[out] = "*" if merged == {"*": "*"} else merged
+        for key, out in (
+            ("actions", "Action"),
+            ("notActions", "NotAction"),
+            ("resources", "Resource"),
+            ("notResources", "NotResource"),
+        ):
+            if s.get(key):
+                st[out] = s[key][0] if len(s[key]) == 1 else s[key]
+        if s.get("conditions"):
+            cond: dict[str, dict] = {}
+            for c in s["conditions"]:
+                vals = c.get("values") or []
+                cond.setdefault(c["test"], {})[c["variable"]] = vals[0] if len(vals) == 1 else vals
+            st["Condition"] = cond
+        statements.append(st)
+    doc = json.dumps({"Version": args.get("version") or "2012-10-17", "Statement": statements}, indent=2)
+    return {"json": doc, "minifiedJson": json.dumps(json.loads(doc), separators=(",", ":")), "id": _h(doc)}
+
+
+def _elb_service_account(m: AwsMocks, args: dict, region: str) -> dict:
+    # Elastic Load Balancing's account per region (ELB user guide: "Enable access logs").
+    accounts = {
+        "us-east-1": "127311923021",
+        "us-east-2": "033677994240",
+        "us-west-1": "027434742980",
+        "us-west-2": "797873946194",
+        "eu-west-1": "156460612806",
+        "sa-east-1": "507241528517",
+    }
+    acct = accounts.get(region, "127311923021")
+    return {"id": acct, "arn": f"arn:{PARTITION}:iam::{acct}:root", "region": region}
+
+
+_INVOKES: dict[str, Callable[[AwsMocks, dict, str], dict]] = {
+    "aws:iam/getPolicyDocument:getPolicyDocument": _policy_document,
+    "aws:elb/getServiceAccount:getServiceAccount": _elb_service_account,
+}
