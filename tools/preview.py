@@ -620,10 +620,10 @@ def main(argv: list[str] | None = None) -> int:
     result.timings["total"] = time.perf_counter() - t
     if args.timings:
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        pack_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        timings = {k: round(v, 3) for k, v in result.timings.items()}
         print(
-            json.dumps(
-                {**{k: round(v, 3) for k, v in result.timings.items()}, "peakRssMb": round(peak_mb, 1)}
-            ),
+            json.dumps({**timings, "peakRssMb": round(peak_mb, 1), "packPeakRssMb": round(pack_mb, 1)}),
             file=sys.stderr,
         )
     return result.exit_code
