@@ -8,6 +8,7 @@ typed outputs only.
 import pulumi
 
 from components.keys import Keys, KeysArgs
+from components.network import Network, NetworkArgs
 from components.providers import create_providers
 from settings import load_settings
 
@@ -27,6 +28,11 @@ keys = Keys(
 )
 
 # --- network ---
+network = Network(
+    "network",
+    NetworkArgs(name_prefix=settings.name_prefix, settings=settings.network, logs_key_arn=keys.primary.logs),
+    opts=in_primary,
+)
 
 # --- edge ---
 

@@ -17,6 +17,7 @@ from pydantic import Field, ValidationError, computed_field, model_validator
 
 from .common import Model, Region
 from .data import DataSettings
+from .edge import EdgeSettings
 from .network import NetworkSettings
 
 NAMESPACE = "elite-locadora"
@@ -48,6 +49,7 @@ class Settings(Model):
         None, description="Route 53 zone for DNS validation records, if we own it here."
     )
     network: NetworkSettings
+    edge: EdgeSettings
     data: DataSettings
 
     @computed_field
@@ -72,6 +74,10 @@ class Settings(Model):
         if self.environment == "prod":
             if not self.protect:
                 raise ValueError("protect: prod must protect its stateful resources (set protect: true)")
+            if not self.edge.deletion_protection:
+                raise ValueError(
+                    "edge.deletionProtection: prod must protect its load balancer (set it to true)"
+                )
             if not self.data.database.multi_az:
                 raise ValueError(
                     "data.database.multiAz: prod must run the database Multi-AZ (set multiAz: true)"

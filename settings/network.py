@@ -3,10 +3,32 @@
 from __future__ import annotations
 
 import ipaddress
+from typing import Literal
 
 from pydantic import Field, model_validator
 
-from .common import Cidr, Model
+from .common import Cidr, LogRetentionDays, Model
+
+# What the Fargate tasks call at start and at run time: image pulls (ecr.api, ecr.dkr; layers come from S3
+# through the gateway endpoint), awslogs, and the SSM parameters and Secrets Manager secrets they inject.
+DEFAULT_INTERFACE_ENDPOINTS = ("ecr.api", "ecr.dkr", "logs", "ssm", "secretsmanager")
+InterfaceEndpoint = Literal[
+    "ecr.api",
+    "ecr.dkr",
+    "logs",
+    "ssm",
+    "ssmmessages",
+    "secretsmanager",
+    "kms",
+    "sts",
+    "monitoring",
+    "sns",
+    "elasticloadbalancing",
+    "ecs",
+    "ecs-agent",
+    "ecs-telemetry",
+    "firehose",
+]
 
 
 class NetworkSettings(Model):
@@ -15,6 +37,14 @@ class NetworkSettings(Model):
     private_subnets: list[Cidr] = Field(description="One private subnet per AZ (tasks, databases, caches).")
     public_subnets: list[Cidr] = Field(description="One public subnet per AZ (load balancer, NAT gateways).")
     nat_gateways: int = Field(ge=1, le=6, description="NAT gateways: one per AZ in prod, fewer in staging.")
+    vpn_gateway: bool = Field(
+        True, description="Attach a virtual private gateway (the guide: enable_vpn_gateway)."
+    )
+    flow_log_retention_days: LogRetentionDays = Field(365, description="Days VPC flow logs are kept.")
+    interface_endpoints: list[InterfaceEndpoint] = Field(
+        default_factory=lambda: list(DEFAULT_INTERFACE_ENDPOINTS),
+        description="AWS services reached through interface endpoints instead of the NAT gateways.",
+    )
 
     @model_validator(mode="after")
     def _subnets_fit(self) -> NetworkSettings:

@@ -768,7 +768,30 @@ def _elb_service_account(m: AwsMocks, args: dict, region: str) -> dict:
     return {"id": acct, "arn": f"arn:{PARTITION}:iam::{acct}:root", "region": region}
 
 
+def _managed_prefix_list(m: AwsMocks, args: dict, region: str) -> dict:
+    # AWS-managed prefix lists of the S3 gateway endpoint per region (their ids are fixed by AWS).
+    s3 = {
+        "us-east-1": "pl-63a5400a",
+        "us-west-2": "pl-68a54001",
+        "us-east-2": "pl-7ba54012",
+        "us-west-1": "pl-6ba54002",
+    }
+    name = args.get("name") or f"com.amazonaws.{region}.s3"
+    pid = s3.get(region, f"pl-{_h(name, n=8)}") if name.endswith(".s3") else f"pl-{_h(name, n=8)}"
+    return {
+        "id": pid,
+        "name": name,
+        "arn": f"arn:{PARTITION}:ec2:{region}:aws:prefix-list/{pid}",
+        "addressFamily": "IPv4",
+        "maxEntries": 0,
+        "ownerId": "AWS",
+        "entries": [],
+        "version": 1,
+    }
+
+
 _INVOKES: dict[str, Callable[[AwsMocks, dict, str], dict]] = {
     "aws:iam/getPolicyDocument:getPolicyDocument": _policy_document,
     "aws:elb/getServiceAccount:getServiceAccount": _elb_service_account,
+    "aws:ec2/getManagedPrefixList:getManagedPrefixList": _managed_prefix_list,
 }

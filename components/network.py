@@ -1,0 +1,378 @@
+"""Network tier: the VPC over the region's AZs, its routes, endpoints, flow logs and security groups."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from settings.network import NetworkSettings
+
+WEB_PORT = 80
+API_PORT = 8000
+MYSQL_PORT = 3306
+REDIS_PORT = 6379
+HTTPS_PORT = 443
+HTTP_PORT = 80
+ANYWHERE_V4 = "0.0.0.0/0"
+
+
+@dataclass
+class NetworkArgs:
+    name_prefix: str
+    """Physical-name prefix, `elite-locadora-<env>`."""
+    settings: NetworkSettings
+    """The validated network settings of the stack."""
+    logs_key_arn: pulumi.Input[str]
+    """KMS key that encrypts the flow-log group."""
+
+
+class Network(pulumi.ComponentResource):
+    vpc_id: pulumi.Output[str]
+    vpc_cidr: pulumi.Output[str]
+    availability_zones: pulumi.Output[list[str]]
+    private_subnet_ids: pulumi.Output[list[str]]
+    public_subnet_ids: pulumi.Output[list[str]]
+    private_route_table_ids: pulumi.Output[list[str]]
+    alb_sg_id: pulumi.Output[str]
+    web_sg_id: pulumi.Output[str]
+    api_sg_id: pulumi.Output[str]
+    db_sg_id: pulumi.Output[str]
+    cache_sg_id: pulumi.Output[str]
+    search_sg_id: pulumi.Output[str]
+    endpoints_sg_id: pulumi.Output[str]
+
+    def __init__(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("elite-locadora:network:Network", name, None, opts)
+        self._name, self._args, s = name, args, args.settings
+        self._child = pulumi.ResourceOptions(parent=self)
+
+        # The region's AZ names come from AWS, never hard-coded letters; the first azCount are used.
+        azs = aws.get_availability_zones_output(state="available", opts=pulumi.InvokeOptions(parent=self))
+        self.availability_zones = azs.names.apply(lambda names: list(names[: s.az_count]))
+
+        vpc = aws.ec2.Vpc(
+            name,
+            cidr_block=s.vpc_cidr,
+            enable_dns_hostnames=True,
+            enable_dns_support=True,
+            tags={"Name": f"{args.name_prefix}-vpc"},
+            opts=self._child,
+        )
+        self.vpc_id, self.vpc_cidr = vpc.id, vpc.cidr_block
+        public, private = self._create_subnets(vpc)
+        private_tables = self._create_routes(vpc, public, private)
+        self._create_flow_logs(vpc)
+        groups = self._create_security_groups(vpc)
+        self._create_endpoints(vpc, private, private_tables, groups["endpoints"])
+
+        self.public_subnet_ids = pulumi.Output.all(*[sn.id for sn in public])
+        self.private_subnet_ids = pulumi.Output.all(*[sn.id for sn in private])
+        self.private_route_table_ids = pulumi.Output.all(*[t.id for t in private_tables])
+        for key, sg in groups.items():
+            setattr(self, f"{key}_sg_id", sg.id)
+        self.register_outputs(
+            {
+                "vpc_id": self.vpc_id,
+                "vpc_cidr": self.vpc_cidr,
+                "availability_zones": self.availability_zones,
+                "public_subnet_ids": self.public_subnet_ids,
+                "private_subnet_ids": self.private_subnet_ids,
+                "private_route_table_ids": self.private_route_table_ids,
+                **{f"{key}_sg_id": sg.id for key, sg in groups.items()},
+            }
+        )
+
+    # -- subnets and routes ----------------------------------------------------------------------------------
+    def _create_subnets(self, vpc: aws.ec2.Vpc) -> tuple[list[aws.ec2.Subnet], list[aws.ec2.Subnet]]:
+        s, prefix = self._args.settings, self._args.name_prefix
+        public, private = [], []
+        for i in range(s.az_count):
+            az = self.availability_zones.apply(lambda names, i=i: names[i])
+            public.append(
+                aws.ec2.Subnet(
+                    f"{self._name}-public-{i + 1}",
+                    vpc_id=vpc.id,
+                    cidr_block=s.public_subnets[i],
+                    availability_zone=az,
+                    # Nothing in the public subnets needs an address of its own: the ALB and NAT gateways bring theirs.
+                    map_public_ip_on_launch=False,
+                    tags={"Name": f"{prefix}-public-{i + 1}", "Tier": "public"},
+                    opts=self._child,
+                )
+            )
+            private.append(
+                aws.ec2.Subnet(
+                    f"{self._name}-private-{i + 1}",
+                    vpc_id=vpc.id,
+                    cidr_block=s.private_subnets[i],
+                    availability_zone=az,
+                    tags={"Name": f"{prefix}-private-{i + 1}", "Tier": "private"},
+                    opts=self._child,
+                )
+            )
+        return public, private
+
+    def _create_routes(
+        self, vpc: aws.ec2.Vpc, public: list[aws.ec2.Subnet], private: list[aws.ec2.Subnet]
+    ) -> list[aws.ec2.RouteTable]:
+        s, prefix, n = self._args.settings, self._args.name_prefix, self._name
+        igw = aws.ec2.InternetGateway(
+            f"{n}-igw", vpc_id=vpc.id, tags={"Name": f"{prefix}-igw"}, opts=self._child
+        )
+        public_table = aws.ec2.RouteTable(
+            f"{n}-public", vpc_id=vpc.id, tags={"Name": f"{prefix}-public"}, opts=self._child
+        )
+        aws.ec2.Route(
+            f"{n}-public-default",
+            route_table_id=public_table.id,
+            destination_cidr_block=ANYWHERE_V4,
+            gateway_id=igw.id,
+            opts=self._child,
+        )
+        for i, subnet in enumerate(public):
+            aws.ec2.RouteTableAssociation(
+                f"{n}-public-{i + 1}", subnet_id=subnet.id, route_table_id=public_table.id, opts=self._child
+            )
+
+        nats = []
+        for i in range(s.nat_gateways):
+            eip = aws.ec2.Eip(
+                f"{n}-nat-{i + 1}", domain="vpc", tags={"Name": f"{prefix}-nat-{i + 1}"}, opts=self._child
+            )
+            nats.append(
+                aws.ec2.NatGateway(
+                    f"{n}-nat-{i + 1}",
+                    allocation_id=eip.allocation_id,
+                    subnet_id=public[i].id,
+                    tags={"Name": f"{prefix}-nat-{i + 1}"},
+                    opts=pulumi.ResourceOptions(parent=self, depends_on=[igw]),
+                )
+            )
+
+        vgw = None
+        if s.vpn_gateway:
+            vgw = aws.ec2.VpnGateway(
+                f"{n}-vgw", vpc_id=vpc.id, tags={"Name": f"{prefix}-vgw"}, opts=self._child
+            )
+
+        tables = []
+        for i, subnet in enumerate(private):
+            # One table per AZ so that each AZ leaves through its own NAT gateway when it has one (prod); with
+            # fewer NAT gateways (staging) the AZs share them round-robin.
+            table = aws.ec2.RouteTable(
+                f"{n}-private-{i + 1}",
+                vpc_id=vpc.id,
+                tags={"Name": f"{prefix}-private-{i + 1}"},
+                opts=self._child,
+            )
+            aws.ec2.Route(
+                f"{n}-private-{i + 1}-default",
+                route_table_id=table.id,
+                destination_cidr_block=ANYWHERE_V4,
+                nat_gateway_id=nats[i % len(nats)].id,
+                opts=self._child,
+            )
+            aws.ec2.RouteTableAssociation(
+                f"{n}-private-{i + 1}", subnet_id=subnet.id, route_table_id=table.id, opts=self._child
+            )
+            if vgw is not None:
+                aws.ec2.VpnGatewayRoutePropagation(
+                    f"{n}-private-{i + 1}-vgw",
+                    vpn_gateway_id=vgw.id,
+                    route_table_id=table.id,
+                    opts=self._child,
+                )
+            tables.append(table)
+        return tables
+
+    # -- flow logs -------------------------------------------------------------------------------------------
+    def _create_flow_logs(self, vpc: aws.ec2.Vpc) -> None:
+        s, prefix, n = self._args.settings, self._args.name_prefix, self._name
+        group = aws.cloudwatch.LogGroup(
+            f"{n}-flow-logs",
+            name=f"/aws/vpc/flow-logs/{prefix}",
+            retention_in_days=s.flow_log_retention_days,
+            kms_key_id=self._args.logs_key_arn,
+            opts=self._child,
+        )
+        account = aws.get_caller_identity_output(opts=pulumi.InvokeOptions(parent=self)).account_id
+        role = aws.iam.Role(
+            f"{n}-flow-logs",
+            name=f"{prefix}-vpc-flow-logs",
+            description="Lets VPC Flow Logs write this VPC's flow log group.",
+            assume_role_policy=account.apply(
+                lambda acct: json.dumps(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
+                                "Action": "sts:AssumeRole",
+                                "Condition": {"StringEquals": {"aws:SourceAccount": acct}},
+                            }
+                        ],
+                    }
+                )
+            ),
+            opts=self._child,
+        )
+        aws.iam.RolePolicy(
+            f"{n}-flow-logs",
+            role=role.id,
+            policy=group.arn.apply(
+                lambda arn: json.dumps(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Action": [
+                                    "logs:CreateLogStream",
+                                    "logs:PutLogEvents",
+                                    "logs:DescribeLogGroups",
+                                    "logs:DescribeLogStreams",
+                                ],
+                                "Resource": [arn, f"{arn}:*"],
+                            }
+                        ],
+                    }
+                )
+            ),
+            opts=self._child,
+        )
+        aws.ec2.FlowLog(
+            f"{n}-flow-logs",
+            vpc_id=vpc.id,
+            traffic_type="ALL",
+            log_destination_type="cloud-watch-logs",
+            log_destination=group.arn,
+            iam_role_arn=role.arn,
+            max_aggregation_interval=60,
+            tags={"Name": f"{prefix}-flow-logs"},
+            opts=self._child,
+        )
+
+    # -- security groups -------------------------------------------------------------------------------------
+    def _create_security_groups(self, vpc: aws.ec2.Vpc) -> dict[str, aws.ec2.SecurityGroup]:
+        prefix, n = self._args.name_prefix, self._name
+        purposes = {
+            "alb": "Application Load Balancer: HTTP and HTTPS from the internet",
+            "web": "Web (React/nginx) tasks: HTTP from the load balancer only",
+            "api": "API (Laravel) and queue-worker tasks: port 8000 from the load balancer only",
+            "db": "RDS MySQL: 3306 from the API and worker tasks only",
+            "cache": "ElastiCache Redis: 6379 from the API and worker tasks only",
+            "search": "OpenSearch log domain: HTTPS from the log shippers only",
+            "endpoints": "Interface VPC endpoints: HTTPS from the tasks only",
+        }
+        sg = {
+            key: aws.ec2.SecurityGroup(
+                f"{n}-{key}",
+                name=f"{prefix}-{key}",
+                description=text,
+                vpc_id=vpc.id,
+                tags={"Name": f"{prefix}-{key}"},
+                opts=self._child,
+            )
+            for key, text in purposes.items()
+        }
+        # The S3 gateway endpoint's prefix list: image layers come from S3 without crossing the NAT gateways.
+        s3_prefix_list = aws.ec2.get_managed_prefix_list_output(
+            name=aws.get_region_output(opts=pulumi.InvokeOptions(parent=self)).region.apply(
+                lambda r: f"com.amazonaws.{r}.s3"
+            ),
+            opts=pulumi.InvokeOptions(parent=self),
+        ).id
+
+        def ingress(
+            key: str, port: int, description: str, *, cidr: str | None = None, source: str | None = None
+        ):
+            aws.vpc.SecurityGroupIngressRule(
+                f"{n}-{key}-in-{port}-{'internet' if cidr else source}",
+                security_group_id=sg[key].id,
+                ip_protocol="tcp",
+                from_port=port,
+                to_port=port,
+                cidr_ipv4=cidr,
+                referenced_security_group_id=sg[source].id if source else None,
+                description=description,
+                opts=self._child,
+            )
+
+        def egress(
+            key: str, port: int, description: str, *, cidr=None, target: str | None = None, prefix_list=None
+        ):
+            label = "internet" if cidr else ("s3" if prefix_list is not None else target)
+            aws.vpc.SecurityGroupEgressRule(
+                f"{n}-{key}-out-{port}-{label}",
+                security_group_id=sg[key].id,
+                ip_protocol="tcp",
+                from_port=port,
+                to_port=port,
+                cidr_ipv4=cidr,
+                referenced_security_group_id=sg[target].id if target else None,
+                prefix_list_id=prefix_list,
+                description=description,
+                opts=self._child,
+            )
+
+        ingress("alb", HTTP_PORT, "HTTP from the internet (redirected to HTTPS)", cidr=ANYWHERE_V4)
+        ingress("alb", HTTPS_PORT, "HTTPS from the internet", cidr=ANYWHERE_V4)
+        egress("alb", WEB_PORT, "to the web tasks", target="web")
+        egress("alb", API_PORT, "to the API tasks", target="api")
+
+        ingress("web", WEB_PORT, "HTTP from the load balancer", source="alb")
+        egress("web", HTTPS_PORT, "AWS APIs through the interface endpoints", target="endpoints")
+        egress(
+            "web", HTTPS_PORT, "image layers from S3 through the gateway endpoint", prefix_list=s3_prefix_list
+        )
+
+        ingress("api", API_PORT, "HTTP from the load balancer", source="alb")
+        egress("api", MYSQL_PORT, "MySQL", target="db")
+        egress("api", REDIS_PORT, "Redis", target="cache")
+        # Laravel calls third parties (Stripe, mail) over HTTPS through the NAT gateways; AWS APIs resolve to the
+        # interface endpoints, which this rule also covers.
+        egress("api", HTTPS_PORT, "HTTPS to AWS APIs and payment providers", cidr=ANYWHERE_V4)
+
+        ingress("db", MYSQL_PORT, "MySQL from the API and worker tasks", source="api")
+        ingress("cache", REDIS_PORT, "Redis from the API and worker tasks", source="api")
+        ingress("search", HTTPS_PORT, "HTTPS from the log delivery streams in this group", source="search")
+        egress("search", HTTPS_PORT, "log delivery streams to the domain", target="search")
+        ingress("endpoints", HTTPS_PORT, "HTTPS from the web tasks", source="web")
+        ingress("endpoints", HTTPS_PORT, "HTTPS from the API and worker tasks", source="api")
+        return sg
+
+    # -- endpoints -------------------------------------------------------------------------------------------
+    def _create_endpoints(
+        self,
+        vpc: aws.ec2.Vpc,
+        private: list[aws.ec2.Subnet],
+        private_tables: list[aws.ec2.RouteTable],
+        endpoints_sg: aws.ec2.SecurityGroup,
+    ) -> None:
+        s, prefix, n = self._args.settings, self._args.name_prefix, self._name
+        region = aws.get_region_output(opts=pulumi.InvokeOptions(parent=self)).region
+        aws.ec2.VpcEndpoint(
+            f"{n}-s3",
+            vpc_id=vpc.id,
+            service_name=region.apply(lambda r: f"com.amazonaws.{r}.s3"),
+            vpc_endpoint_type="Gateway",
+            route_table_ids=[t.id for t in private_tables],
+            tags={"Name": f"{prefix}-s3"},
+            opts=self._child,
+        )
+        for service in s.interface_endpoints:
+            aws.ec2.VpcEndpoint(
+                f"{n}-{service.replace('.', '-')}",
+                vpc_id=vpc.id,
+                service_name=region.apply(lambda r, svc=service: f"com.amazonaws.{r}.{svc}"),
+                vpc_endpoint_type="Interface",
+                private_dns_enabled=True,
+                subnet_ids=[sn.id for sn in private],
+                security_group_ids=[endpoints_sg.id],
+                tags={"Name": f"{prefix}-{service}"},
+                opts=self._child,
+            )
