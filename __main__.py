@@ -7,6 +7,7 @@ typed outputs only.
 
 import pulumi
 
+from components.edge import Edge, EdgeArgs
 from components.keys import Keys, KeysArgs
 from components.network import Network, NetworkArgs
 from components.providers import create_providers
@@ -35,6 +36,21 @@ network = Network(
 )
 
 # --- edge ---
+edge = Edge(
+    "edge",
+    EdgeArgs(
+        name_prefix=settings.name_prefix,
+        settings=settings.edge,
+        domain=settings.domain,
+        hosted_zone_id=settings.hosted_zone_id,
+        vpc_id=network.vpc_id,
+        public_subnet_ids=network.public_subnet_ids,
+        alb_sg_id=network.alb_sg_id,
+        logs_key_arn=keys.primary.logs,
+        protect=settings.protect,
+    ),
+    opts=in_primary,
+)
 
 # --- data ---
 
@@ -53,3 +69,6 @@ network = Network(
 pulumi.export("environment", settings.environment)
 pulumi.export("region", settings.region)
 pulumi.export("drRegion", settings.dr_region)
+pulumi.export("vpcId", network.vpc_id)
+pulumi.export("albDnsName", edge.alb_dns_name)
+pulumi.export("apiUrl", f"https://{edge.api_host}")

@@ -588,6 +588,18 @@ def _route53_record(c: _Ctx) -> tuple[str, dict]:
     return f"{c.inputs.get('zoneId')}_{name}_{c.inputs.get('type')}", {"fqdn": name}
 
 
+def _zone(c: _Ctx) -> tuple[str, dict]:
+    zid = "Z" + _upper(c.seed, n=20)
+    return zid, {
+        "zoneId": zid,
+        "arn": f"arn:{PARTITION}:route53:::hostedzone/{zid}",
+        "nameServers": [
+            f"ns-{int(_h(c.seed, str(i), n=3), 16) % 2000}.awsdns-{i:02d}.{tld}"
+            for i, tld in enumerate(("com", "net", "org", "co.uk"))
+        ],
+    }
+
+
 def _cert_validation(c: _Ctx) -> tuple[str, dict]:
     return "2026-11-25 00:00:00 +0000 UTC", {"certificateArn": c.inputs.get("certificateArn")}
 
@@ -715,6 +727,7 @@ _BUILDERS: dict[str, Callable[[_Ctx], tuple[str, dict]]] = {
     "aws:sns/topic:Topic": _sns_topic,
     "aws:sns/topicSubscription:TopicSubscription": _named_arn("sns", "subscription", sep="/"),
     "aws:route53/record:Record": _route53_record,
+    "aws:route53/zone:Zone": _zone,
     "aws:appautoscaling/target:Target": _autoscaling_target,
     "aws:appautoscaling/policy:Policy": _autoscaling_policy,
 }

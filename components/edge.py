@@ -1,0 +1,361 @@
+"""Edge tier: the internet-facing Application Load Balancer with TLS 1.2+, its certificate and its WAF."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from components.network import API_PORT, WEB_PORT
+from components.waf import guide_rules, visibility
+from settings.edge import EdgeSettings
+
+
+@dataclass
+class EdgeArgs:
+    name_prefix: str
+    """Physical-name prefix, `elite-locadora-<env>`."""
+    settings: EdgeSettings
+    """The validated edge settings of the stack."""
+    domain: str
+    """Apex domain; the API answers on `<apiSubdomain>.<domain>`, the web tasks on `app.<domain>`."""
+    hosted_zone_id: str | None
+    """Route 53 zone of the domain; when None the tier creates the public zone (delegate it at the registrar)."""
+    vpc_id: pulumi.Input[str]
+    public_subnet_ids: pulumi.Input[list[str]]
+    alb_sg_id: pulumi.Input[str]
+    logs_key_arn: pulumi.Input[str]
+    """KMS key of the WAF log group."""
+    protect: bool
+    """Protect the log bucket and the zone (prod)."""
+
+
+class Edge(pulumi.ComponentResource):
+    alb_arn: pulumi.Output[str]
+    alb_arn_suffix: pulumi.Output[str]
+    alb_dns_name: pulumi.Output[str]
+    alb_zone_id: pulumi.Output[str]
+    https_listener_arn: pulumi.Output[str]
+    web_target_group_arn: pulumi.Output[str]
+    api_target_group_arn: pulumi.Output[str]
+    web_target_group_arn_suffix: pulumi.Output[str]
+    api_target_group_arn_suffix: pulumi.Output[str]
+    waf_log_group_name: pulumi.Output[str]
+    access_log_bucket_name: pulumi.Output[str]
+    zone_id: pulumi.Output[str]
+    api_host: str
+    web_host: str
+
+    def __init__(self, name: str, args: EdgeArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("elite-locadora:edge:Edge", name, None, opts)
+        self._name, self._args = name, args
+        self._child = pulumi.ResourceOptions(parent=self)
+        self.api_host = f"{args.settings.api_subdomain}.{args.domain}"
+        self.web_host = f"app.{args.domain}"
+
+        log_bucket = self._create_access_log_bucket()
+        zone_id, certificate_arn = self._create_certificate()
+        alb = aws.lb.LoadBalancer(
+            name,
+            name=f"{args.name_prefix}-alb",
+            load_balancer_type="application",
+            internal=False,
+            security_groups=[args.alb_sg_id],
+            subnets=args.public_subnet_ids,
+            drop_invalid_header_fields=True,
+            enable_deletion_protection=args.settings.deletion_protection,
+            access_logs={"bucket": log_bucket.bucket, "enabled": True, "prefix": "alb"},
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self._log_bucket_policy]),
+        )
+        web_tg, api_tg = self._create_target_groups()
+        https = self._create_listeners(alb, certificate_arn, web_tg, api_tg)
+        waf_log_group = self._create_waf(alb)
+        for host in (self.api_host, self.web_host):
+            aws.route53.Record(
+                f"{name}-{host.split('.')[0]}",
+                zone_id=zone_id,
+                name=host,
+                type="A",
+                aliases=[{"name": alb.dns_name, "zone_id": alb.zone_id, "evaluate_target_health": True}],
+                opts=self._child,
+            )
+
+        self.alb_arn, self.alb_arn_suffix = alb.arn, alb.arn_suffix
+        self.alb_dns_name, self.alb_zone_id = alb.dns_name, alb.zone_id
+        self.https_listener_arn = https.arn
+        self.web_target_group_arn, self.api_target_group_arn = web_tg.arn, api_tg.arn
+        self.web_target_group_arn_suffix, self.api_target_group_arn_suffix = (
+            web_tg.arn_suffix,
+            api_tg.arn_suffix,
+        )
+        self.waf_log_group_name = waf_log_group.name
+        self.access_log_bucket_name = log_bucket.bucket
+        self.zone_id = pulumi.Output.from_input(zone_id)
+        self.register_outputs(
+            {
+                "alb_arn": self.alb_arn,
+                "alb_arn_suffix": self.alb_arn_suffix,
+                "alb_dns_name": self.alb_dns_name,
+                "alb_zone_id": self.alb_zone_id,
+                "https_listener_arn": self.https_listener_arn,
+                "web_target_group_arn": self.web_target_group_arn,
+                "api_target_group_arn": self.api_target_group_arn,
+                "web_target_group_arn_suffix": self.web_target_group_arn_suffix,
+                "api_target_group_arn_suffix": self.api_target_group_arn_suffix,
+                "waf_log_group_name": self.waf_log_group_name,
+                "access_log_bucket_name": self.access_log_bucket_name,
+                "zone_id": self.zone_id,
+            }
+        )
+
+    # -- access logs -----------------------------------------------------------------------------------------
+    def _create_access_log_bucket(self) -> aws.s3.Bucket:
+        a, n = self._args, self._name
+        invoke = pulumi.InvokeOptions(parent=self)
+        account = aws.get_caller_identity_output(opts=invoke).account_id
+        elb_account_arn = aws.elb.get_service_account_output(opts=invoke).arn
+        stateful = pulumi.ResourceOptions(parent=self, protect=a.protect, retain_on_delete=a.protect)
+        bucket = aws.s3.Bucket(
+            f"{n}-access-logs",
+            bucket=account.apply(lambda acct: f"{a.name_prefix}-alb-logs-{acct}"),
+            force_destroy=not a.protect,
+            opts=stateful,
+        )
+        aws.s3.BucketPublicAccessBlock(
+            f"{n}-access-logs",
+            bucket=bucket.id,
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
+            opts=self._child,
+        )
+        aws.s3.BucketOwnershipControls(
+            f"{n}-access-logs",
+            bucket=bucket.id,
+            rule={"object_ownership": "BucketOwnerEnforced"},
+            opts=self._child,
+        )
+        aws.s3.BucketVersioning(
+            f"{n}-access-logs",
+            bucket=bucket.id,
+            versioning_configuration={"status": "Enabled"},
+            opts=self._child,
+        )
+        # ALB access logs can only be written to buckets encrypted with SSE-S3 (ELB user guide, "Access logs":
+        # SSE-KMS is not supported), so this bucket is the one exception to the customer-managed-key rule.
+        aws.s3.BucketServerSideEncryptionConfiguration(
+            f"{n}-access-logs",
+            bucket=bucket.id,
+            rules=[{"apply_server_side_encryption_by_default": {"sse_algorithm": "AES256"}}],
+            opts=self._child,
+        )
+        days = a.settings.access_log_expiration_days
+        aws.s3.BucketLifecycleConfiguration(
+            f"{n}-access-logs",
+            bucket=bucket.id,
+            rules=[
+                {
+                    "id": "expire-access-logs",
+                    "status": "Enabled",
+                    "filter": {"prefix": ""},
+                    "expiration": {"days": days},
+                    "noncurrent_version_expiration": {"noncurrent_days": 7},
+                    "abort_incomplete_multipart_upload": {"days_after_initiation": 1},
+                }
+            ],
+            opts=self._child,
+        )
+        self._log_bucket_policy = aws.s3.BucketPolicy(
+            f"{n}-access-logs",
+            bucket=bucket.id,
+            policy=pulumi.Output.all(bucket.arn, account, elb_account_arn).apply(
+                lambda v: json.dumps(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Sid": "DenyInsecureConnections",
+                                "Effect": "Deny",
+                                "Principal": "*",
+                                "Action": "s3:*",
+                                "Resource": [v[0], f"{v[0]}/*"],
+                                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                            },
+                            {
+                                "Sid": "ElasticLoadBalancingWritesAccessLogs",
+                                "Effect": "Allow",
+                                "Principal": {"AWS": v[2]},
+                                "Action": "s3:PutObject",
+                                "Resource": f"{v[0]}/alb/AWSLogs/{v[1]}/*",
+                            },
+                        ],
+                    }
+                )
+            ),
+            opts=self._child,
+        )
+        return bucket
+
+    # -- certificate -----------------------------------------------------------------------------------------
+    def _create_certificate(self) -> tuple[pulumi.Input[str], pulumi.Output[str]]:
+        a, n = self._args, self._name
+        if a.hosted_zone_id:
+            zone_id: pulumi.Input[str] = a.hosted_zone_id
+        else:
+            zone = aws.route53.Zone(
+                f"{n}-zone",
+                name=a.domain,
+                comment=f"{a.name_prefix}: public zone of {a.domain} (delegate its name servers at the registrar)",
+                opts=pulumi.ResourceOptions(parent=self, protect=a.protect),
+            )
+            zone_id = zone.zone_id
+        cert = aws.acm.Certificate(
+            f"{n}-certificate",
+            domain_name=a.domain,
+            subject_alternative_names=[f"*.{a.domain}"],
+            validation_method="DNS",
+            key_algorithm="EC_prime256v1",
+            opts=self._child,
+        )
+        # The apex and the wildcard share one validation record, so only distinct records are created.
+        records = cert.domain_validation_options.apply(
+            lambda options: sorted(
+                {
+                    (o["resource_record_name"], o["resource_record_type"], o["resource_record_value"])
+                    for o in options
+                }
+            )
+        )
+        record = aws.route53.Record(
+            f"{n}-certificate-validation",
+            zone_id=zone_id,
+            name=records.apply(lambda r: r[0][0]),
+            type=records.apply(lambda r: r[0][1]),
+            records=[records.apply(lambda r: r[0][2])],
+            ttl=300,
+            allow_overwrite=True,
+            opts=self._child,
+        )
+        fqdns = [record.fqdn]
+        validation = aws.acm.CertificateValidation(
+            f"{n}-certificate", certificate_arn=cert.arn, validation_record_fqdns=fqdns, opts=self._child
+        )
+        return zone_id, validation.certificate_arn
+
+    # -- target groups and listeners -------------------------------------------------------------------------
+    def _create_target_groups(self) -> tuple[aws.lb.TargetGroup, aws.lb.TargetGroup]:
+        a, n = self._args, self._name
+
+        def group(kind: str, port: int, path: str) -> aws.lb.TargetGroup:
+            return aws.lb.TargetGroup(
+                f"{n}-{kind}",
+                name=f"{a.name_prefix}-{kind}",
+                port=port,
+                protocol="HTTP",
+                target_type="ip",
+                vpc_id=a.vpc_id,
+                deregistration_delay=30,
+                health_check={
+                    "enabled": True,
+                    "protocol": "HTTP",
+                    "path": path,
+                    "matcher": "200",
+                    "interval": 15,
+                    "timeout": 5,
+                    "healthy_threshold": 2,
+                    "unhealthy_threshold": 3,
+                },
+                opts=self._child,
+            )
+
+        return (
+            group("web", WEB_PORT, a.settings.web_health_check_path),
+            group("api", API_PORT, a.settings.api_health_check_path),
+        )
+
+    def _create_listeners(
+        self,
+        alb: aws.lb.LoadBalancer,
+        certificate_arn: pulumi.Output[str],
+        web_tg: aws.lb.TargetGroup,
+        api_tg: aws.lb.TargetGroup,
+    ) -> aws.lb.Listener:
+        n = self._name
+        aws.lb.Listener(
+            f"{n}-http",
+            load_balancer_arn=alb.arn,
+            port=80,
+            protocol="HTTP",
+            default_actions=[
+                {
+                    "type": "redirect",
+                    "redirect": {"protocol": "HTTPS", "port": "443", "status_code": "HTTP_301"},
+                }
+            ],
+            opts=self._child,
+        )
+        https = aws.lb.Listener(
+            f"{n}-https",
+            load_balancer_arn=alb.arn,
+            port=443,
+            protocol="HTTPS",
+            ssl_policy=self._args.settings.ssl_policy,
+            certificate_arn=certificate_arn,
+            default_actions=[{"type": "forward", "target_group_arn": web_tg.arn}],
+            opts=self._child,
+        )
+        aws.lb.ListenerRule(
+            f"{n}-api-host",
+            listener_arn=https.arn,
+            priority=10,
+            conditions=[{"host_header": {"values": [self.api_host]}}],
+            actions=[{"type": "forward", "target_group_arn": api_tg.arn}],
+            opts=self._child,
+        )
+        aws.lb.ListenerRule(
+            f"{n}-api-path",
+            listener_arn=https.arn,
+            priority=20,
+            conditions=[{"path_pattern": {"values": ["/api/*"]}}],
+            actions=[{"type": "forward", "target_group_arn": api_tg.arn}],
+            opts=self._child,
+        )
+        return https
+
+    # -- WAF -------------------------------------------------------------------------------------------------
+    def _create_waf(self, alb: aws.lb.LoadBalancer) -> aws.cloudwatch.LogGroup:
+        a, n = self._args, self._name
+        acl = aws.wafv2.WebAcl(
+            f"{n}-waf",
+            name=f"{a.name_prefix}-alb-waf",
+            description="The guide's rules (Common Rule Set, 2000 requests per IP) plus known bad inputs and SQLi",
+            scope="REGIONAL",
+            default_action={"allow": {}},
+            rules=guide_rules(a.settings.waf_rate_limit),
+            visibility_config=visibility(f"{a.name_prefix}-alb-waf"),
+            opts=self._child,
+        )
+        aws.wafv2.WebAclAssociation(f"{n}-waf", resource_arn=alb.arn, web_acl_arn=acl.arn, opts=self._child)
+        # WAF only delivers to log groups whose names start with aws-waf-logs-.
+        group = aws.cloudwatch.LogGroup(
+            f"{n}-waf-logs",
+            name=f"aws-waf-logs-{a.name_prefix}-alb",
+            retention_in_days=a.settings.log_retention_days,
+            kms_key_id=a.logs_key_arn,
+            opts=self._child,
+        )
+        aws.wafv2.WebAclLoggingConfiguration(
+            f"{n}-waf",
+            resource_arn=acl.arn,
+            log_destination_configs=[group.arn],
+            # Session cookies and bearer tokens never reach the logs.
+            redacted_fields=[
+                {"single_header": {"name": "authorization"}},
+                {"single_header": {"name": "cookie"}},
+            ],
+            opts=self._child,
+        )
+        return group
