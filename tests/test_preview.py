@@ -55,8 +55,6 @@ def test_preview_json_follows_the_contract(render, stack: str) -> None:
         for dep in res["dependsOn"]:
             assert dep in r._by_urn, f"{res['urn']}: depends on unregistered {dep}"
     policy = r.data["policy"]
-    if not (ROOT / "policies" / "PulumiPolicy.yaml").exists():
-        return  # TEMPORARY until the pack lands
     assert policy["pack"]["name"], "the policy pack ran and named itself"
     for v in policy["violations"]:
         assert set(v) >= {"policy", "enforcementLevel", "severity", "control", "urn", "message"}, v
@@ -122,4 +120,4 @@ def test_json_flag_prints_the_document(tmp_path: Path) -> None:
 def test_report_groups_resources_by_tier(prod: Render) -> None:
     assert "Offline preview of stack 'prod'" in prod.report
     assert "elite-locadora:keys:Keys" in prod.report
-    assert "Policy pack" in prod.report or "warning: no policy pack" in prod.report
+    assert "Policy pack elite-locadora-guardrails" in prod.report

@@ -378,7 +378,7 @@ def analyzer_resources(monitor: Any, *, outputs: bool) -> list[Any]:
         provider = by_urn.get(r.provider) if r.provider else None
         props = r.raw_outputs if outputs else r.raw_inputs
         if outputs:
-            props = {k: v for k, v in props.items() if k != "id"}
+            props = dict(props)
             for key in set(r.additional_secret_outputs):
                 if key in props:
                     props[key] = {_SIG: _SECRET_SIG, "value": props[key]}

@@ -1,0 +1,162 @@
+"""Availability: nothing that serves traffic or holds data lives in a single Availability Zone."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from common import (
+    LOAD_BALANCERS,
+    RDS_INSTANCES,
+    REPLICATION_GROUPS,
+    SEARCH_DOMAINS,
+    UNKNOWN,
+    get,
+    items,
+    resource_policy,
+    stack_policy,
+    truthy,
+)
+
+
+def _rds_multi_az(props, cfg, args):
+    if get(props, "replicateSourceDb"):
+        return  # read replicas are exempt: their source is Multi-AZ and a replica can be promoted
+    multi_az = get(props, "multiAz")
+    if multi_az is not UNKNOWN and not truthy(multi_az):
+        yield "runs in a single AZ; set multiAz: true so that a standby takes over when its AZ fails"
+
+
+def _cache_failover(props, cfg, args):
+    failover, multi_az = get(props, "automaticFailoverEnabled"), get(props, "multiAzEnabled")
+    if failover is not UNKNOWN and not truthy(failover):
+        yield "automatic failover is off; set automaticFailoverEnabled: true"
+    if multi_az is not UNKNOWN and not truthy(multi_az):
+        yield "Multi-AZ is off; set multiAzEnabled: true so that replicas sit in other AZs"
+    nodes = get(props, "numCacheClusters")
+    if nodes is None:
+        groups, replicas = (
+            get(props, "numNodeGroups", default=1),
+            get(props, "replicasPerNodeGroup", default=0),
+        )
+        nodes = UNKNOWN if UNKNOWN in (groups, replicas) else 1 + replicas
+    if nodes is not UNKNOWN and nodes < cfg["minNodes"]:
+        yield f"has {nodes} node(s) per shard; set numCacheClusters to at least {cfg['minNodes']}"
+
+
+def _subnets_span_azs(resources, cfg):
+    azs_by_vpc: dict[str, set] = defaultdict(set)
+    vpcs = {}
+    for r in resources:
+        if r.resource_type == "aws:ec2/vpc:Vpc":
+            vpcs[get(r.props, "id", default=r.urn)] = r
+        elif r.resource_type == "aws:ec2/subnet:Subnet":
+            vpc, az = (
+                get(r.props, "vpcId"),
+                get(r.props, "availabilityZone") or get(r.props, "availabilityZoneId"),
+            )
+            if vpc is UNKNOWN or az is UNKNOWN:
+                return  # cannot relate subnets to VPCs before they exist
+            azs_by_vpc[vpc].add(az)
+    for vpc_id, vpc in vpcs.items():
+        if vpc_id is UNKNOWN:
+            continue
+        azs = {a for a in azs_by_vpc.get(vpc_id, set()) if a}
+        if len(azs) < cfg["minAzs"]:
+            yield (
+                vpc,
+                (
+                    f"its subnets span {len(azs)} AZ(s) ({', '.join(sorted(azs)) or 'none'}); "
+                    f"create subnets in at least {cfg['minAzs']} AZs"
+                ),
+            )
+
+
+def _lb_multi_az(props, cfg, args):
+    subnets = items(get(props, "subnets")) or items(get(props, "subnetMappings"))
+    if UNKNOWN in subnets or get(props, "subnets") is UNKNOWN:
+        return
+    if len(subnets) < 2:
+        yield f"uses {len(subnets)} subnet(s); give it subnets in at least 2 AZs"
+
+
+def _ecs_min_tasks(props, cfg, args):
+    if get(props, "schedulingStrategy") == "DAEMON":
+        return
+    desired = get(props, "desiredCount")
+    if desired is UNKNOWN:
+        return
+    if desired is None or desired < cfg["minTasks"]:
+        yield f"runs {desired or 0} task(s); set desiredCount to at least {cfg['minTasks']} spread over AZs"
+
+
+def _search_zone_awareness(props, cfg, args):
+    zone_aware = get(props, "clusterConfig", "zoneAwarenessEnabled")
+    count = get(props, "clusterConfig", "instanceCount", default=1)
+    if zone_aware is not UNKNOWN and not truthy(zone_aware):
+        yield "zone awareness is off; set clusterConfig.zoneAwarenessEnabled with zoneAwarenessConfig"
+    if count is not UNKNOWN and count < cfg["minDataNodes"]:
+        yield f"has {count} data node(s); set clusterConfig.instanceCount to at least {cfg['minDataNodes']}"
+
+
+POLICIES = [
+    resource_policy(
+        "rds-instance-multi-az",
+        "Checks that RDS DB instances run Multi-AZ; read replicas are exempt (RDS.5).",
+        RDS_INSTANCES,
+        _rds_multi_az,
+        control="RDS.5",
+        severity="high",
+        level="mandatory",
+        remediation="Set multiAz: true on the primary instance.",
+    ),
+    resource_policy(
+        "elasticache-automatic-failover",
+        "Checks that Redis replication groups fail over automatically across AZs "
+        "with enough nodes (ElastiCache.3).",
+        REPLICATION_GROUPS,
+        _cache_failover,
+        control="ElastiCache.3",
+        severity="high",
+        level="mandatory",
+        config={"minNodes": {"type": "integer", "minimum": 1, "default": 2}},
+        remediation="Set automaticFailoverEnabled, multiAzEnabled and numCacheClusters ≥ minNodes.",
+    ),
+    stack_policy(
+        "vpc-subnets-span-azs",
+        "Checks that each VPC's subnets span at least minAzs Availability Zones.",
+        _subnets_span_azs,
+        severity="high",
+        level="mandatory",
+        config={"minAzs": {"type": "integer", "minimum": 1, "maximum": 6, "default": 2}},
+        remediation="Create one subnet per tier in each of at least minAzs AZs.",
+    ),
+    resource_policy(
+        "alb-multi-az",
+        "Checks that load balancers span at least two Availability Zones (ELB.13).",
+        LOAD_BALANCERS,
+        _lb_multi_az,
+        control="ELB.13",
+        severity="medium",
+        level="mandatory",
+        remediation="Give the load balancer subnets in at least two AZs.",
+    ),
+    resource_policy(
+        "ecs-service-min-tasks",
+        "Checks that ECS services run at least minTasks tasks.",
+        frozenset({"aws:ecs/service:Service"}),
+        _ecs_min_tasks,
+        severity="medium",
+        config={"minTasks": {"type": "integer", "minimum": 1, "default": 2}},
+        remediation="Set desiredCount (and the auto scaling minimum) to at least minTasks.",
+    ),
+    resource_policy(
+        "opensearch-zone-awareness",
+        "Checks that OpenSearch domains spread data nodes over AZs (Opensearch.6).",
+        SEARCH_DOMAINS,
+        _search_zone_awareness,
+        control="Opensearch.6",
+        severity="medium",
+        config={"minDataNodes": {"type": "integer", "minimum": 1, "default": 2}},
+        remediation="Set clusterConfig.zoneAwarenessEnabled and instanceCount ≥ minDataNodes.",
+    ),
+]

@@ -1,0 +1,292 @@
+"""Encryption at rest with keys we control, and secrets never stored in clear."""
+
+from __future__ import annotations
+
+import re
+
+from common import (
+    BUCKET_ENCRYPTION,
+    BUCKETS,
+    RDS_ALL,
+    RDS_INSTANCES,
+    REPLICATION_GROUPS,
+    SEARCH_DOMAINS,
+    UNKNOWN,
+    bucket_keys,
+    get,
+    items,
+    matches_any,
+    of_types,
+    points_at,
+    resource_policy,
+    stack_policy,
+    truthy,
+)
+
+AWS_MANAGED_ALIAS = re.compile(r"^(arn:[^:]+:kms:[^:]*:[^:]*:)?alias/aws/")
+
+
+def _rds_storage(props, cfg, args):
+    encrypted = get(props, "storageEncrypted")
+    if encrypted is UNKNOWN or truthy(encrypted):
+        return
+    # A replica inherits encryption from its source; a cross-region replica names its region's key.
+    replica = args.resource_type in RDS_INSTANCES and get(props, "replicateSourceDb")
+    if replica and (encrypted is None or get(props, "kmsKeyId")):
+        return
+    yield "storage is not encrypted; set storageEncrypted: true and kmsKeyId to a customer-managed KMS key"
+
+
+def _rds_cmk(props, cfg, args):
+    if not truthy(get(props, "storageEncrypted")) or get(props, "replicateSourceDb"):
+        return
+    if get(props, "kmsKeyId") in (None, ""):
+        yield "storage is encrypted with the AWS-managed key; set kmsKeyId to a customer-managed KMS key"
+
+
+def _performance_insights(props, cfg, args):
+    if truthy(get(props, "performanceInsightsEnabled")) and get(props, "performanceInsightsKmsKeyId") in (
+        None,
+        "",
+    ):
+        yield "Performance Insights data uses the AWS-managed key; set performanceInsightsKmsKeyId"
+
+
+def _elasticache(props, cfg, args):
+    at_rest, transit = get(props, "atRestEncryptionEnabled"), get(props, "transitEncryptionEnabled")
+    if at_rest is not UNKNOWN and not truthy(at_rest):
+        yield "data at rest is not encrypted; set atRestEncryptionEnabled: true with a kmsKeyId"
+    if transit is not UNKNOWN and not truthy(transit):
+        yield "traffic is not encrypted in transit; set transitEncryptionEnabled: true (and an authToken)"
+    if cfg["requireCustomerManagedKey"] and truthy(at_rest) and get(props, "kmsKeyId") in (None, ""):
+        yield "at-rest encryption uses the AWS-managed key; set kmsKeyId to a customer-managed KMS key"
+
+
+def _bucket_kms(resources, cfg):
+    configs = of_types(resources, BUCKET_ENCRYPTION)
+    for bucket in of_types(resources, BUCKETS):
+        name = get(bucket.props, "bucket")
+        allowed_sse_s3 = isinstance(name, str) and matches_any(name, cfg["sseS3AllowedBuckets"])
+        keys = bucket_keys(bucket)
+        algorithms = []
+        unknown = False
+        for c in configs:
+            hit = points_at(c, "bucket", keys)
+            if hit is None:
+                unknown = True
+            if not hit:
+                continue
+            for rule in items(get(c.props, "rules")):
+                algorithms.append(get(rule, "applyServerSideEncryptionByDefault", "sseAlgorithm"))
+        inline = get(
+            bucket.props,
+            "serverSideEncryptionConfiguration",
+            "rule",
+            "applyServerSideEncryptionByDefault",
+            "sseAlgorithm",
+        )
+        if inline:
+            algorithms.append(inline)
+        if UNKNOWN in algorithms or (unknown and not algorithms):
+            continue
+        if any(a in ("aws:kms", "aws:kms:dsse") for a in algorithms):
+            continue
+        if allowed_sse_s3 and "AES256" in algorithms:
+            continue
+        seen = ", ".join(map(str, algorithms)) or "no default encryption configuration"
+        yield (
+            bucket,
+            (
+                f"default encryption is {seen}; add an aws.s3.BucketServerSideEncryptionConfiguration with "
+                "sseAlgorithm aws:kms and a customer-managed kmsMasterKeyId (bucketKeyEnabled: true)"
+            ),
+        )
+
+
+def _ssm_secure_string(props, cfg, args):
+    name, kind = get(props, "name", default=args.name), get(props, "type")
+    if name is UNKNOWN or kind is UNKNOWN:
+        return
+    if re.search(cfg["secretNamePattern"], str(name), re.I) and kind != "SecureString":
+        yield f"parameter {name} looks like a secret but is {kind}; set type: SecureString with a customer-managed keyId"
+    if kind == "SecureString" and cfg["requireCustomerManagedKey"]:
+        key = get(props, "keyId")
+        if key in (None, "") or (isinstance(key, str) and AWS_MANAGED_ALIAS.match(key)):
+            yield f"SecureString {name} uses the AWS-managed key alias/aws/ssm; set keyId to a customer-managed KMS key"
+
+
+def _ecr_kms(props, cfg, args):
+    configs = items(get(props, "encryptionConfigurations"))
+    kinds = [get(c, "encryptionType") for c in configs]
+    if UNKNOWN in kinds:
+        return
+    if "KMS" not in kinds:
+        yield "images are encrypted with AES256; set encryptionConfigurations: [{encryptionType: KMS, kmsKey: <key ARN>}]"
+
+
+def _cmk_property(prop: str, what: str):
+    def check(props, cfg, args):
+        key = get(props, prop)
+        if key is UNKNOWN:
+            return
+        if key in (None, "") or (isinstance(key, str) and AWS_MANAGED_ALIAS.match(key)):
+            yield f"{what} is not encrypted with a customer-managed KMS key; set {prop} to one"
+
+    return check
+
+
+def _search_encryption(props, cfg, args):
+    at_rest, n2n = get(props, "encryptAtRest", "enabled"), get(props, "nodeToNodeEncryption", "enabled")
+    if at_rest is not UNKNOWN and not truthy(at_rest):
+        yield "data at rest is not encrypted; set encryptAtRest: {enabled: true, kmsKeyId: <key>}"
+    if n2n is not UNKNOWN and not truthy(n2n):
+        yield "node-to-node traffic is not encrypted; set nodeToNodeEncryption: {enabled: true}"
+
+
+def _kms_rotation(props, cfg, args):
+    spec = get(props, "customerMasterKeySpec") or get(props, "keySpec") or "SYMMETRIC_DEFAULT"
+    if spec is UNKNOWN or spec != "SYMMETRIC_DEFAULT":
+        return  # AWS rotates only symmetric encryption keys
+    rotation = get(props, "enableKeyRotation")
+    if rotation is not UNKNOWN and not truthy(rotation):
+        yield "automatic key rotation is off; set enableKeyRotation: true"
+
+
+CMK = {"requireCustomerManagedKey": {"type": "boolean", "default": True}}
+
+POLICIES = [
+    resource_policy(
+        "rds-storage-encrypted",
+        "Checks that RDS instances and Aurora clusters encrypt their storage (RDS.3).",
+        RDS_ALL,
+        _rds_storage,
+        control="RDS.3",
+        severity="high",
+        level="mandatory",
+        remediation="Set storageEncrypted: true and kmsKeyId on the instance or cluster (replicas inherit it).",
+    ),
+    resource_policy(
+        "rds-storage-customer-managed-key",
+        "Checks that encrypted RDS storage uses a customer-managed KMS key.",
+        RDS_ALL,
+        _rds_cmk,
+        severity="medium",
+        remediation="Set kmsKeyId to a customer-managed key so that rotation and access stay under our control.",
+    ),
+    resource_policy(
+        "rds-performance-insights-kms",
+        "Checks that Performance Insights data is encrypted with a named KMS key.",
+        RDS_ALL,
+        _performance_insights,
+        severity="low",
+        remediation="Set performanceInsightsKmsKeyId whenever performanceInsightsEnabled is true.",
+    ),
+    resource_policy(
+        "elasticache-encrypted",
+        "Checks that ElastiCache replication groups encrypt data at rest and in transit "
+        "(ElastiCache.4, ElastiCache.5).",
+        REPLICATION_GROUPS,
+        _elasticache,
+        control="ElastiCache.4",
+        severity="high",
+        level="mandatory",
+        config=CMK,
+        remediation="Set atRestEncryptionEnabled, transitEncryptionEnabled, kmsKeyId and an authToken.",
+    ),
+    stack_policy(
+        "s3-bucket-kms-encryption",
+        "Checks that every S3 bucket encrypts by default with SSE-KMS (S3.17).",
+        _bucket_kms,
+        control="S3.17",
+        severity="medium",
+        level="mandatory",
+        config={
+            "sseS3AllowedBuckets": {
+                "type": "array",
+                "items": {"type": "string"},
+                "default": [],
+                "description": "Bucket name patterns allowed SSE-S3 (ALB access logs).",
+            }
+        },
+        remediation="Add a BucketServerSideEncryptionConfiguration with sseAlgorithm aws:kms and a key.",
+    ),
+    resource_policy(
+        "ssm-secret-parameters-secure-string",
+        "Checks that SSM parameters whose names look secret are "
+        "SecureString, encrypted with a customer-managed key.",
+        frozenset({"aws:ssm/parameter:Parameter"}),
+        _ssm_secure_string,
+        severity="high",
+        level="mandatory",
+        config={
+            "secretNamePattern": {
+                "type": "string",
+                "default": r"(pass|secret|token|key|credential|jwt|stripe|url)",
+            },
+            **CMK,
+        },
+        remediation="Set type: SecureString and keyId to a customer-managed KMS key.",
+    ),
+    resource_policy(
+        "ecr-repository-kms",
+        "Checks that ECR repositories encrypt images with KMS.",
+        frozenset({"aws:ecr/repository:Repository"}),
+        _ecr_kms,
+        severity="medium",
+        remediation="Set encryptionConfigurations to KMS with a customer-managed key.",
+    ),
+    resource_policy(
+        "sns-topic-customer-managed-key",
+        "Checks that SNS topics are encrypted with a customer-managed key (SNS.1).",
+        frozenset({"aws:sns/topic:Topic"}),
+        _cmk_property("kmsMasterKeyId", "the topic"),
+        control="SNS.1",
+        severity="medium",
+        remediation="Set kmsMasterKeyId to a customer-managed KMS key.",
+    ),
+    resource_policy(
+        "log-group-customer-managed-key",
+        "Checks that CloudWatch log groups are encrypted with a customer-managed key.",
+        frozenset({"aws:cloudwatch/logGroup:LogGroup"}),
+        _cmk_property("kmsKeyId", "the log group"),
+        severity="low",
+        remediation="Set kmsKeyId to a KMS key whose policy lets logs.<region>.amazonaws.com use it.",
+    ),
+    resource_policy(
+        "secret-customer-managed-key",
+        "Checks that Secrets Manager secrets use a customer-managed key.",
+        frozenset({"aws:secretsmanager/secret:Secret"}),
+        _cmk_property("kmsKeyId", "the secret"),
+        severity="medium",
+        remediation="Set kmsKeyId to a customer-managed KMS key (and on each replica region).",
+    ),
+    resource_policy(
+        "opensearch-encrypted",
+        "Checks that OpenSearch domains encrypt at rest and node to node (Opensearch.1, Opensearch.3).",
+        SEARCH_DOMAINS,
+        _search_encryption,
+        control="Opensearch.1",
+        severity="high",
+        level="mandatory",
+        remediation="Set encryptAtRest.enabled with a kmsKeyId, and nodeToNodeEncryption.enabled.",
+    ),
+    resource_policy(
+        "backup-vault-kms",
+        "Checks that AWS Backup vaults encrypt recovery points with a customer-managed key.",
+        frozenset({"aws:backup/vault:Vault"}),
+        _cmk_property("kmsKeyArn", "the vault"),
+        severity="medium",
+        level="mandatory",
+        remediation="Set kmsKeyArn to a customer-managed KMS key.",
+    ),
+    resource_policy(
+        "kms-key-rotation",
+        "Checks that symmetric customer-managed KMS keys rotate automatically (KMS.4).",
+        frozenset({"aws:kms/key:Key"}),
+        _kms_rotation,
+        control="KMS.4",
+        severity="medium",
+        level="mandatory",
+        remediation="Set enableKeyRotation: true (optionally rotationPeriodInDays).",
+    ),
+]

@@ -1,0 +1,383 @@
+"""Exposure: what the internet can reach, and what a leaked credential could do."""
+
+from __future__ import annotations
+
+import re
+
+from common import (
+    BUCKET_PUBLIC_ACCESS,
+    BUCKETS,
+    CLOUDFRONT,
+    INGRESS_RULES,
+    LEGACY_RULES,
+    LOAD_BALANCERS,
+    RDS_ALL,
+    SECURITY_GROUPS,
+    UNKNOWN,
+    WAF_ASSOCIATIONS,
+    as_json,
+    bucket_keys,
+    get,
+    items,
+    of_types,
+    points_at,
+    resource_policy,
+    stack_policy,
+    truthy,
+)
+
+WORLD = ("0.0.0.0/0", "::/0")
+IAM_POLICY_TYPES = frozenset(
+    {
+        "aws:iam/policy:Policy",
+        "aws:iam/rolePolicy:RolePolicy",
+        "aws:iam/userPolicy:UserPolicy",
+        "aws:iam/groupPolicy:GroupPolicy",
+        "aws:iam/role:Role",
+    }
+)
+
+
+def _world_ingress(resources):
+    """(rule resource, security group id, from, to) for every ingress open to the internet, however declared."""
+    for r in resources:
+        if r.resource_type in INGRESS_RULES:
+            if get(r.props, "cidrIpv4") in WORLD or get(r.props, "cidrIpv6") in WORLD:
+                yield (
+                    r,
+                    get(r.props, "securityGroupId"),
+                    get(r.props, "fromPort"),
+                    get(r.props, "toPort"),
+                    get(r.props, "ipProtocol"),
+                )
+        elif r.resource_type in LEGACY_RULES and get(r.props, "type") == "ingress":
+            cidrs = items(get(r.props, "cidrBlocks")) + items(get(r.props, "ipv6CidrBlocks"))
+            if any(c in WORLD for c in cidrs):
+                yield (
+                    r,
+                    get(r.props, "securityGroupId"),
+                    get(r.props, "fromPort"),
+                    get(r.props, "toPort"),
+                    get(r.props, "protocol"),
+                )
+        elif r.resource_type in SECURITY_GROUPS:
+            for rule in items(get(r.props, "ingress")):
+                cidrs = items(get(rule, "cidrBlocks")) + items(get(rule, "ipv6CidrBlocks"))
+                if any(c in WORLD for c in cidrs):
+                    yield (
+                        r,
+                        get(r.props, "id", default=r.urn),
+                        get(rule, "fromPort"),
+                        get(rule, "toPort"),
+                        get(rule, "protocol"),
+                    )
+
+
+def _security_groups_public_ingress(resources, cfg):
+    lb_groups: set = set()
+    for lb in of_types(resources, LOAD_BALANCERS):
+        if get(lb.props, "internal") is True:
+            continue
+        groups = get(lb.props, "securityGroups")
+        if groups is UNKNOWN or UNKNOWN in items(groups):
+            return  # which groups the load balancers use is not known yet
+        lb_groups.update(items(groups))
+    allowed = set(cfg["allowedPorts"])
+    for rule, sg, lo, hi, proto in _world_ingress(resources):
+        if UNKNOWN in (sg, lo, hi, proto):
+            continue
+        ports = (
+            "all ports" if str(proto) in ("-1", "all") else (f"port {lo}" if lo == hi else f"ports {lo}-{hi}")
+        )
+        if str(proto) in ("-1", "all") or lo != hi or lo not in allowed:
+            yield (
+                rule,
+                f"opens {ports} to the internet; allow only {sorted(allowed)} on a load balancer's group",
+            )
+        elif sg not in lb_groups:
+            yield (
+                rule,
+                (
+                    f"opens {ports} to the internet on a group no internet-facing load balancer uses; "
+                    "reference the load balancer's security group instead of 0.0.0.0/0"
+                ),
+            )
+
+
+def _rds_private(props, cfg, args):
+    if truthy(get(props, "publiclyAccessible")):
+        yield "is publicly accessible; set publiclyAccessible: false and keep it in private subnets"
+
+
+def _bucket_public_access_block(resources, cfg):
+    blocks = of_types(resources, BUCKET_PUBLIC_ACCESS)
+    flags = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
+    for bucket in of_types(resources, BUCKETS):
+        keys = bucket_keys(bucket)
+        found, unknown = [], False
+        for b in blocks:
+            hit = points_at(b, "bucket", keys)
+            if hit is None:
+                unknown = True
+            elif hit:
+                found.append(b)
+        if unknown and not found:
+            continue
+        if not found:
+            yield (
+                bucket,
+                "has no public access block; add an aws.s3.BucketPublicAccessBlock with all four settings true",
+            )
+            continue
+        values = {f: get(found[0].props, f) for f in flags}
+        off = [f for f, v in values.items() if v is not UNKNOWN and not truthy(v)]
+        if off:
+            yield bucket, f"its public access block leaves {', '.join(off)} off; set all four to true"
+
+
+def _ecr_scanning(props, cfg, args):
+    scan = get(props, "imageScanningConfiguration", "scanOnPush")
+    if scan is not UNKNOWN and not truthy(scan):
+        yield "images are not scanned on push; set imageScanningConfiguration.scanOnPush: true"
+    mutability = get(props, "imageTagMutability", default="MUTABLE")
+    if mutability is not UNKNOWN and not str(mutability).startswith("IMMUTABLE"):
+        yield "image tags are mutable (a tag can be repointed); set imageTagMutability: IMMUTABLE"
+
+
+def _ecs_no_public_ip(props, cfg, args):
+    if truthy(get(props, "networkConfiguration", "assignPublicIp")):
+        yield "tasks get public IP addresses; set networkConfiguration.assignPublicIp: false (private subnets + NAT)"
+
+
+def _containers(props):
+    defs = as_json(get(props, "containerDefinitions"))
+    return defs if isinstance(defs, list) else []
+
+
+def _no_privileged(props, cfg, args):
+    for c in _containers(props):
+        if c.get("privileged") is True:
+            yield f"container {c.get('name')} is privileged; remove privileged: true"
+
+
+def _no_secrets_in_environment(props, cfg, args):
+    pattern = re.compile(cfg["secretNamePattern"], re.I)
+    for c in _containers(props):
+        for env in c.get("environment") or []:
+            name = str(env.get("name", ""))
+            if pattern.search(name) and name not in cfg["allowedNames"]:
+                yield (
+                    f"container {c.get('name')} passes {name} in environment (visible to anyone who can read the "
+                    "task definition); pass it through secrets with valueFrom an SSM SecureString or secret ARN"
+                )
+
+
+def _statements(document):
+    st = document.get("Statement") if isinstance(document, dict) else None
+    return [st] if isinstance(st, dict) else (st or [])
+
+
+def _as_list(value):
+    return value if isinstance(value, list) else [value]
+
+
+def _iam_admin(props, cfg, args):
+    documents = []
+    if args.resource_type == "aws:iam/role:Role":
+        documents += [as_json(get(p, "policy")) for p in items(get(props, "inlinePolicies"))]
+    else:
+        documents.append(as_json(get(props, "policy")))
+    for doc in documents:
+        for st in _statements(doc):
+            if st.get("Effect") != "Allow":
+                continue
+            actions, resources = _as_list(st.get("Action", [])), _as_list(st.get("Resource", []))
+            if any(a in ("*", "*:*") for a in actions) and "*" in resources:
+                yield 'grants Action "*" on Resource "*" (full admin); list the actions and resources it needs'
+
+
+def _waf_everywhere(resources, cfg):
+    protected = set()
+    for a in of_types(resources, WAF_ASSOCIATIONS):
+        arn = get(a.props, "resourceArn")
+        if arn is UNKNOWN:
+            return
+        protected.add(arn)
+    for lb in of_types(resources, LOAD_BALANCERS):
+        internal, kind = get(lb.props, "internal"), get(lb.props, "loadBalancerType", default="application")
+        if internal is True or kind != "application":
+            continue
+        arn = get(lb.props, "arn")
+        if arn is UNKNOWN or arn is None:
+            continue
+        if arn not in protected:
+            yield lb, "is internet-facing with no WAF web ACL; associate one (aws.wafv2.WebAclAssociation)"
+    for dist in of_types(resources, CLOUDFRONT):
+        acl = get(dist.props, "webAclId")
+        if acl is not UNKNOWN and not acl:
+            yield (
+                dist,
+                "has no WAF web ACL; set webAclId to a CLOUDFRONT-scope web ACL ARN (created in us-east-1)",
+            )
+
+
+def _lb_deletion_protection(props, cfg, args):
+    value = get(props, "enableDeletionProtection")
+    if value is not UNKNOWN and not truthy(value):
+        yield "can be deleted by one API call; set enableDeletionProtection: true"
+
+
+def _lb_access_logs(props, cfg, args):
+    logs = get(props, "accessLogs")
+    if logs is UNKNOWN:
+        return
+    if not logs or not truthy(get(logs, "enabled", default=True)) or not get(logs, "bucket"):
+        yield "writes no access logs; set accessLogs {bucket, enabled: true}"
+
+
+def _lb_drop_invalid_headers(props, cfg, args):
+    if get(props, "loadBalancerType", default="application") != "application":
+        return
+    value = get(props, "dropInvalidHeaderFields")
+    if value is not UNKNOWN and not truthy(value):
+        yield "forwards invalid HTTP headers (request smuggling); set dropInvalidHeaderFields: true"
+
+
+SECRET_ENV = {
+    "secretNamePattern": {
+        "type": "string",
+        "default": r"(PASS(WORD)?|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL)",
+    },
+    "allowedNames": {"type": "array", "items": {"type": "string"}, "default": []},
+}
+
+POLICIES = [
+    stack_policy(
+        "security-group-no-public-ingress",
+        "Checks that no security group rule is open to 0.0.0.0/0 or ::/0 except "
+        "allowed ports on internet-facing load balancers (EC2.18, EC2.19).",
+        _security_groups_public_ingress,
+        control="EC2.18",
+        severity="high",
+        level="mandatory",
+        config={
+            "allowedPorts": {
+                "type": "array",
+                "items": {"type": "integer", "minimum": 0, "maximum": 65535},
+                "default": [80, 443],
+            }
+        },
+        remediation="Reference the source security group (referencedSecurityGroupId) instead of a world CIDR.",
+    ),
+    resource_policy(
+        "rds-not-publicly-accessible",
+        "Checks that RDS instances and clusters are not publicly accessible (RDS.2).",
+        RDS_ALL | frozenset({"aws:rds/clusterInstance:ClusterInstance"}),
+        _rds_private,
+        control="RDS.2",
+        severity="critical",
+        level="mandatory",
+        remediation="Set publiclyAccessible: false.",
+    ),
+    stack_policy(
+        "s3-bucket-public-access-block",
+        "Checks that every bucket blocks public access with all four settings (S3.8).",
+        _bucket_public_access_block,
+        control="S3.8",
+        severity="high",
+        level="mandatory",
+        remediation="Add a BucketPublicAccessBlock with blockPublicAcls, blockPublicPolicy, ignorePublicAcls and "
+        "restrictPublicBuckets true.",
+    ),
+    resource_policy(
+        "ecr-scan-on-push-immutable-tags",
+        "Checks that ECR repositories scan images on push and keep tags immutable (ECR.1, ECR.2).",
+        frozenset({"aws:ecr/repository:Repository"}),
+        _ecr_scanning,
+        control="ECR.1",
+        severity="medium",
+        level="mandatory",
+        remediation="Set imageScanningConfiguration.scanOnPush and imageTagMutability IMMUTABLE.",
+    ),
+    resource_policy(
+        "ecs-no-public-ip",
+        "Checks that ECS services do not give tasks public IP addresses (ECS.2).",
+        frozenset({"aws:ecs/service:Service"}),
+        _ecs_no_public_ip,
+        control="ECS.2",
+        severity="high",
+        level="mandatory",
+        remediation="Set networkConfiguration.assignPublicIp: false.",
+    ),
+    resource_policy(
+        "ecs-no-privileged-containers",
+        "Checks that task definitions run no privileged container (ECS.4).",
+        frozenset({"aws:ecs/taskDefinition:TaskDefinition"}),
+        _no_privileged,
+        control="ECS.4",
+        severity="high",
+        level="mandatory",
+        remediation="Remove privileged: true from the container definition.",
+    ),
+    resource_policy(
+        "ecs-no-secrets-in-environment",
+        "Checks that container definitions pass no secret-looking variable in environment (ECS.8).",
+        frozenset({"aws:ecs/taskDefinition:TaskDefinition"}),
+        _no_secrets_in_environment,
+        control="ECS.8",
+        severity="high",
+        level="mandatory",
+        config=SECRET_ENV,
+        remediation="Move the variable to secrets with valueFrom an SSM SecureString or Secrets Manager ARN.",
+    ),
+    resource_policy(
+        "iam-no-admin-statements",
+        'Checks that no IAM policy allows Action "*" on Resource "*" (IAM.1).',
+        IAM_POLICY_TYPES,
+        _iam_admin,
+        control="IAM.1",
+        severity="high",
+        level="mandatory",
+        remediation="Grant only the actions and resources the principal needs.",
+    ),
+    stack_policy(
+        "waf-on-public-endpoints",
+        "Checks that every internet-facing ALB and CloudFront distribution has a WAF web "
+        "ACL (ELB.16, CloudFront.6).",
+        _waf_everywhere,
+        control="ELB.16",
+        severity="high",
+        level="mandatory",
+        remediation="Associate a REGIONAL web ACL with each public ALB and set webAclId on each distribution.",
+    ),
+    resource_policy(
+        "lb-deletion-protection",
+        "Checks that load balancers have deletion protection (ELB.6).",
+        frozenset({"aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer"}),
+        _lb_deletion_protection,
+        control="ELB.6",
+        severity="medium",
+        level="advisory",
+        remediation="Set enableDeletionProtection: true.",
+    ),
+    resource_policy(
+        "lb-access-logs",
+        "Checks that load balancers write access logs (ELB.5).",
+        frozenset({"aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer"}),
+        _lb_access_logs,
+        control="ELB.5",
+        severity="medium",
+        level="mandatory",
+        remediation="Set accessLogs {bucket, enabled: true} to an SSE-S3 bucket ELB may write to.",
+    ),
+    resource_policy(
+        "lb-drop-invalid-headers",
+        "Checks that application load balancers drop invalid HTTP headers (ELB.4).",
+        frozenset({"aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer"}),
+        _lb_drop_invalid_headers,
+        control="ELB.4",
+        severity="medium",
+        level="mandatory",
+        remediation="Set dropInvalidHeaderFields: true.",
+    ),
+]

@@ -1,0 +1,46 @@
+"""Both stacks pass the whole policy pack, and carry the foundation every tier builds on."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.render import Render
+
+
+@pytest.mark.parametrize("stack", ["prod", "staging"])
+def test_the_stack_passes_the_policy_pack(render, stack: str) -> None:
+    r: Render = render(stack)
+    assert r.data["policy"]["pack"]["name"] == "elite-locadora-guardrails"
+    assert r.data["policy"]["config"].endswith(f"policies/config/{stack}.json")
+    mandatory = [f"{v['policy']}: {v['urn']}: {v['message']}" for v in r.mandatory()]
+    assert not mandatory, f"stack {stack} has mandatory violations:\n" + "\n".join(mandatory)
+    assert r.exit_code == 0
+
+
+@pytest.mark.parametrize("stack", ["prod", "staging"])
+def test_three_providers_tag_everything(render, stack: str) -> None:
+    r: Render = render(stack)
+    providers = {p["name"]: p for p in r.of_type("pulumi:providers:aws")}
+    assert providers["primary"]["inputs"]["region"] == "us-east-1"
+    assert providers["dr"]["inputs"]["region"] == "us-west-2", "the guide's DR region"
+    for p in providers.values():
+        tags = json.loads(p["inputs"]["defaultTags"])["tags"]
+        assert tags == {"Project": "Elite Locadora", "Environment": stack, "ManagedBy": "Pulumi"}, p["urn"]
+
+
+@pytest.mark.parametrize("stack,protected", [("prod", True), ("staging", False)])
+def test_keys_per_purpose_and_region_rotate_and_are_protected_in_prod(
+    render, stack: str, protected: bool
+) -> None:
+    r: Render = render(stack)
+    keys = {k["name"]: k for k in r.of_type("aws:kms/key:Key") if k["name"].startswith("keys-")}
+    for where, region in (("primary", "us-east-1"), ("dr", "us-west-2")):
+        for purpose in ("data", "logs", "secrets", "backups"):
+            key = keys[f"keys-{where}-{purpose}"]
+            assert key["region"] == region and key["inputs"]["enableKeyRotation"] is True, key["urn"]
+            assert key["protect"] is protected and key["retainOnDelete"] is protected, key["urn"]
+    logs = json.loads(keys["keys-primary-logs"]["inputs"]["policy"])
+    services = [s["Principal"].get("Service") for s in logs["Statement"] if "Service" in s["Principal"]]
+    assert "logs.us-east-1.amazonaws.com" in services, "CloudWatch Logs may use the logs key in its region"
