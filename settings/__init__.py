@@ -19,12 +19,13 @@ from .common import Model, Region
 from .data import DataSettings
 from .edge import EdgeSettings
 from .network import NetworkSettings
+from .operations import JWT_SECRET_KEY, STRIPE_SECRET_KEY, ConfigSecrets, OperationsSettings, load_app_secrets
 
 NAMESPACE = "elite-locadora"
 
 # Config keys that hold secrets: set with `pulumi config set --secret`. Only the offline preview supplies
 # placeholders for them; they are read with get_secret and stay Output secrets end to end.
-SECRET_KEYS: tuple[str, ...] = ()
+SECRET_KEYS: tuple[str, ...] = (STRIPE_SECRET_KEY, JWT_SECRET_KEY)
 
 
 class ConfigError(Exception):
@@ -51,6 +52,7 @@ class Settings(Model):
     network: NetworkSettings
     edge: EdgeSettings
     data: DataSettings
+    operations: OperationsSettings
 
     @computed_field
     @property
@@ -82,6 +84,16 @@ class Settings(Model):
                 raise ValueError(
                     "data.database.multiAz: prod must run the database Multi-AZ (set multiAz: true)"
                 )
+            if (
+                self.operations.search.dedicated_master_type is None
+                or self.operations.search.availability_zones < 2
+            ):
+                raise ValueError(
+                    "operations.search: prod needs dedicated masters and zone awareness "
+                    "(set dedicatedMasterType and availabilityZones: 2 or 3)"
+                )
+            if not self.operations.backup.copy_to_dr:
+                raise ValueError("operations.backup.copyToDr: prod must copy its backups to the DR region")
         if self.dr_region == self.region:
             raise ValueError(f"drRegion: {self.dr_region} is the primary region; pick another region for DR")
         return self
@@ -170,3 +182,8 @@ def load_settings() -> Settings:
 
     raw = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
     return build_settings(raw, pulumi.get_project(), pulumi.get_stack())
+
+
+def load_secrets() -> ConfigSecrets:
+    """The stack's config secrets (Stripe's key, an optional JWT secret) as Pulumi secret outputs."""
+    return load_app_secrets(NAMESPACE)

@@ -1,0 +1,164 @@
+"""Application secrets and parameters: the guide's three SSM SecureString parameters, and their DR copies.
+
+The guide's `parameter-store.tf` builds `/elite-locadora/<env>/database/url` as
+`mysql://user:password@host:3306/db`, putting the database password into a second store where it is never
+rotated. Here the URL carries no password: the API reads the password from the RDS-managed Secrets Manager
+secret (data tier), which RDS rotates. The JWT signing secret is generated at deploy time unless the stack
+configures one; Stripe's secret key comes from a Pulumi config secret. Every value stays a Pulumi secret.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_random as random
+
+from settings.operations import ConfigSecrets
+
+SECURE_STRING = "SecureString"
+
+
+@dataclass
+class AppSecretsArgs:
+    parameter_prefix: str
+    """Path every parameter lives under, `/elite-locadora/<env>` (the guide's naming)."""
+    config_secrets: ConfigSecrets
+    """Stripe's secret key and the optional configured JWT secret, as Pulumi secret outputs."""
+    jwt_secret_length: int
+    """Length of the JWT secret generated when none is configured."""
+    secrets_key_arn: pulumi.Input[str]
+    """Customer-managed KMS key (primary region) that encrypts the SecureString parameters."""
+    db_username: pulumi.Input[str]
+    """Master user name of the database (no password: that stays in the RDS-managed secret)."""
+    db_address: pulumi.Input[str]
+    """Endpoint address of the primary database."""
+    db_port: pulumi.Input[int]
+    """Port of the database (3306)."""
+    db_name: pulumi.Input[str]
+    """Name of the application database."""
+    dr_provider: aws.Provider
+    """Provider of the disaster-recovery region, where the parameters are replicated."""
+    dr_secrets_key_arn: pulumi.Input[str]
+    """Customer-managed KMS key of the DR region for the replicated parameters."""
+    dr_db_address: pulumi.Input[str] | None = None
+    """Endpoint of the cross-region read replica; the DR copy of the database URL points at it."""
+
+
+def database_url(username: str, address: str, port: int, name: str) -> str:
+    """`mysql://user@host:port/db`: the guide's URL without the password segment."""
+    return f"mysql://{username}@{address}:{port}/{name}"
+
+
+class AppSecrets(pulumi.ComponentResource):
+    database_url_parameter_arn: pulumi.Output[str]
+    jwt_secret_parameter_arn: pulumi.Output[str]
+    stripe_secret_parameter_arn: pulumi.Output[str]
+    parameter_names: list[str]
+    dr_parameter_arns: pulumi.Output[list[str]]
+
+    def __init__(self, name: str, args: AppSecretsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("elite-locadora:secrets:AppSecrets", name, None, opts)
+        self._name, self._args = name, args
+        self._child = pulumi.ResourceOptions(parent=self)
+
+        jwt = self._jwt_secret()
+        url = pulumi.Output.secret(
+            pulumi.Output.all(args.db_username, args.db_address, args.db_port, args.db_name).apply(
+                lambda a: database_url(a[0], a[1], a[2], a[3])
+            )
+        )
+        values = {
+            "database-url": (
+                "database/url",
+                url,
+                "Database URL for the API (no password: see the RDS secret)",
+            ),
+            "jwt-secret": ("app/jwt-secret", jwt, "JWT signing secret of the API"),
+            "stripe-secret": (
+                "payments/stripe-secret",
+                pulumi.Output.secret(args.config_secrets.stripe_secret_key),
+                "Stripe secret API key",
+            ),
+        }
+        primary = {
+            key: self._parameter(f"{name}-{key}", path, value, text, args.secrets_key_arn, self._child)
+            for key, (path, value, text) in values.items()
+        }
+        self.parameter_names = [f"{args.parameter_prefix}/{path}" for path, _, _ in values.values()]
+        self.database_url_parameter_arn = primary["database-url"].arn
+        self.jwt_secret_parameter_arn = primary["jwt-secret"].arn
+        self.stripe_secret_parameter_arn = primary["stripe-secret"].arn
+        self.dr_parameter_arns = self._replicate(values)
+
+        self.register_outputs(
+            {
+                "database_url_parameter_arn": self.database_url_parameter_arn,
+                "jwt_secret_parameter_arn": self.jwt_secret_parameter_arn,
+                "stripe_secret_parameter_arn": self.stripe_secret_parameter_arn,
+                "dr_parameter_arns": self.dr_parameter_arns,
+            }
+        )
+
+    def _jwt_secret(self) -> pulumi.Output[str]:
+        configured = self._args.config_secrets.jwt_secret
+        if configured is not None:
+            return pulumi.Output.secret(configured)
+        # Generated once at the first deploy and kept in state (as a secret); replaced only if this resource is.
+        generated = random.RandomPassword(
+            f"{self._name}-jwt-secret-value",
+            length=self._args.jwt_secret_length,
+            special=False,
+            opts=self._child,
+        )
+        return generated.result
+
+    def _parameter(
+        self,
+        resource_name: str,
+        path: str,
+        value: pulumi.Input[str],
+        description: str,
+        key_arn: pulumi.Input[str],
+        opts: pulumi.ResourceOptions,
+    ) -> aws.ssm.Parameter:
+        return aws.ssm.Parameter(
+            resource_name,
+            name=f"{self._args.parameter_prefix}/{path}",
+            type=SECURE_STRING,
+            key_id=key_arn,
+            value=value,
+            description=description,
+            tier="Standard",
+            tags={"Purpose": path},
+            opts=opts,
+        )
+
+    def _replicate(self, values: dict) -> pulumi.Output[list[str]]:
+        """Parameter Store does not replicate across regions: the same SecureStrings are written to the DR
+        region, encrypted with that region's key, so a failover finds them in place."""
+        args = self._args
+        dr_opts = pulumi.ResourceOptions(parent=self, provider=args.dr_provider)
+        arns = []
+        for key, (path, value, text) in values.items():
+            if key == "database-url":
+                if args.dr_db_address is None:
+                    continue
+                value = pulumi.Output.secret(
+                    pulumi.Output.all(args.db_username, args.dr_db_address, args.db_port, args.db_name).apply(
+                        lambda a: database_url(a[0], a[1], a[2], a[3])
+                    )
+                )
+                text = "Database URL in the DR region: the cross-region replica, promoted at failover"
+            arns.append(
+                self._parameter(
+                    f"{self._name}-dr-{key}",
+                    path,
+                    value,
+                    f"{text} (DR copy)",
+                    args.dr_secrets_key_arn,
+                    dr_opts,
+                ).arn
+            )
+        return pulumi.Output.all(*arns)

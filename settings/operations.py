@@ -1,0 +1,257 @@
+"""Operations tier settings: application secrets, alarms and their subscribers, the log domain, backups.
+
+Prod defaults are the guide's ("Monitoring & Logging", "Backup & Disaster Recovery", "Environment Variables
+Management"); where the guide is wrong or dated the field says what we do instead (docs/departures.md).
+The config *secrets* of the tier (Stripe's secret key, an optional JWT secret) are not fields here: they are
+read as Pulumi secrets by :func:`load_app_secrets` and never pass through a settings model.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from .common import DailyWindow, Model
+
+# Config keys of this tier that hold secrets (`pulumi config set --secret <key>`); listed in settings.SECRET_KEYS.
+STRIPE_SECRET_KEY = "stripeSecretKey"
+JWT_SECRET_KEY = "jwtSecret"
+
+# CloudWatch accepts a period of 10, 20 or 30 s (high-resolution metrics) or any multiple of 60 s.
+_PERIODS_HINT = "10, 20, 30 or a multiple of 60 seconds"
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
+_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+_ARN = {
+    "sqs": re.compile(r"^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,80}(\.fifo)?$"),
+    "lambda": re.compile(
+        r"^arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9$_-]+)?$"
+    ),
+}
+
+
+class Subscription(Model):
+    """One subscriber of the alarm topic."""
+
+    protocol: Literal["email", "email-json", "https", "sms", "sqs", "lambda"] = Field(
+        description="SNS protocol; email subscribers confirm by the link SNS sends them."
+    )
+    endpoint: str = Field(description="Address, HTTPS URL, E.164 phone number or queue/function ARN.")
+
+    @model_validator(mode="after")
+    def _endpoint_fits_protocol(self) -> Subscription:
+        p, e = self.protocol, self.endpoint
+        ok = {
+            "email": lambda: bool(_EMAIL.match(e)),
+            "email-json": lambda: bool(_EMAIL.match(e)),
+            "https": lambda: e.startswith("https://") and len(e) > len("https://"),
+            "sms": lambda: bool(_E164.match(e)),
+            "sqs": lambda: bool(_ARN["sqs"].match(e)),
+            "lambda": lambda: bool(_ARN["lambda"].match(e)),
+        }[p]()
+        if not ok:
+            expected = {
+                "email": "an e-mail address",
+                "email-json": "an e-mail address",
+                "https": "an https:// URL (SNS refuses plain http for alarms we send)",
+                "sms": "an E.164 phone number like +5511999999999",
+                "sqs": "an SQS queue ARN",
+                "lambda": "a Lambda function ARN",
+            }[p]
+            raise ValueError(f"endpoint: {e!r} is not {expected} (protocol {p})")
+        return self
+
+
+class AlarmSettings(Model):
+    """Thresholds of the guide's four alarms and of the ones an on-call person expects besides."""
+
+    period_seconds: int = Field(300, description="Period of the guide's alarms; the guide: 300.")
+    ecs_cpu_percent: float = Field(80, gt=0, le=100, description="ECS service CPUUtilization; the guide: 80.")
+    ecs_memory_percent: float = Field(
+        85, gt=0, le=100, description="ECS service MemoryUtilization; the guide: 85."
+    )
+    ecs_evaluation_periods: int = Field(
+        2, ge=1, le=100, description="The guide: 2 periods for CPU and memory."
+    )
+    db_connections: int = Field(80, ge=1, description="RDS DatabaseConnections; the guide: 80.")
+    db_evaluation_periods: int = Field(3, ge=1, le=100, description="The guide: 3 periods.")
+    response_time_seconds: float = Field(
+        2,
+        gt=0,
+        description="ALB TargetResponseTime in SECONDS (the metric's unit); the guide wrote 2000, meaning 2 s.",
+    )
+    response_time_evaluation_periods: int = Field(2, ge=1, le=100, description="The guide: 2 periods.")
+    server_error_percent: float = Field(
+        5, gt=0, le=100, description="Share of requests answered 5xx (targets + load balancer) that pages."
+    )
+    unhealthy_evaluation_periods: int = Field(
+        2, ge=1, le=100, description="Minutes a target group may report an unhealthy target."
+    )
+    db_free_storage_gib: float = Field(10, gt=0, description="RDS FreeStorageSpace floor, GiB.")
+    replica_lag_seconds: float = Field(300, gt=0, description="RDS ReplicaLag ceiling, seconds.")
+    redis_cpu_percent: float = Field(
+        80, gt=0, le=100, description="ElastiCache EngineCPUUtilization (Redis is single-threaded)."
+    )
+    redis_memory_percent: float = Field(
+        80, gt=0, le=100, description="ElastiCache DatabaseMemoryUsagePercentage."
+    )
+    redis_evictions: int = Field(
+        1000,
+        ge=0,
+        description="Evictions per period above which the cache is too small (allkeys-lru evicts).",
+    )
+
+    @model_validator(mode="after")
+    def _units(self) -> AlarmSettings:
+        if not (
+            self.period_seconds in (10, 20, 30)
+            or (self.period_seconds >= 60 and self.period_seconds % 60 == 0)
+        ):
+            raise ValueError(
+                f"periodSeconds: {self.period_seconds} is not a CloudWatch period; use {_PERIODS_HINT}"
+            )
+        if self.response_time_seconds > 60:
+            raise ValueError(
+                f"responseTimeSeconds: {self.response_time_seconds:g} s is over a minute; TargetResponseTime is "
+                "measured in seconds (the guide's 2000 means 2), so give seconds, like 2"
+            )
+        return self
+
+
+# OpenSearch Service instance families current for log analytics (AWS docs: supported instance types);
+# T2 and previous generations are left out (no encryption at rest on T2).
+SEARCH_FAMILIES = frozenset(
+    {"t3", "m5", "m6g", "m7g", "r5", "r6g", "r6gd", "r7g", "c5", "c6g", "c7g", "or1", "or2"}
+)
+_SEARCH_TYPE = re.compile(r"^([a-z0-9]+)\.(medium|large|xlarge|\d{1,2}xlarge)\.search$")
+
+
+def _search_type(key: str, value: str) -> None:
+    m = _SEARCH_TYPE.match(value)
+    if not m or m[1] not in SEARCH_FAMILIES:
+        raise ValueError(
+            f"{key}: {value!r} is not an OpenSearch instance type '<family>.<size>.search' with family one of "
+            f"{', '.join(sorted(SEARCH_FAMILIES))} and size medium or larger"
+        )
+
+
+class SearchSettings(Model):
+    """The Amazon OpenSearch Service domain that replaces the guide's self-run ELK stack."""
+
+    engine_version: str = Field(
+        "OpenSearch_2.19", pattern=r"^OpenSearch_\d+\.\d+$", description="Engine, 'OpenSearch_X.Y'."
+    )
+    instance_type: str = Field(description="Data node type, like r6g.large.search.")
+    instance_count: int = Field(ge=1, le=80, description="Data nodes; a multiple of availabilityZones.")
+    availability_zones: Literal[1, 2, 3] = Field(
+        description="AZs the data nodes spread over (zone awareness when 2 or 3)."
+    )
+    dedicated_master_type: str | None = Field(
+        None, description="Dedicated master node type (prod: three of them); none in staging."
+    )
+    dedicated_master_count: Literal[3, 5] = Field(3, description="Dedicated masters: 3 or 5 (a quorum).")
+    volume_size_gib: int = Field(ge=10, le=16384, description="gp3 EBS volume per data node, GiB.")
+    master_user_name: str = Field(
+        "elite-admin",
+        pattern=r"^[a-zA-Z][a-zA-Z0-9_-]{2,63}$",
+        description="Fine-grained access control master user; its password is generated and kept in "
+        "Secrets Manager.",
+    )
+    index_rotation: Literal["OneHour", "OneDay", "OneWeek", "OneMonth"] = Field(
+        "OneDay", description="How often Firehose starts a new index (old ones are dropped by age)."
+    )
+    failed_records_expiration_days: int = Field(
+        30, ge=1, le=3650, description="Days records that could not be indexed stay in the S3 bucket."
+    )
+
+    @model_validator(mode="after")
+    def _shape(self) -> SearchSettings:
+        _search_type("instanceType", self.instance_type)
+        if self.dedicated_master_type is not None:
+            _search_type("dedicatedMasterType", self.dedicated_master_type)
+        if self.instance_count % self.availability_zones:
+            raise ValueError(
+                f"instanceCount: {self.instance_count} data nodes do not spread evenly over "
+                f"{self.availability_zones} AZs; use a multiple of availabilityZones"
+            )
+        return self
+
+
+class BackupSettings(Model):
+    """The AWS Backup plan: the guide's daily 03:00-04:00 window and 30-day retention, copied to the DR region."""
+
+    window: DailyWindow = Field(
+        "03:00-04:00", description="Daily UTC window backup jobs must start in; the guide: 03:00-04:00."
+    )
+    completion_window_minutes: int = Field(
+        480, ge=120, le=52_560_000, description="Minutes a started job may run before AWS Backup cancels it."
+    )
+    retention_days: int = Field(ge=1, le=36500, description="Days recovery points are kept; the guide: 30.")
+    copy_to_dr: bool = Field(True, description="Copy every recovery point to the vault in the DR region.")
+    dr_retention_days: int = Field(ge=1, le=36500, description="Days the DR copies are kept.")
+
+    @property
+    def start_hour_minute(self) -> tuple[int, int]:
+        start = self.window.split("-")[0]
+        return int(start[:2]), int(start[3:])
+
+    @property
+    def start_window_minutes(self) -> int:
+        start, end = self.window.split("-")
+        return (int(end[:2]) * 60 + int(end[3:]) - int(start[:2]) * 60 - int(start[3:])) % 1440
+
+    @property
+    def schedule(self) -> str:
+        """The window's start as an AWS Backup cron expression (UTC)."""
+        hour, minute = self.start_hour_minute
+        return f"cron({minute} {hour} ? * * *)"
+
+    @model_validator(mode="after")
+    def _fits(self) -> BackupSettings:
+        if self.start_window_minutes < 60:
+            raise ValueError(
+                f"window: {self.window} lasts {self.start_window_minutes} minutes; AWS Backup needs a start "
+                "window of at least 60 minutes"
+            )
+        if self.completion_window_minutes < self.start_window_minutes + 60:
+            raise ValueError(
+                f"completionWindowMinutes: {self.completion_window_minutes} must exceed the "
+                f"{self.start_window_minutes}-minute start window by at least 60 minutes"
+            )
+        return self
+
+
+class OperationsSettings(Model):
+    alarms: AlarmSettings = Field(default_factory=AlarmSettings)
+    notifications: list[Subscription] = Field(
+        min_length=1, description="Who the alarm topic notifies on alarm and on recovery."
+    )
+    search: SearchSettings
+    backup: BackupSettings
+    jwt_secret_length: int = Field(
+        64, ge=32, le=256, description="Length of the generated JWT signing secret (when none is configured)."
+    )
+
+
+@dataclass(frozen=True)
+class ConfigSecrets:
+    """Config secrets of the application, as Pulumi secret outputs (never plain values)."""
+
+    stripe_secret_key: object
+    """`pulumi.Output[str]` (secret): Stripe's secret API key, `pulumi config set --secret stripeSecretKey`."""
+    jwt_secret: object | None
+    """`pulumi.Output[str]` (secret) if `jwtSecret` is configured; None → generated at deploy time."""
+
+
+def load_app_secrets(namespace: str) -> ConfigSecrets:
+    """Read the tier's config secrets as secret Outputs (Stripe's key is required, the JWT secret optional)."""
+    import pulumi
+
+    config = pulumi.Config(namespace)
+    return ConfigSecrets(
+        stripe_secret_key=config.require_secret(STRIPE_SECRET_KEY),
+        jwt_secret=config.get_secret(JWT_SECRET_KEY),
+    )
