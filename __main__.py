@@ -7,10 +7,12 @@ typed outputs only.
 
 import pulumi
 
+from components.cdn import Cdn, CdnArgs
 from components.edge import Edge, EdgeArgs
 from components.keys import Keys, KeysArgs
 from components.network import Network, NetworkArgs
 from components.providers import create_providers
+from components.storage import Storage, StorageArgs
 from settings import load_settings
 
 settings = load_settings()
@@ -55,8 +57,39 @@ edge = Edge(
 # --- data ---
 
 # --- storage ---
+storage = Storage(
+    "storage",
+    StorageArgs(
+        name_prefix=settings.name_prefix,
+        settings=settings.storage,
+        region=settings.region,
+        dr_region=settings.dr_region,
+        dr_provider=providers.dr,
+        replica_key_arn=keys.dr.data,
+        protect=settings.protect,
+    ),
+    opts=in_primary,
+)
 
 # --- cdn ---
+cdn = Cdn(
+    "cdn",
+    CdnArgs(
+        name_prefix=settings.name_prefix,
+        settings=settings.cdn,
+        domain=settings.domain,
+        api_host=edge.api_host,
+        zone_id=edge.zone_id,
+        us_east_1_provider=providers.us_east_1,
+        assets_bucket_name=storage.assets_bucket_name,
+        assets_bucket_arn=storage.assets_bucket_arn,
+        assets_bucket_regional_domain_name=storage.assets_bucket_regional_domain_name,
+        assets_key_id=storage.assets_key_id,
+        public_prefixes=storage.public_prefixes,
+        log_bucket_arn=storage.log_bucket_arn,
+    ),
+    opts=in_primary,
+)
 
 # --- secrets ---
 
@@ -72,3 +105,7 @@ pulumi.export("drRegion", settings.dr_region)
 pulumi.export("vpcId", network.vpc_id)
 pulumi.export("albDnsName", edge.alb_dns_name)
 pulumi.export("apiUrl", f"https://{edge.api_host}")
+pulumi.export("assetsBucketName", storage.assets_bucket_name)
+pulumi.export("replicaBucketArn", storage.replica_bucket_arn)
+pulumi.export("cdnDomainName", cdn.distribution_domain_name)
+pulumi.export("cdnDistributionId", cdn.distribution_id)

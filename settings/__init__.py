@@ -20,6 +20,7 @@ from .data import DataSettings
 from .edge import EdgeSettings
 from .network import NetworkSettings
 from .operations import JWT_SECRET_KEY, STRIPE_SECRET_KEY, ConfigSecrets, OperationsSettings, load_app_secrets
+from .storage import CdnSettings, StorageSettings
 
 NAMESPACE = "elite-locadora"
 
@@ -53,6 +54,8 @@ class Settings(Model):
     edge: EdgeSettings
     data: DataSettings
     operations: OperationsSettings
+    storage: StorageSettings
+    cdn: CdnSettings
 
     @computed_field
     @property

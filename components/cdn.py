@@ -1,0 +1,298 @@
+"""CDN tier: the guide's CloudFront distribution, corrected: Origin Access Control instead of an OAI and a public
+bucket, the managed policy IDs checked against AWS's documentation, TLS 1.2+ with a us-east-1 certificate, a
+CLOUDFRONT-scope WAF, security response headers and standard logging (v2) to S3.
+
+This tier also owns the assets bucket policy and the assets key policy, because both name the distribution
+(see components/storage.py for why and for the documents themselves).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from components.storage import assets_bucket_policy, assets_key_policy
+from components.waf import guide_rules, visibility
+from settings.storage import CdnSettings
+
+# AWS-managed CloudFront policies, by the IDs AWS documents for the API and CloudFormation. They are fixed by
+# AWS (the same in every account), so they are literals rather than data sources. Checked 2026-11-25 against the
+# CloudFront developer guide pages "Use managed cache policies" and "Use managed origin request policies".
+# The guide labels 4135ea2d-… "CachingOptimized" on both behaviours: that ID is CachingDisabled.
+CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
+CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
+CORS_S3_ORIGIN = "88a5eaf4-2fd4-4709-b370-b4c650ea3fcf"
+# All viewer headers except Host (CloudFront sends the origin's host name, which the ALB routes and its
+# certificate matches), all cookies, all query strings. With caching disabled it also forwards Authorization
+# (AWS knowledge center, "Forward the Authorization header"), which Laravel's token guard needs.
+ALL_VIEWER_EXCEPT_HOST_HEADER = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
+
+S3_ORIGIN_ID = "S3-assets"
+API_ORIGIN_ID = "API"
+API_PATH = "/api/*"
+ALL_METHODS = ["DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"]
+READ_METHODS = ["GET", "HEAD", "OPTIONS"]
+CACHED_METHODS = ["GET", "HEAD"]
+
+
+@dataclass
+class CdnArgs:
+    name_prefix: str
+    """Physical-name prefix, `elite-locadora-<env>`."""
+    settings: CdnSettings
+    """The validated CDN settings of the stack."""
+    domain: str
+    """Apex domain: the default aliases are www.<domain> and <domain>."""
+    api_host: str
+    """The API's host behind the load balancer (edge tier), the default API origin."""
+    zone_id: pulumi.Input[str]
+    """Route 53 zone of the domain: certificate validation and the alias records."""
+    us_east_1_provider: aws.Provider
+    """CloudFront's region: its certificate, its WAF web ACL and its log delivery live there."""
+    assets_bucket_name: pulumi.Input[str]
+    assets_bucket_arn: pulumi.Input[str]
+    assets_bucket_regional_domain_name: pulumi.Input[str]
+    assets_key_id: pulumi.Input[str]
+    """The assets key; this tier writes its policy (it names the distribution)."""
+    public_prefixes: list[str]
+    """Bucket prefixes the distribution may read (storage tier's layout)."""
+    log_bucket_arn: pulumi.Input[str]
+    """Bucket that receives the standard (v2) access logs."""
+
+
+class Cdn(pulumi.ComponentResource):
+    distribution_id: pulumi.Output[str]
+    distribution_arn: pulumi.Output[str]
+    distribution_domain_name: pulumi.Output[str]
+    web_acl_arn: pulumi.Output[str]
+    aliases: list[str]
+
+    def __init__(self, name: str, args: CdnArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("elite-locadora:cdn:Cdn", name, None, opts)
+        self._name, self._args = name, args
+        self._child = pulumi.ResourceOptions(parent=self)
+        self._global = pulumi.ResourceOptions(parent=self, provider=args.us_east_1_provider)
+        s = args.settings
+        self.aliases = list(s.aliases or [f"www.{args.domain}", args.domain])
+        self.api_origin_domain = s.api_origin_domain or args.api_host
+
+        certificate_arn = self._create_certificate()
+        acl = self._create_waf()
+        distribution = self._create_distribution(certificate_arn, acl.arn)
+        self._grant_origin_read(distribution)
+        self._create_access_logs(distribution)
+        for alias in self.aliases:
+            for kind in ("A", "AAAA"):
+                aws.route53.Record(
+                    f"{name}-{alias}-{kind.lower()}",
+                    zone_id=args.zone_id,
+                    name=alias,
+                    type=kind,
+                    aliases=[
+                        {
+                            "name": distribution.domain_name,
+                            "zone_id": distribution.hosted_zone_id,
+                            "evaluate_target_health": False,
+                        }
+                    ],
+                    opts=self._child,
+                )
+
+        self.distribution_id = distribution.id
+        self.distribution_arn = distribution.arn
+        self.distribution_domain_name = distribution.domain_name
+        self.web_acl_arn = acl.arn
+        self.register_outputs(
+            {
+                "distribution_id": self.distribution_id,
+                "distribution_arn": self.distribution_arn,
+                "distribution_domain_name": self.distribution_domain_name,
+                "web_acl_arn": self.web_acl_arn,
+            }
+        )
+
+    # -- certificate (us-east-1: the only region CloudFront takes ACM certificates from) ----------------------
+    def _create_certificate(self) -> pulumi.Output[str]:
+        a, n = self._args, self._name
+        cert = aws.acm.Certificate(
+            f"{n}-certificate",
+            domain_name=self.aliases[0],
+            subject_alternative_names=self.aliases[1:],
+            validation_method="DNS",
+            opts=self._global,
+        )
+        fqdns = []
+        for alias in self.aliases:
+            option = cert.domain_validation_options.apply(
+                lambda options, alias=alias: next(o for o in options if o["domain_name"] == alias)
+            )
+            record = aws.route53.Record(
+                f"{n}-validation-{alias}",
+                zone_id=a.zone_id,
+                name=option.apply(lambda o: o["resource_record_name"]),
+                type=option.apply(lambda o: o["resource_record_type"]),
+                records=[option.apply(lambda o: o["resource_record_value"])],
+                ttl=300,
+                allow_overwrite=True,
+                opts=self._child,
+            )
+            fqdns.append(record.fqdn)
+        validation = aws.acm.CertificateValidation(
+            f"{n}-certificate", certificate_arn=cert.arn, validation_record_fqdns=fqdns, opts=self._global
+        )
+        return validation.certificate_arn
+
+    # -- WAF (scope CLOUDFRONT exists only in us-east-1) --------------------------------------------------------
+    def _create_waf(self) -> aws.wafv2.WebAcl:
+        a = self._args
+        return aws.wafv2.WebAcl(
+            f"{self._name}-waf",
+            name=f"{a.name_prefix}-cdn-waf",
+            description="The guide's rules (Common Rule Set, 2000 requests per IP) plus known bad inputs and SQLi",
+            scope="CLOUDFRONT",
+            default_action={"allow": {}},
+            rules=guide_rules(a.settings.waf_rate_limit),
+            visibility_config=visibility(f"{a.name_prefix}-cdn-waf"),
+            opts=self._global,
+        )
+
+    # -- distribution ---------------------------------------------------------------------------------------
+    def _create_distribution(
+        self, certificate_arn: pulumi.Output[str], web_acl_arn: pulumi.Output[str]
+    ) -> aws.cloudfront.Distribution:
+        a, n, s = self._args, self._name, self._args.settings
+        oac = aws.cloudfront.OriginAccessControl(
+            f"{n}-assets",
+            name=f"{a.name_prefix}-assets",
+            description="CloudFront signs every request to the assets bucket (SigV4)",
+            origin_access_control_origin_type="s3",
+            signing_behavior="always",
+            signing_protocol="sigv4",
+            opts=self._global,
+        )
+        headers = aws.cloudfront.ResponseHeadersPolicy(
+            f"{n}-security-headers",
+            name=f"{a.name_prefix}-security-headers",
+            comment="HSTS, nosniff, frame DENY, strict referrer on every response",
+            security_headers_config={
+                "strict_transport_security": {
+                    "access_control_max_age_sec": s.hsts_max_age_seconds,
+                    "include_subdomains": True,
+                    "preload": True,
+                    "override": True,
+                },
+                "content_type_options": {"override": True},
+                "frame_options": {"frame_option": "DENY", "override": True},
+                "referrer_policy": {"referrer_policy": "strict-origin-when-cross-origin", "override": True},
+            },
+            opts=self._global,
+        )
+        return aws.cloudfront.Distribution(
+            n,
+            comment=f"{a.name_prefix}: assets (S3 through OAC) and the API",
+            enabled=True,
+            is_ipv6_enabled=True,
+            http_version="http2and3",
+            price_class=s.price_class,
+            aliases=self.aliases,
+            web_acl_id=web_acl_arn,
+            origins=[
+                {
+                    "origin_id": S3_ORIGIN_ID,
+                    "domain_name": a.assets_bucket_regional_domain_name,
+                    "origin_access_control_id": oac.id,
+                },
+                {
+                    "origin_id": API_ORIGIN_ID,
+                    "domain_name": self.api_origin_domain,
+                    "custom_origin_config": {
+                        "http_port": 80,
+                        "https_port": 443,
+                        "origin_protocol_policy": "https-only",
+                        "origin_ssl_protocols": ["TLSv1.2"],
+                        "origin_read_timeout": s.api_origin_read_timeout,
+                        "origin_keepalive_timeout": 5,
+                    },
+                },
+            ],
+            default_cache_behavior={
+                "target_origin_id": S3_ORIGIN_ID,
+                "viewer_protocol_policy": "redirect-to-https",
+                "allowed_methods": READ_METHODS,
+                "cached_methods": CACHED_METHODS,
+                "cache_policy_id": CACHING_OPTIMIZED,
+                "origin_request_policy_id": CORS_S3_ORIGIN,
+                "response_headers_policy_id": headers.id,
+                "compress": True,
+            },
+            ordered_cache_behaviors=[
+                {
+                    # API responses are personal: never cached, everything Laravel needs forwarded.
+                    "path_pattern": API_PATH,
+                    "target_origin_id": API_ORIGIN_ID,
+                    "viewer_protocol_policy": "https-only",
+                    "allowed_methods": ALL_METHODS,
+                    "cached_methods": CACHED_METHODS,
+                    "cache_policy_id": CACHING_DISABLED,
+                    "origin_request_policy_id": ALL_VIEWER_EXCEPT_HOST_HEADER,
+                    "response_headers_policy_id": headers.id,
+                    "compress": True,
+                }
+            ],
+            viewer_certificate={
+                "acm_certificate_arn": certificate_arn,
+                "ssl_support_method": "sni-only",
+                "minimum_protocol_version": s.minimum_protocol_version,
+            },
+            restrictions={"geo_restriction": {"restriction_type": "none"}},
+            opts=self._global,
+        )
+
+    # -- the assets bucket and key: only this distribution reads, only the public prefixes --------------------
+    def _grant_origin_read(self, distribution: aws.cloudfront.Distribution) -> None:
+        a, n = self._args, self._name
+        invoke = pulumi.InvokeOptions(parent=self)
+        account = aws.get_caller_identity_output(opts=invoke).account_id
+        partition = aws.get_partition_output(opts=invoke).partition
+        aws.s3.BucketPolicy(
+            f"{n}-assets",
+            bucket=a.assets_bucket_name,
+            policy=pulumi.Output.all(a.assets_bucket_arn, distribution.arn).apply(
+                lambda v: assets_bucket_policy(v[0], v[1], a.public_prefixes)
+            ),
+            opts=self._child,
+        )
+        aws.kms.KeyPolicy(
+            f"{n}-assets",
+            key_id=a.assets_key_id,
+            policy=pulumi.Output.all(account, partition, distribution.arn).apply(
+                lambda v: assets_key_policy(v[0], v[1], v[2])
+            ),
+            opts=self._child,
+        )
+
+    # -- standard logging (v2): CloudWatch Logs delivery from us-east-1 to the log bucket ----------------------
+    def _create_access_logs(self, distribution: aws.cloudfront.Distribution) -> None:
+        a, n = self._args, self._name
+        source = aws.cloudwatch.LogDeliverySource(
+            f"{n}-access-logs",
+            name=f"{a.name_prefix}-cdn-access-logs",
+            log_type="ACCESS_LOGS",
+            resource_arn=distribution.arn,
+            opts=self._global,
+        )
+        destination = aws.cloudwatch.LogDeliveryDestination(
+            f"{n}-access-logs",
+            name=f"{a.name_prefix}-cdn-access-logs-s3",
+            output_format="json",
+            delivery_destination_configuration={"destination_resource_arn": a.log_bucket_arn},
+            opts=self._global,
+        )
+        aws.cloudwatch.LogDelivery(
+            f"{n}-access-logs",
+            delivery_source_name=source.name,
+            delivery_destination_arn=destination.arn,
+            opts=self._global,
+        )

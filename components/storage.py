@@ -1,0 +1,559 @@
+"""Storage tier: the assets bucket (SSE-KMS with its own key), its cross-region replica, and the log buckets.
+
+Who may read what (README, "Storage and CDN"): the public prefixes (`static/`, `vehicles/images/`) are readable
+only by this stack's CloudFront distribution through Origin Access Control; everything else (`customers/`,
+`backups/`, `vehicles/documents/`) only by IAM principals of the account that are granted it (the API tasks).
+
+The assets bucket policy and the assets key policy both name the distribution, which is created after this tier
+(it needs the bucket's domain name). To break the cycle the CDN tier creates those two resources, from the
+documents this module builds (:func:`assets_bucket_policy`, :func:`assets_key_policy`), so the rules about the
+layout stay here and each bucket has exactly one policy resource.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from components.providers import GLOBAL_SERVICES_REGION
+from settings.storage import StorageSettings
+
+TLS_DENY_SID = "DenyInsecureConnections"
+# Where S3 server access logs go in a log bucket (CloudFront v2 logs go under AWSLogs/).
+S3_LOG_PREFIX = "s3/"
+
+# A statement added to a bucket policy, built from the bucket ARN, the account id and the partition.
+Statement = Callable[[str, str, str], dict]
+
+
+@dataclass(frozen=True)
+class _Bucket:
+    """A bucket with the resources the others depend on."""
+
+    logical: str
+    resource: aws.s3.Bucket
+    versioning: aws.s3.BucketVersioning
+
+
+# -- policy documents (pure: the tests and the CDN tier use them) ------------------------------------------------
+def deny_insecure_transport(bucket_arn: str) -> dict:
+    """The guide's DenyInsecureConnections statement: no request without TLS, from anyone."""
+    return {
+        "Sid": TLS_DENY_SID,
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": [bucket_arn, f"{bucket_arn}/*"],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+
+
+def assets_bucket_policy(bucket_arn: str, distribution_arn: str, public_prefixes: list[str]) -> str:
+    """The assets bucket policy: TLS only; CloudFront (this distribution only, through OAC) reads the public
+    prefixes and nothing else. The guide's `Principal: "*"` public read is gone: the bucket stays private."""
+    public = [f"{bucket_arn}/{p}*" for p in public_prefixes]
+    only_this_distribution = {"StringEquals": {"AWS:SourceArn": distribution_arn}}
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                deny_insecure_transport(bucket_arn),
+                {
+                    "Sid": "CloudFrontReadsPublicPrefixes",
+                    "Effect": "Allow",
+                    "Principal": {"Service": "cloudfront.amazonaws.com"},
+                    "Action": "s3:GetObject",
+                    "Resource": public,
+                    "Condition": only_this_distribution,
+                },
+                {
+                    # Defence in depth: even a later, broader Allow cannot open customers/ or backups/ to CloudFront.
+                    "Sid": "DenyCloudFrontOutsidePublicPrefixes",
+                    "Effect": "Deny",
+                    "Principal": {"Service": "cloudfront.amazonaws.com"},
+                    "Action": "s3:*",
+                    "NotResource": public,
+                },
+            ],
+        }
+    )
+
+
+def assets_key_policy(account_id: str, partition: str, distribution_arn: str) -> str:
+    """The assets key policy: IAM policies of the account govern use (root statement, as every key here); the
+    distribution may decrypt, since OAC reads SSE-KMS objects (CloudFront developer guide, "Restrict access to an
+    Amazon S3 origin": SSE-KMS)."""
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "EnableIamPolicies",
+                    "Effect": "Allow",
+                    "Principal": {"AWS": f"arn:{partition}:iam::{account_id}:root"},
+                    "Action": "kms:*",
+                    "Resource": "*",
+                },
+                {
+                    "Sid": "CloudFrontDecryptsThroughOac",
+                    "Effect": "Allow",
+                    "Principal": {"Service": "cloudfront.amazonaws.com"},
+                    "Action": "kms:Decrypt",
+                    "Resource": "*",
+                    "Condition": {"StringEquals": {"AWS:SourceArn": distribution_arn}},
+                },
+            ],
+        }
+    )
+
+
+def log_key_policy(account_id: str, partition: str) -> str:
+    """A log bucket's key: IAM governs people (root statement); S3 server access logging (logging.s3) and
+    CloudWatch Logs vended-log delivery (delivery.logs, CloudFront standard logging v2) may encrypt new log objects
+    for this account only. Read access stays with IAM principals granted kms:Decrypt."""
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "EnableIamPolicies",
+                    "Effect": "Allow",
+                    "Principal": {"AWS": f"arn:{partition}:iam::{account_id}:root"},
+                    "Action": "kms:*",
+                    "Resource": "*",
+                },
+                {
+                    "Sid": "LogDeliveryEncrypts",
+                    "Effect": "Allow",
+                    "Principal": {"Service": ["logging.s3.amazonaws.com", "delivery.logs.amazonaws.com"]},
+                    "Action": ["kms:GenerateDataKey*", "kms:Decrypt"],
+                    "Resource": "*",
+                    "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+                },
+            ],
+        }
+    )
+
+
+def replication_policy(
+    source_arn: str, replica_arn: str, source_key_arn: str, replica_key_arn: str, region: str, dr_region: str
+) -> str:
+    """Least privilege for S3 replication with KMS (S3 user guide, "Replicating encrypted objects"): read the
+    source's versions, write replicas to the one destination, decrypt with the source key and encrypt with the
+    replica key only through S3 in each region. With bucket keys the encryption context is the bucket ARN."""
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "ReadReplicationConfiguration",
+                    "Effect": "Allow",
+                    "Action": ["s3:GetReplicationConfiguration", "s3:ListBucket"],
+                    "Resource": source_arn,
+                },
+                {
+                    "Sid": "ReadSourceVersions",
+                    "Effect": "Allow",
+                    "Action": [
+                        "s3:GetObjectVersionForReplication",
+                        "s3:GetObjectVersionAcl",
+                        "s3:GetObjectVersionTagging",
+                    ],
+                    "Resource": f"{source_arn}/*",
+                },
+                {
+                    "Sid": "WriteReplicas",
+                    "Effect": "Allow",
+                    "Action": ["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"],
+                    "Resource": f"{replica_arn}/*",
+                },
+                {
+                    "Sid": "DecryptSource",
+                    "Effect": "Allow",
+                    "Action": "kms:Decrypt",
+                    "Resource": source_key_arn,
+                    "Condition": {
+                        "StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"},
+                        "StringLike": {"kms:EncryptionContext:aws:s3:arn": [source_arn, f"{source_arn}/*"]},
+                    },
+                },
+                {
+                    "Sid": "EncryptReplica",
+                    "Effect": "Allow",
+                    "Action": ["kms:Encrypt", "kms:GenerateDataKey"],
+                    "Resource": replica_key_arn,
+                    "Condition": {
+                        "StringEquals": {"kms:ViaService": f"s3.{dr_region}.amazonaws.com"},
+                        "StringLike": {"kms:EncryptionContext:aws:s3:arn": [replica_arn, f"{replica_arn}/*"]},
+                    },
+                },
+            ],
+        }
+    )
+
+
+@dataclass
+class StorageArgs:
+    name_prefix: str
+    """Physical-name prefix, `elite-locadora-<env>`."""
+    settings: StorageSettings
+    """The validated storage settings of the stack."""
+    region: str
+    """Primary region (the assets bucket's)."""
+    dr_region: str
+    """Disaster-recovery region (the replica's)."""
+    dr_provider: aws.Provider
+    """Provider of the DR region: the replica bucket and its log bucket."""
+    replica_key_arn: pulumi.Input[str]
+    """KMS key in the DR region that encrypts replicas (the DR region's data key)."""
+    protect: bool
+    """Protect buckets and the assets key (prod): deleting them loses customer documents and backups."""
+
+
+class Storage(pulumi.ComponentResource):
+    assets_bucket_name: pulumi.Output[str]
+    assets_bucket_arn: pulumi.Output[str]
+    assets_bucket_regional_domain_name: pulumi.Output[str]
+    assets_key_arn: pulumi.Output[str]
+    assets_key_id: pulumi.Output[str]
+    replica_bucket_arn: pulumi.Output[str]
+    replication_role_arn: pulumi.Output[str]
+    log_bucket_name: pulumi.Output[str]
+    log_bucket_arn: pulumi.Output[str]
+    public_prefixes: list[str]
+
+    def __init__(self, name: str, args: StorageArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("elite-locadora:storage:Storage", name, None, opts)
+        self._name, self._args = name, args
+        self._child = pulumi.ResourceOptions(parent=self)
+        self._dr = pulumi.ResourceOptions(parent=self, provider=args.dr_provider)
+        invoke = pulumi.InvokeOptions(parent=self)
+        self._account = aws.get_caller_identity_output(opts=invoke).account_id
+        self._partition = aws.get_partition_output(opts=invoke).partition
+        s = args.settings
+
+        key = aws.kms.Key(
+            f"{name}-assets",
+            description=f"{args.name_prefix}: assets bucket objects (read by CloudFront through OAC)",
+            enable_key_rotation=True,
+            deletion_window_in_days=30 if args.protect else 7,
+            # The policy is the CDN tier's aws.kms.KeyPolicy (it names the distribution); until it exists AWS's
+            # default key policy (the account root statement) applies.
+            opts=self._stateful(self._child),
+        )
+        aws.kms.Alias(
+            f"{name}-assets",
+            name=f"alias/{args.name_prefix}-assets",
+            target_key_id=key.key_id,
+            opts=self._child,
+        )
+
+        assets = self._create_data_bucket(f"{name}-assets", s.assets_bucket_name, key.arn, self._child)
+        replica = self._create_data_bucket(
+            f"{name}-replica", s.replica_bucket_name, args.replica_key_arn, self._dr
+        )
+        log_bucket = self._create_log_bucket(
+            f"{name}-logs", args.region, s.assets_bucket_name, self._child, cdn_delivery=True
+        )
+        dr_log_bucket = self._create_log_bucket(
+            f"{name}-dr-logs", args.dr_region, s.replica_bucket_name, self._dr, cdn_delivery=False
+        )
+        for bucket, logs, opts in ((assets, log_bucket, self._child), (replica, dr_log_bucket, self._dr)):
+            aws.s3.BucketLogging(
+                bucket.logical,
+                bucket=bucket.resource.id,
+                target_bucket=logs.resource.id,
+                target_prefix=f"{S3_LOG_PREFIX}{bucket.logical.removeprefix(name + '-')}/",
+                target_object_key_format={"partitioned_prefix": {"partition_date_source": "EventTime"}},
+                opts=opts,
+            )
+        # The replica's policy is ours; the assets bucket's is the CDN tier's (see the module docstring).
+        self._policy(replica, [], self._dr)
+        role = self._create_replication(assets, replica, key)
+
+        self.assets_bucket_name = assets.resource.bucket
+        self.assets_bucket_arn = assets.resource.arn
+        self.assets_bucket_regional_domain_name = assets.resource.bucket_regional_domain_name
+        self.assets_key_arn, self.assets_key_id = key.arn, key.key_id
+        self.replica_bucket_arn = replica.resource.arn
+        self.replication_role_arn = role.arn
+        self.log_bucket_name = log_bucket.resource.bucket
+        self.log_bucket_arn = log_bucket.resource.arn
+        self.public_prefixes = list(s.public_prefixes)
+        self.register_outputs(
+            {
+                "assets_bucket_name": self.assets_bucket_name,
+                "assets_bucket_arn": self.assets_bucket_arn,
+                "assets_bucket_regional_domain_name": self.assets_bucket_regional_domain_name,
+                "assets_key_arn": self.assets_key_arn,
+                "assets_key_id": self.assets_key_id,
+                "replica_bucket_arn": self.replica_bucket_arn,
+                "replication_role_arn": self.replication_role_arn,
+                "log_bucket_name": self.log_bucket_name,
+                "log_bucket_arn": self.log_bucket_arn,
+            }
+        )
+
+    # -- building blocks ---------------------------------------------------------------------------------------
+    def _stateful(self, opts: pulumi.ResourceOptions) -> pulumi.ResourceOptions:
+        p = self._args.protect
+        return pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(protect=p, retain_on_delete=p))
+
+    def _locked_bucket(
+        self, name: str, bucket_name: pulumi.Input[str], opts: pulumi.ResourceOptions
+    ) -> _Bucket:
+        """A bucket with every public door shut, ACLs disabled (the bucket owns every object) and versioning on."""
+        bucket = aws.s3.Bucket(
+            name, bucket=bucket_name, force_destroy=not self._args.protect, opts=self._stateful(opts)
+        )
+        aws.s3.BucketPublicAccessBlock(
+            name,
+            bucket=bucket.id,
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
+            opts=opts,
+        )
+        aws.s3.BucketOwnershipControls(
+            name, bucket=bucket.id, rule={"object_ownership": "BucketOwnerEnforced"}, opts=opts
+        )
+        versioning = aws.s3.BucketVersioning(
+            name, bucket=bucket.id, versioning_configuration={"status": "Enabled"}, opts=opts
+        )
+        return _Bucket(name, bucket, versioning)
+
+    def _encrypt(self, bucket: _Bucket, key_arn: pulumi.Input[str], opts: pulumi.ResourceOptions) -> None:
+        """SSE-KMS with a customer-managed key and S3 Bucket Keys (one data key per bucket and period instead of a
+        KMS call per object)."""
+        aws.s3.BucketServerSideEncryptionConfiguration(
+            bucket.logical,
+            bucket=bucket.resource.id,
+            rules=[
+                {
+                    "apply_server_side_encryption_by_default": {
+                        "sse_algorithm": "aws:kms",
+                        "kms_master_key_id": key_arn,
+                    },
+                    "bucket_key_enabled": True,
+                }
+            ],
+            opts=opts,
+        )
+
+    def _lifecycle(self, bucket: _Bucket, rules: list[dict], opts: pulumi.ResourceOptions) -> None:
+        aws.s3.BucketLifecycleConfiguration(
+            bucket.logical,
+            bucket=bucket.resource.id,
+            rules=rules,
+            # Noncurrent-version rules mean something only once versioning is on.
+            opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[bucket.versioning])),
+        )
+
+    def _policy(
+        self, bucket: _Bucket, extra: list[Statement], opts: pulumi.ResourceOptions
+    ) -> aws.s3.BucketPolicy:
+        """The bucket's only policy: the TLS deny plus `extra` statements."""
+        return aws.s3.BucketPolicy(
+            bucket.logical,
+            bucket=bucket.resource.id,
+            policy=pulumi.Output.all(bucket.resource.arn, self._account, self._partition).apply(
+                lambda v: json.dumps(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [deny_insecure_transport(v[0])] + [f(v[0], v[1], v[2]) for f in extra],
+                    }
+                )
+            ),
+            opts=opts,
+        )
+
+    # -- the assets bucket and its replica ---------------------------------------------------------------------
+    def _create_data_bucket(
+        self, name: str, bucket_name: str, key_arn: pulumi.Input[str], opts: pulumi.ResourceOptions
+    ) -> _Bucket:
+        """The guide's layout and lifecycle: backups go to STANDARD_IA, then GLACIER, then expire; every prefix
+        drops old versions, stale delete markers and abandoned uploads. The replica gets the same rules (S3 does
+        not replicate lifecycle actions)."""
+        s = self._args.settings
+        bucket = self._locked_bucket(name, bucket_name, opts)
+        self._encrypt(bucket, key_arn, opts)
+        rules: list[dict] = [
+            {
+                "id": f"backups-{p.strip('/').replace('/', '-')}",
+                "status": "Enabled",
+                "filter": {"prefix": p},
+                "transitions": [
+                    {"days": s.transition_to_ia_days, "storage_class": "STANDARD_IA"},
+                    {"days": s.transition_to_glacier_days, "storage_class": "GLACIER"},
+                ],
+                "expiration": {"days": s.backup_expiration_days},
+            }
+            for p in s.backup_prefixes
+        ]
+        rules.append(
+            {
+                "id": "noncurrent-versions-and-uploads",
+                "status": "Enabled",
+                "filter": {"prefix": ""},
+                "noncurrent_version_expiration": {"noncurrent_days": s.noncurrent_version_expiration_days},
+                "abort_incomplete_multipart_upload": {
+                    "days_after_initiation": s.abort_incomplete_multipart_days
+                },
+                "expiration": {"expired_object_delete_marker": True},
+            }
+        )
+        self._lifecycle(bucket, rules, opts)
+        return bucket
+
+    # -- log buckets -------------------------------------------------------------------------------------------
+    def _log_rules(self) -> list[dict]:
+        return [
+            {
+                "id": "expire-access-logs",
+                "status": "Enabled",
+                "filter": {"prefix": ""},
+                "expiration": {"days": self._args.settings.access_log_expiration_days},
+                "noncurrent_version_expiration": {"noncurrent_days": 7},
+                "abort_incomplete_multipart_upload": {"days_after_initiation": 1},
+            }
+        ]
+
+    def _create_log_bucket(
+        self, name: str, region: str, source_bucket: str, opts: pulumi.ResourceOptions, *, cdn_delivery: bool
+    ) -> _Bucket:
+        """The log bucket of `region`: S3 server access logs of `source_bucket` (S3 delivers only to a bucket of the
+        same region and account) under s3/, and, in the primary region, CloudFront standard logging (v2) under
+        AWSLogs/. Both writers are granted by bucket policy (ACLs stay disabled: v2 logging, unlike legacy
+        CloudFront logging, does not need them) and encrypt with this bucket's own key (docs/departures.md)."""
+        a = self._args
+        key = aws.kms.Key(
+            name,
+            description=f"{a.name_prefix}: S3 and CloudFront access logs in {region}",
+            enable_key_rotation=True,
+            deletion_window_in_days=30 if a.protect else 7,
+            policy=pulumi.Output.all(self._account, self._partition).apply(
+                lambda v: log_key_policy(v[0], v[1])
+            ),
+            opts=self._stateful(opts),
+        )
+        aws.kms.Alias(name, name=f"alias/{a.name_prefix}-logs-{region}", target_key_id=key.key_id, opts=opts)
+        bucket = self._locked_bucket(
+            name, self._account.apply(lambda acct: f"{a.name_prefix}-logs-{region}-{acct}"), opts
+        )
+        self._encrypt(bucket, key.arn, opts)
+        self._lifecycle(bucket, self._log_rules(), opts)
+
+        def s3_logging_writes(arn: str, account: str, partition: str) -> dict:
+            # S3 user guide, "Enabling Amazon S3 server access logging": with BucketOwnerEnforced, the logging
+            # service principal is granted by bucket policy, scoped to the source bucket and account.
+            return {
+                "Sid": "S3ServerAccessLogsWrite",
+                "Effect": "Allow",
+                "Principal": {"Service": "logging.s3.amazonaws.com"},
+                "Action": "s3:PutObject",
+                "Resource": f"{arn}/{S3_LOG_PREFIX}*",
+                "Condition": {
+                    "StringEquals": {"aws:SourceAccount": account},
+                    "ArnLike": {"aws:SourceArn": f"arn:{partition}:s3:::{source_bucket}"},
+                },
+            }
+
+        # CloudWatch Logs user guide, "Logs sent to Amazon S3" (V2 permissions): the statements AWS would add.
+        def delivery_condition(account: str, partition: str) -> dict:
+            return {
+                "StringEquals": {"aws:SourceAccount": account},
+                "ArnLike": {
+                    "aws:SourceArn": f"arn:{partition}:logs:{GLOBAL_SERVICES_REGION}:{account}:delivery-source:*"
+                },
+            }
+
+        def delivery_writes(arn: str, account: str, partition: str) -> dict:
+            condition = delivery_condition(account, partition)
+            condition["StringEquals"]["s3:x-amz-acl"] = "bucket-owner-full-control"
+            return {
+                "Sid": "AWSLogDeliveryWrite",
+                "Effect": "Allow",
+                "Principal": {"Service": "delivery.logs.amazonaws.com"},
+                "Action": "s3:PutObject",
+                "Resource": f"{arn}/AWSLogs/{account}/*",
+                "Condition": condition,
+            }
+
+        def delivery_checks_acl(arn: str, account: str, partition: str) -> dict:
+            return {
+                "Sid": "AWSLogDeliveryAclCheck",
+                "Effect": "Allow",
+                "Principal": {"Service": "delivery.logs.amazonaws.com"},
+                "Action": ["s3:GetBucketAcl", "s3:ListBucket"],
+                "Resource": arn,
+                "Condition": delivery_condition(account, partition),
+            }
+
+        writers: list[Statement] = [s3_logging_writes]
+        if cdn_delivery:
+            writers += [delivery_writes, delivery_checks_acl]
+        self._policy(bucket, writers, opts)
+        return bucket
+
+    # -- replication -------------------------------------------------------------------------------------------
+    def _create_replication(self, assets: _Bucket, replica: _Bucket, key: aws.kms.Key) -> aws.iam.Role:
+        a, n = self._args, self._name
+        role = aws.iam.Role(
+            f"{n}-replication",
+            name=f"{a.name_prefix}-s3-replication",
+            description="S3 replicates the assets bucket to the DR region with this role",
+            assume_role_policy=self._account.apply(
+                lambda acct: json.dumps(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Principal": {"Service": "s3.amazonaws.com"},
+                                "Action": "sts:AssumeRole",
+                                "Condition": {"StringEquals": {"aws:SourceAccount": acct}},
+                            }
+                        ],
+                    }
+                )
+            ),
+            opts=self._child,
+        )
+        policy = aws.iam.RolePolicy(
+            f"{n}-replication",
+            role=role.id,
+            policy=pulumi.Output.all(
+                assets.resource.arn, replica.resource.arn, key.arn, a.replica_key_arn
+            ).apply(lambda v: replication_policy(v[0], v[1], v[2], v[3], a.region, a.dr_region)),
+            opts=self._child,
+        )
+        aws.s3.BucketReplicationConfig(
+            f"{n}-assets",
+            bucket=assets.resource.id,
+            role=role.arn,
+            rules=[
+                {
+                    "id": "assets-to-dr",
+                    "status": "Enabled",
+                    "priority": 1,
+                    "filter": {"prefix": ""},
+                    "delete_marker_replication": {"status": "Enabled"},
+                    "source_selection_criteria": {"sse_kms_encrypted_objects": {"status": "Enabled"}},
+                    "destination": {
+                        "bucket": replica.resource.arn,
+                        "storage_class": a.settings.replica_storage_class,
+                        "encryption_configuration": {"replica_kms_key_id": a.replica_key_arn},
+                    },
+                }
+            ],
+            # S3 refuses a replication configuration until both buckets are versioned and the role may act.
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=[assets.versioning, replica.versioning, policy]
+            ),
+        )
+        return role
