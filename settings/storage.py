@@ -92,7 +92,7 @@ class StorageSettings(Model):
         30, ge=30, le=3650, description="Days before backups move to STANDARD_IA (S3 minimum: 30)."
     )
     transition_to_glacier_days: int = Field(
-        90, ge=60, le=3650, description="Days before backups move to GLACIER (Flexible Retrieval)."
+        90, ge=1, le=3650, description="Days before backups move to GLACIER (Flexible Retrieval)."
     )
     backup_expiration_days: int = Field(
         2555, ge=1, le=36500, description="Days backups are kept; the guide: 2555 (7 years)."

@@ -1,0 +1,223 @@
+"""The CDN tier: the guide's CloudFront distribution, corrected (OAC, verified managed policy IDs, TLS 1.2 with a
+us-east-1 certificate, WAF in us-east-1, security headers, access logs)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from settings import ConfigError, build_settings
+from tests.render import Render
+from tests.test_settings import with_change
+
+DIST = "aws:cloudfront/distribution:Distribution"
+# AWS-managed policy IDs as the CloudFront developer guide lists them ("Use managed cache policies", "Use managed
+# origin request policies"). The guide's "CachingOptimized" 4135ea2d-… is in fact CachingDisabled.
+CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
+CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
+CORS_S3_ORIGIN = "88a5eaf4-2fd4-4709-b370-b4c650ea3fcf"
+ALL_VIEWER_EXCEPT_HOST_HEADER = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
+
+
+def dist(r: Render) -> dict:
+    return r.one(DIST)
+
+
+def origin(r: Render, origin_id: str) -> dict:
+    [o] = [o for o in dist(r)["inputs"]["origins"] if o["originId"] == origin_id]
+    return o
+
+
+@pytest.mark.parametrize(
+    "stack,aliases,price_class",
+    [
+        ("prod", ["www.elitelocadora.com", "elitelocadora.com"], "PriceClass_All"),
+        ("staging", ["www.staging.elitelocadora.com", "staging.elitelocadora.com"], "PriceClass_100"),
+    ],
+)
+def test_distribution_answers_the_guides_aliases_over_tls12_http2_http3_and_ipv6(
+    render, stack: str, aliases: list[str], price_class: str
+) -> None:
+    d = dist(render(stack))["inputs"]
+    assert d["aliases"] == aliases, f"stack {stack}: aliases from elite-locadora:domain"
+    assert d["enabled"] is True and d["isIpv6Enabled"] is True
+    assert d["httpVersion"] == "http2and3"
+    assert d["priceClass"] == price_class, f"stack {stack}: elite-locadora:cdn.priceClass"
+    cert = d["viewerCertificate"]
+    assert cert["minimumProtocolVersion"] == "TLSv1.2_2021" and cert["sslSupportMethod"] == "sni-only"
+    assert "cloudfrontDefaultCertificate" not in cert
+
+
+def test_certificate_is_issued_in_us_east_1_for_every_alias_and_validated_by_dns(prod: Render) -> None:
+    d = dist(prod)
+    cert = prod.one("aws:acm/certificate:Certificate", "cdn-certificate")
+    validation = prod.one("aws:acm/certificateValidation:CertificateValidation", "cdn-certificate")
+    assert cert["region"] == "us-east-1" and validation["region"] == "us-east-1", (
+        "CloudFront takes us-east-1 only"
+    )
+    names = [cert["inputs"]["domainName"], *cert["inputs"]["subjectAlternativeNames"]]
+    assert sorted(names) == sorted(d["inputs"]["aliases"]), cert["urn"]
+    assert cert["inputs"]["validationMethod"] == "DNS"
+    assert d["inputs"]["viewerCertificate"]["acmCertificateArn"] == validation["outputs"]["certificateArn"]
+    assert validation["inputs"]["certificateArn"] == cert["outputs"]["arn"]
+    options = {o["domainName"]: o for o in cert["outputs"]["domainValidationOptions"]}
+    fqdns = []
+    for alias in d["inputs"]["aliases"]:
+        record = prod.one("aws:route53/record:Record", f"cdn-validation-{alias}")["inputs"]
+        assert record["name"] == options[alias]["resourceRecordName"], alias
+        assert record["records"] == [options[alias]["resourceRecordValue"]], alias
+        fqdns.append(record["name"].rstrip("."))
+    assert sorted(validation["inputs"]["validationRecordFqdns"]) == sorted(fqdns)
+
+
+def test_s3_origin_uses_origin_access_control_not_an_identity(prod: Render) -> None:
+    s3 = origin(prod, "S3-assets")
+    oac = prod.one("aws:cloudfront/originAccessControl:OriginAccessControl")
+    assert s3["originAccessControlId"] == oac["outputs"]["id"], "the S3 origin signs with our OAC"
+    assert oac["inputs"]["originAccessControlOriginType"] == "s3"
+    assert oac["inputs"]["signingBehavior"] == "always" and oac["inputs"]["signingProtocol"] == "sigv4"
+    assert "s3OriginConfig" not in s3, "no Origin Access Identity (legacy)"
+    assets = prod.one("aws:s3/bucket:Bucket", "storage-assets")["outputs"]
+    assert s3["domainName"] == assets["bucketRegionalDomainName"], "regional endpoint of the assets bucket"
+
+
+def test_api_origin_is_https_only_with_tls12(prod: Render, staging: Render) -> None:
+    for r, host in ((prod, "api.elitelocadora.com"), (staging, "api.staging.elitelocadora.com")):
+        api = origin(r, "API")
+        assert api["domainName"] == host, f"stack {r.stack}: <edge.apiSubdomain>.<domain>"
+        custom = api["customOriginConfig"]
+        assert custom["originProtocolPolicy"] == "https-only" and custom["httpsPort"] == 443
+        assert custom["originSslProtocols"] == ["TLSv1.2"]
+
+
+def test_default_behaviour_serves_assets_with_the_guides_managed_policies(prod: Render) -> None:
+    d = dist(prod)["inputs"]
+    b = d["defaultCacheBehavior"]
+    assert b["targetOriginId"] == "S3-assets" and b["viewerProtocolPolicy"] == "redirect-to-https"
+    assert b["cachePolicyId"] == CACHING_OPTIMIZED, (
+        "CachingOptimized (not the guide's ID, which is CachingDisabled)"
+    )
+    assert b["originRequestPolicyId"] == CORS_S3_ORIGIN
+    assert set(b["allowedMethods"]) == {"GET", "HEAD", "OPTIONS"}, "the bucket is read-only through the CDN"
+    headers = prod.one("aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy")
+    assert b["responseHeadersPolicyId"] == headers["outputs"]["id"]
+
+
+def test_api_behaviour_is_never_cached_and_forwards_what_laravel_needs(prod: Render) -> None:
+    d = dist(prod)["inputs"]
+    [api] = d["orderedCacheBehaviors"]
+    assert api["pathPattern"] == "/api/*" and api["targetOriginId"] == "API"
+    assert api["viewerProtocolPolicy"] == "https-only"
+    assert set(api["allowedMethods"]) == {"GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"}
+    assert api["cachePolicyId"] == CACHING_DISABLED, "API responses are personal: never cached"
+    # All viewer headers (Authorization included, since caching is disabled), cookies and query strings; Host is
+    # the origin's, which the load balancer routes on and its certificate matches.
+    assert api["originRequestPolicyId"] == ALL_VIEWER_EXCEPT_HOST_HEADER
+    assert api["responseHeadersPolicyId"] == d["defaultCacheBehavior"]["responseHeadersPolicyId"]
+
+
+def test_security_headers_hsts_nosniff_and_frame_options(prod: Render) -> None:
+    policy = prod.one("aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy")
+    sec = policy["inputs"]["securityHeadersConfig"]
+    hsts = sec["strictTransportSecurity"]
+    assert hsts["accessControlMaxAgeSec"] >= 31_536_000 and hsts["includeSubdomains"] and hsts["override"]
+    assert sec["contentTypeOptions"] == {"override": True}
+    assert sec["frameOptions"] == {"frameOption": "DENY", "override": True}
+    assert policy["region"] == "us-east-1"
+
+
+def test_waf_is_cloudfront_scoped_in_us_east_1_with_the_guides_rules(prod: Render) -> None:
+    acl = prod.one("aws:wafv2/webAcl:WebAcl", "cdn-waf")
+    assert acl["inputs"]["scope"] == "CLOUDFRONT" and acl["region"] == "us-east-1", acl["urn"]
+    assert acl["inputs"]["defaultAction"] == {"allow": {}}
+    rules = {r["name"]: r for r in acl["inputs"]["rules"]}
+    common, rate = rules["AWSManagedRulesCommonRuleSet"], rules["RateLimitRule"]
+    assert common["priority"] == 1 and common["overrideAction"] == {"none": {}}
+    assert common["statement"]["managedRuleGroupStatement"] == {
+        "vendorName": "AWS",
+        "name": "AWSManagedRulesCommonRuleSet",
+    }
+    assert rate["priority"] == 2 and rate["action"] == {"block": {}}
+    assert rate["statement"]["rateBasedStatement"] == {"limit": 2000, "aggregateKeyType": "IP"}
+    assert all(
+        r["visibilityConfig"]["cloudwatchMetricsEnabled"] and r["visibilityConfig"]["sampledRequestsEnabled"]
+        for r in rules.values()
+    )
+    assert dist(prod)["inputs"]["webAclId"] == acl["outputs"]["arn"]
+
+
+def test_the_assets_key_lets_only_this_distribution_decrypt(prod: Render) -> None:
+    key = prod.one("aws:kms/key:Key", "storage-assets")
+    kp = prod.one("aws:kms/keyPolicy:KeyPolicy")
+    assert kp["inputs"]["keyId"] == key["outputs"]["keyId"], kp["urn"]
+    assert "policy" not in key["inputs"], f"{key['urn']}: its policy is the KeyPolicy resource, never both"
+    by_sid = {s["Sid"]: s for s in json.loads(kp["inputs"]["policy"])["Statement"]}
+    cf = by_sid["CloudFrontDecryptsThroughOac"]
+    assert cf["Principal"] == {"Service": "cloudfront.amazonaws.com"} and cf["Action"] == "kms:Decrypt"
+    assert cf["Condition"] == {"StringEquals": {"AWS:SourceArn": dist(prod)["outputs"]["arn"]}}
+    assert by_sid["EnableIamPolicies"]["Principal"] == {"AWS": "arn:aws:iam::123456789012:root"}
+
+
+def test_access_logs_are_delivered_to_the_log_bucket(prod: Render) -> None:
+    source = prod.one("aws:cloudwatch/logDeliverySource:LogDeliverySource")
+    destination = prod.one("aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination")
+    delivery = prod.one("aws:cloudwatch/logDelivery:LogDelivery")
+    logs = prod.one("aws:s3/bucket:Bucket", "storage-logs")
+    assert source["inputs"]["resourceArn"] == dist(prod)["outputs"]["arn"]
+    assert source["inputs"]["logType"] == "ACCESS_LOGS"
+    assert destination["inputs"]["deliveryDestinationConfiguration"] == {
+        "destinationResourceArn": logs["outputs"]["arn"]
+    }
+    assert delivery["inputs"]["deliverySourceName"] == source["outputs"]["name"]
+    assert delivery["inputs"]["deliveryDestinationArn"] == destination["outputs"]["arn"]
+    assert {x["region"] for x in (source, destination, delivery)} == {"us-east-1"}, (
+        "CloudFront delivers from us-east-1"
+    )
+    [policy] = [
+        p
+        for p in prod.of_type("aws:s3/bucketPolicy:BucketPolicy")
+        if p["inputs"]["bucket"] == logs["outputs"]["bucket"]
+    ]
+    by_sid = {s["Sid"]: s for s in json.loads(policy["inputs"]["policy"])["Statement"]}
+    write = by_sid["AWSLogDeliveryWrite"]
+    assert write["Principal"] == {"Service": "delivery.logs.amazonaws.com"}
+    assert write["Resource"] == f"{logs['outputs']['arn']}/AWSLogs/123456789012/*"
+    assert write["Condition"]["ArnLike"] == {
+        "aws:SourceArn": "arn:aws:logs:us-east-1:123456789012:delivery-source:*"
+    }
+
+
+def test_aliases_point_at_the_distribution_over_ipv4_and_ipv6(prod: Render) -> None:
+    d = dist(prod)
+    for alias in d["inputs"]["aliases"]:
+        for kind in ("A", "AAAA"):
+            rec = prod.one("aws:route53/record:Record", f"cdn-{alias}-{kind.lower()}")["inputs"]
+            assert rec["type"] == kind and rec["name"] == alias
+            assert rec["aliases"][0]["name"] == d["outputs"]["domainName"], alias
+            assert rec["aliases"][0]["zoneId"] == d["outputs"]["hostedZoneId"], alias
+
+
+@pytest.mark.parametrize(
+    "key,value,message",
+    [
+        (
+            "minimumProtocolVersion",
+            "TLSv1_2016",
+            r"'elite-locadora:cdn.minimumProtocolVersion' = 'TLSv1_2016'",
+        ),
+        ("priceClass", "PriceClass_50", r"'elite-locadora:cdn.priceClass' = 'PriceClass_50'"),
+        (
+            "aliases",
+            ["www.elitelocadora.com", "www.elitelocadora.com"],
+            r"'elite-locadora:cdn.aliases'.*each once",
+        ),
+        ("aliases", ["WWW.EliteLocadora.com"], r"'elite-locadora:cdn.aliases\[0\]'.*DNS host name"),
+        ("wafRateLimit", 5, r"'elite-locadora:cdn.wafRateLimit' = 5"),
+        ("hstsMaxAgeSeconds", 300, r"'elite-locadora:cdn.hstsMaxAgeSeconds' = 300"),
+    ],
+)
+def test_bad_cdn_values_fail_naming_the_key(key: str, value, message: str) -> None:
+    cfg = with_change("prod", "elite-locadora:cdn", [key], value)
+    with pytest.raises(ConfigError, match=rf"stack 'prod'.*{message}"):
+        build_settings(cfg, "elite-locadora", "prod")
