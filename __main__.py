@@ -11,6 +11,7 @@ from components.cdn import Cdn, CdnArgs
 from components.edge import Edge, EdgeArgs
 from components.keys import Keys, KeysArgs
 from components.network import Network, NetworkArgs
+from components.operations import Operations, OperationsArgs
 from components.providers import create_providers
 from components.storage import Storage, StorageArgs
 from settings import load_settings
@@ -96,6 +97,33 @@ cdn = Cdn(
 # --- compute ---
 
 # --- operations ---
+operations = Operations(
+    "operations",
+    OperationsArgs(
+        name_prefix=settings.name_prefix,
+        settings=settings.operations,
+        protect=settings.protect,
+        region=settings.region,
+        dr_region=settings.dr_region,
+        dr_provider=providers.dr,
+        logs_key_arn=keys.primary.logs,
+        dr_logs_key_arn=keys.dr.logs,
+        secrets_key_arn=keys.primary.secrets,
+        dr_secrets_key_arn=keys.dr.secrets,
+        backups_key_arn=keys.primary.backups,
+        dr_backups_key_arn=keys.dr.backups,
+        private_subnet_ids=network.private_subnet_ids,
+        search_sg_id=network.search_sg_id,
+        alb_arn_suffix=edge.alb_arn_suffix,
+        target_group_arn_suffixes={
+            "web": edge.web_target_group_arn_suffix,
+            "api": edge.api_target_group_arn_suffix,
+        },
+        backup_resource_arns=[storage.assets_bucket_arn],
+        log_sources={"waf": [edge.waf_log_group_name]},
+    ),
+    opts=in_primary,
+)
 
 # --- cicd ---
 
@@ -109,3 +137,7 @@ pulumi.export("assetsBucketName", storage.assets_bucket_name)
 pulumi.export("replicaBucketArn", storage.replica_bucket_arn)
 pulumi.export("cdnDomainName", cdn.distribution_domain_name)
 pulumi.export("cdnDistributionId", cdn.distribution_id)
+pulumi.export("alarmTopicArn", operations.alarm_topic_arn)
+pulumi.export("dashboardName", operations.dashboard_name)
+pulumi.export("searchDomainEndpoint", operations.search_domain_endpoint)
+pulumi.export("backupVaultArn", operations.backup_vault_arn)

@@ -112,7 +112,7 @@ class AppSecrets(pulumi.ComponentResource):
             special=False,
             opts=self._child,
         )
-        return generated.result
+        return pulumi.Output.secret(generated.result)
 
     def _parameter(
         self,

@@ -13,9 +13,10 @@ from common import (
     UNKNOWN,
     bucket_keys,
     get,
+    index_by_target,
     items,
     of_types,
-    points_at,
+    related,
     resource_policy,
     stack_policy,
     truthy,
@@ -75,16 +76,11 @@ def _cache_snapshots(props, cfg, args):
 
 
 def _bucket_versioning(resources, cfg):
-    configs = of_types(resources, BUCKET_VERSIONING)
+    index, unknown = index_by_target(resources, BUCKET_VERSIONING, "bucket")
     for bucket in of_types(resources, BUCKETS):
-        keys = bucket_keys(bucket)
-        states, unknown = [], False
-        for c in configs:
-            hit = points_at(c, "bucket", keys)
-            if hit is None:
-                unknown = True
-            elif hit:
-                states.append(get(c.props, "versioningConfiguration", "status"))
+        states = [
+            get(c.props, "versioningConfiguration", "status") for c in related(index, bucket_keys(bucket))
+        ]
         if truthy(get(bucket.props, "versioning", "enabled")):
             states.append("Enabled")
         if UNKNOWN in states or (unknown and not states):

@@ -306,6 +306,37 @@ def bucket_keys(bucket: Any) -> set[str]:
     return keys
 
 
+def index_by_target(
+    resources: Iterable[Any], types: frozenset[str], prop: str
+) -> tuple[dict[str, list], bool]:
+    """Resources of `types` indexed by what their `prop` refers to (its value, and the URNs it depends on for
+    that property), built once so that relating N resources costs O(N); the flag says whether some of them
+    refer to something unknown at preview (they might belong to anything)."""
+    index: dict[str, list] = {}
+    unknown = False
+    for r in resources:
+        if r.resource_type not in types:
+            continue
+        keys = {getattr(d, "urn", d) for d in (r.property_dependencies or {}).get(prop) or []}
+        value = get(r.props, prop)
+        if isinstance(value, str):
+            keys.add(value)
+        elif value is UNKNOWN and not keys:
+            unknown = True
+        for k in keys:
+            index.setdefault(k, []).append(r)
+    return index, unknown
+
+
+def related(index: dict[str, list], keys: Iterable[str]) -> list:
+    found: list = []
+    for k in keys:
+        for r in index.get(k, ()):
+            if not any(r is f for f in found):
+                found.append(r)
+    return found
+
+
 def points_at(child: Any, prop: str, keys: set[str]) -> bool | None:
     """Whether child's `prop` refers to one of `keys` (by value, or by property dependency); None if unknown."""
     value = get(child.props, prop)

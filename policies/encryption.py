@@ -14,10 +14,11 @@ from common import (
     UNKNOWN,
     bucket_keys,
     get,
+    index_by_target,
     items,
     matches_any,
     of_types,
-    points_at,
+    related,
     resource_policy,
     stack_policy,
     truthy,
@@ -63,19 +64,12 @@ def _elasticache(props, cfg, args):
 
 
 def _bucket_kms(resources, cfg):
-    configs = of_types(resources, BUCKET_ENCRYPTION)
+    index, unknown = index_by_target(resources, BUCKET_ENCRYPTION, "bucket")
     for bucket in of_types(resources, BUCKETS):
         name = get(bucket.props, "bucket")
         allowed_sse_s3 = isinstance(name, str) and matches_any(name, cfg["sseS3AllowedBuckets"])
-        keys = bucket_keys(bucket)
         algorithms = []
-        unknown = False
-        for c in configs:
-            hit = points_at(c, "bucket", keys)
-            if hit is None:
-                unknown = True
-            if not hit:
-                continue
+        for c in related(index, bucket_keys(bucket)):
             for rule in items(get(c.props, "rules")):
                 algorithms.append(get(rule, "applyServerSideEncryptionByDefault", "sseAlgorithm"))
         inline = get(

@@ -18,9 +18,10 @@ from common import (
     as_json,
     bucket_keys,
     get,
+    index_by_target,
     items,
     of_types,
-    points_at,
+    related,
     resource_policy,
     stack_policy,
     truthy,
@@ -110,17 +111,10 @@ def _rds_private(props, cfg, args):
 
 
 def _bucket_public_access_block(resources, cfg):
-    blocks = of_types(resources, BUCKET_PUBLIC_ACCESS)
+    index, unknown = index_by_target(resources, BUCKET_PUBLIC_ACCESS, "bucket")
     flags = ("blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets")
     for bucket in of_types(resources, BUCKETS):
-        keys = bucket_keys(bucket)
-        found, unknown = [], False
-        for b in blocks:
-            hit = points_at(b, "bucket", keys)
-            if hit is None:
-                unknown = True
-            elif hit:
-                found.append(b)
+        found = related(index, bucket_keys(bucket))
         if unknown and not found:
             continue
         if not found:

@@ -13,9 +13,10 @@ from common import (
     as_json,
     bucket_keys,
     get,
+    index_by_target,
     items,
     of_types,
-    points_at,
+    related,
     resource_policy,
     stack_policy,
     truthy,
@@ -122,16 +123,9 @@ def _denies_insecure_transport(document) -> bool:
 
 
 def _bucket_tls_policy(resources, cfg):
-    policies = of_types(resources, BUCKET_POLICIES)
+    index, unknown = index_by_target(resources, BUCKET_POLICIES, "bucket")
     for bucket in of_types(resources, BUCKETS):
-        keys = bucket_keys(bucket)
-        documents, unknown = [], False
-        for p in policies:
-            hit = points_at(p, "bucket", keys)
-            if hit is None:
-                unknown = True
-            elif hit:
-                documents.append(as_json(get(p.props, "policy")))
+        documents = [as_json(get(p.props, "policy")) for p in related(index, bucket_keys(bucket))]
         inline = as_json(get(bucket.props, "policy"))
         if inline:
             documents.append(inline)

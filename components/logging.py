@@ -1,0 +1,542 @@
+"""Log aggregation: an Amazon OpenSearch Service domain fed by Firehose from CloudWatch Logs.
+
+The guide runs Elasticsearch 8.11, Logstash and Kibana itself with `xpack.security.enabled=false`, a single
+node and port 9200 published: anyone on the network reads and writes every log. This replaces it with a
+managed domain in the private subnets, encrypted at rest (KMS) and between nodes, HTTPS only with TLS 1.2+,
+fine-grained access control (master user's password generated and kept in Secrets Manager), and an access
+policy that admits only this account's signed requests. Logs travel CloudWatch Logs → subscription filter →
+Firehose (decompressed, one index per source, rotated daily) → the domain; records the domain refuses land
+in an encrypted S3 bucket instead of being lost.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_random as random
+
+from settings.operations import SearchSettings
+
+TLS_POLICY = "Policy-Min-TLS-1-2-PFS-2023-10"
+# Firehose decompresses the gzip batches CloudWatch Logs sends and extracts each log event as a document.
+_PROCESSORS = [
+    ("Decompression", {"CompressionFormat": "GZIP"}),
+    ("CloudWatchLogProcessing", {"DataMessageExtraction": "true"}),
+]
+
+
+@dataclass
+class LogSearchArgs:
+    name_prefix: str
+    """Physical-name prefix, `elite-locadora-<env>`."""
+    settings: SearchSettings
+    """Domain sizing and delivery settings."""
+    protect: bool
+    """Protect the domain and the failed-records bucket."""
+    dr_region: str
+    """Region the master-user secret is replicated to."""
+    logs_key_arn: pulumi.Input[str]
+    """KMS key for the domain, the delivery streams, their error logs and the failed-records bucket."""
+    secrets_key_arn: pulumi.Input[str]
+    """KMS key of the master-user secret."""
+    dr_secrets_key_arn: pulumi.Input[str]
+    """KMS key of the master-user secret's DR replica."""
+    private_subnet_ids: pulumi.Input[list[str]]
+    """Private subnets; the domain takes one per AZ it spans, the streams' interfaces all of them."""
+    search_sg_id: pulumi.Input[str]
+    """Security group of the domain and the delivery streams (HTTPS within the group only)."""
+    log_sources: Mapping[str, Sequence[pulumi.Input[str]]]
+    """Log group names per source (ecs, waf, database): one delivery stream and index per source."""
+
+
+class LogSearch(pulumi.ComponentResource):
+    domain_name: pulumi.Output[str]
+    domain_arn: pulumi.Output[str]
+    domain_endpoint: pulumi.Output[str]
+    master_user_secret_arn: pulumi.Output[str]
+    failed_records_bucket_arn: pulumi.Output[str]
+    delivery_stream_arns: dict[str, pulumi.Output[str]]
+
+    def __init__(self, name: str, args: LogSearchArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("elite-locadora:operations:LogSearch", name, None, opts)
+        self._name, self._args, self._s = name, args, args.settings
+        self._child = pulumi.ResourceOptions(parent=self)
+        invoke = pulumi.InvokeOptions(parent=self)
+        self._account = aws.get_caller_identity_output(opts=invoke).account_id
+        self._region = aws.get_region_output(opts=invoke).region
+        self._partition = aws.get_partition_output(opts=invoke).partition
+        self._domain_physical = f"{args.name_prefix}-logs"
+
+        password, secret = self._create_master_user()
+        delivery_role = self._create_delivery_role()
+        bucket = self._create_failed_records_bucket()
+        domain = self._create_domain(password, delivery_role)
+        self._grant_delivery(delivery_role, domain, bucket)
+        self.delivery_stream_arns = self._create_streams(delivery_role, domain, bucket)
+
+        self.domain_name, self.domain_arn, self.domain_endpoint = (
+            domain.domain_name,
+            domain.arn,
+            domain.endpoint,
+        )
+        self.master_user_secret_arn = secret.arn
+        self.failed_records_bucket_arn = bucket.arn
+        self.register_outputs(
+            {
+                "domain_name": self.domain_name,
+                "domain_arn": self.domain_arn,
+                "domain_endpoint": self.domain_endpoint,
+                "master_user_secret_arn": self.master_user_secret_arn,
+                "failed_records_bucket_arn": self.failed_records_bucket_arn,
+                **{f"{k}_delivery_stream_arn": v for k, v in self.delivery_stream_arns.items()},
+            }
+        )
+
+    # -- master user -----------------------------------------------------------------------------------------
+    def _create_master_user(self) -> tuple[pulumi.Output[str], aws.secretsmanager.Secret]:
+        """Fine-grained access control's master user: password generated at deploy time (FGAC asks for 8+
+        characters with upper, lower, digit and symbol), kept in Secrets Manager and replicated to DR."""
+        args = self._args
+        password = random.RandomPassword(
+            f"{self._name}-master-password",
+            length=32,
+            min_upper=2,
+            min_lower=2,
+            min_numeric=2,
+            min_special=2,
+            override_special="!#$%&*()-_=+[]{}<>:?",
+            opts=self._child,
+        )
+        secret = aws.secretsmanager.Secret(
+            f"{self._name}-master-user",
+            name=f"{args.name_prefix}/opensearch/master-user",
+            description="Master user of the log domain's fine-grained access control (break-glass admin)",
+            kms_key_id=args.secrets_key_arn,
+            recovery_window_in_days=30 if args.protect else 7,
+            replicas=[
+                aws.secretsmanager.SecretReplicaArgs(
+                    region=args.dr_region, kms_key_id=args.dr_secrets_key_arn
+                )
+            ],
+            opts=self._child,
+        )
+        aws.secretsmanager.SecretVersion(
+            f"{self._name}-master-user",
+            secret_id=secret.id,
+            secret_string=pulumi.Output.secret(
+                password.result.apply(
+                    lambda p: json.dumps({"username": self._s.master_user_name, "password": p})
+                )
+            ),
+            opts=self._child,
+        )
+        return pulumi.Output.secret(password.result), secret
+
+    # -- delivery role and bucket ----------------------------------------------------------------------------
+    def _create_delivery_role(self) -> aws.iam.Role:
+        return aws.iam.Role(
+            f"{self._name}-firehose",
+            name=f"{self._args.name_prefix}-logs-firehose",
+            description="Firehose delivery of CloudWatch Logs to the log domain (failed records to S3)",
+            assume_role_policy=self._account.apply(
+                lambda account: json.dumps(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Principal": {"Service": "firehose.amazonaws.com"},
+                                "Action": "sts:AssumeRole",
+                                "Condition": {"StringEquals": {"sts:ExternalId": account}},
+                            }
+                        ],
+                    }
+                )
+            ),
+            opts=self._child,
+        )
+
+    def _create_failed_records_bucket(self) -> aws.s3.Bucket:
+        args, n = self._args, f"{self._name}-failed"
+        stateful = pulumi.ResourceOptions(parent=self, protect=args.protect, retain_on_delete=args.protect)
+        bucket = aws.s3.Bucket(
+            n,
+            bucket=self._account.apply(lambda a: f"{args.name_prefix}-log-delivery-failures-{a}"),
+            force_destroy=not args.protect,
+            opts=stateful,
+        )
+        aws.s3.BucketOwnershipControls(
+            n,
+            bucket=bucket.id,
+            rule=aws.s3.BucketOwnershipControlsRuleArgs(object_ownership="BucketOwnerEnforced"),
+            opts=self._child,
+        )
+        aws.s3.BucketPublicAccessBlock(
+            n,
+            bucket=bucket.id,
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
+            opts=self._child,
+        )
+        aws.s3.BucketServerSideEncryptionConfiguration(
+            n,
+            bucket=bucket.id,
+            rules=[
+                aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
+                    apply_server_side_encryption_by_default=aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
+                        sse_algorithm="aws:kms", kms_master_key_id=args.logs_key_arn
+                    ),
+                    bucket_key_enabled=True,
+                )
+            ],
+            opts=self._child,
+        )
+        aws.s3.BucketVersioning(
+            n,
+            bucket=bucket.id,
+            versioning_configuration=aws.s3.BucketVersioningVersioningConfigurationArgs(status="Enabled"),
+            opts=self._child,
+        )
+        days = self._s.failed_records_expiration_days
+        aws.s3.BucketLifecycleConfiguration(
+            n,
+            bucket=bucket.id,
+            rules=[
+                aws.s3.BucketLifecycleConfigurationRuleArgs(
+                    id="expire-failed-records",
+                    status="Enabled",
+                    filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
+                    expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(days=days),
+                    noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
+                        noncurrent_days=7
+                    ),
+                    abort_incomplete_multipart_upload=aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
+                        days_after_initiation=1
+                    ),
+                )
+            ],
+            opts=self._child,
+        )
+        aws.s3.BucketPolicy(
+            n,
+            bucket=bucket.id,
+            policy=bucket.arn.apply(
+                lambda arn: json.dumps(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Sid": "DenyInsecureTransport",
+                                "Effect": "Deny",
+                                "Principal": "*",
+                                "Action": "s3:*",
+                                "Resource": [arn, f"{arn}/*"],
+                                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                            }
+                        ],
+                    }
+                )
+            ),
+            opts=self._child,
+        )
+        return bucket
+
+    # -- domain ----------------------------------------------------------------------------------------------
+    def _create_domain(
+        self, password: pulumi.Output[str], delivery_role: aws.iam.Role
+    ) -> aws.opensearch.Domain:
+        args, s = self._args, self._s
+        zones = s.availability_zones
+        domain_arn = pulumi.Output.all(self._partition, self._region, self._account).apply(
+            lambda a: f"arn:{a[0]}:es:{a[1]}:{a[2]}:domain/{self._domain_physical}"
+        )
+        access_policy = pulumi.Output.all(
+            domain_arn, delivery_role.arn, self._partition, self._account
+        ).apply(lambda a: domain_access_policy(a[0], a[1], f"arn:{a[2]}:iam::{a[3]}:root"))
+        return aws.opensearch.Domain(
+            self._name,
+            domain_name=self._domain_physical,
+            engine_version=s.engine_version,
+            cluster_config=aws.opensearch.DomainClusterConfigArgs(
+                instance_type=s.instance_type,
+                instance_count=s.instance_count,
+                zone_awareness_enabled=zones > 1,
+                zone_awareness_config=(
+                    aws.opensearch.DomainClusterConfigZoneAwarenessConfigArgs(availability_zone_count=zones)
+                    if zones > 1
+                    else None
+                ),
+                dedicated_master_enabled=s.dedicated_master_type is not None,
+                dedicated_master_type=s.dedicated_master_type,
+                dedicated_master_count=s.dedicated_master_count if s.dedicated_master_type else None,
+            ),
+            ebs_options=aws.opensearch.DomainEbsOptionsArgs(
+                ebs_enabled=True, volume_type="gp3", volume_size=s.volume_size_gib
+            ),
+            vpc_options=aws.opensearch.DomainVpcOptionsArgs(
+                subnet_ids=pulumi.Output.from_input(args.private_subnet_ids).apply(
+                    lambda ids: list(ids[:zones])
+                ),
+                security_group_ids=[args.search_sg_id],
+            ),
+            encrypt_at_rest=aws.opensearch.DomainEncryptAtRestArgs(
+                enabled=True, kms_key_id=args.logs_key_arn
+            ),
+            node_to_node_encryption=aws.opensearch.DomainNodeToNodeEncryptionArgs(enabled=True),
+            domain_endpoint_options=aws.opensearch.DomainDomainEndpointOptionsArgs(
+                enforce_https=True, tls_security_policy=TLS_POLICY
+            ),
+            advanced_security_options=aws.opensearch.DomainAdvancedSecurityOptionsArgs(
+                enabled=True,
+                anonymous_auth_enabled=False,
+                internal_user_database_enabled=True,
+                master_user_options=aws.opensearch.DomainAdvancedSecurityOptionsMasterUserOptionsArgs(
+                    master_user_name=s.master_user_name,
+                    master_user_password=password,
+                ),
+            ),
+            access_policies=access_policy,
+            software_update_options=aws.opensearch.DomainSoftwareUpdateOptionsArgs(
+                auto_software_update_enabled=True
+            ),
+            off_peak_window_options=aws.opensearch.DomainOffPeakWindowOptionsArgs(enabled=True),
+            tags={"Name": self._domain_physical},
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect, retain_on_delete=args.protect),
+        )
+
+    def _grant_delivery(
+        self, role: aws.iam.Role, domain: aws.opensearch.Domain, bucket: aws.s3.Bucket
+    ) -> None:
+        """What Firehose needs and nothing more: write to the domain, put failed records in the bucket,
+        manage its interfaces in the VPC, log its own errors."""
+        log_group_arn = pulumi.Output.all(self._partition, self._region, self._account).apply(
+            lambda a: (
+                f"arn:{a[0]}:logs:{a[1]}:{a[2]}:log-group:/aws/kinesisfirehose/{self._args.name_prefix}-logs-*"
+            )
+        )
+        policy = pulumi.Output.all(
+            domain.arn, bucket.arn, self._args.logs_key_arn, log_group_arn, self._region
+        ).apply(lambda a: delivery_policy(a[0], a[1], a[2], a[3], a[4]))
+        aws.iam.RolePolicy(f"{self._name}-firehose", role=role.id, policy=policy, opts=self._child)
+
+    # -- delivery streams ------------------------------------------------------------------------------------
+    def _create_streams(
+        self, role: aws.iam.Role, domain: aws.opensearch.Domain, bucket: aws.s3.Bucket
+    ) -> dict[str, pulumi.Output[str]]:
+        args, s = self._args, self._s
+        errors = aws.cloudwatch.LogGroup(
+            f"{self._name}-firehose-errors",
+            name=f"/aws/kinesisfirehose/{args.name_prefix}-logs-delivery",
+            retention_in_days=30,
+            kms_key_id=args.logs_key_arn,
+            opts=self._child,
+        )
+        # CloudWatch Logs puts subscription data into the streams through this role.
+        logs_role = aws.iam.Role(
+            f"{self._name}-subscriptions",
+            name=f"{args.name_prefix}-logs-subscriptions",
+            description="CloudWatch Logs subscription filters writing to the log delivery streams",
+            assume_role_policy=pulumi.Output.all(self._region, self._account, self._partition).apply(
+                lambda a: json.dumps(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Principal": {"Service": f"logs.{a[0]}.amazonaws.com"},
+                                "Action": "sts:AssumeRole",
+                                "Condition": {
+                                    "StringLike": {"aws:SourceArn": f"arn:{a[2]}:logs:{a[0]}:{a[1]}:*"}
+                                },
+                            }
+                        ],
+                    }
+                )
+            ),
+            opts=self._child,
+        )
+        streams: dict[str, aws.kinesis.FirehoseDeliveryStream] = {}
+        for source in args.log_sources:
+            stream_name = f"{args.name_prefix}-logs-{source}"
+            streams[source] = aws.kinesis.FirehoseDeliveryStream(
+                f"{self._name}-{source}",
+                name=stream_name,
+                destination="opensearch",
+                server_side_encryption=aws.kinesis.FirehoseDeliveryStreamServerSideEncryptionArgs(
+                    enabled=True, key_type="CUSTOMER_MANAGED_CMK", key_arn=args.logs_key_arn
+                ),
+                opensearch_configuration=aws.kinesis.FirehoseDeliveryStreamOpensearchConfigurationArgs(
+                    domain_arn=domain.arn,
+                    role_arn=role.arn,
+                    index_name=f"{source}-logs",
+                    index_rotation_period=s.index_rotation,
+                    buffering_interval=60,
+                    buffering_size=5,
+                    retry_duration=300,
+                    s3_backup_mode="FailedDocumentsOnly",
+                    s3_configuration=aws.kinesis.FirehoseDeliveryStreamOpensearchConfigurationS3ConfigurationArgs(
+                        role_arn=role.arn,
+                        bucket_arn=bucket.arn,
+                        prefix=f"{source}/",
+                        error_output_prefix=f"{source}-errors/!{{firehose:error-output-type}}/",
+                        compression_format="GZIP",
+                        kms_key_arn=args.logs_key_arn,
+                    ),
+                    vpc_config=aws.kinesis.FirehoseDeliveryStreamOpensearchConfigurationVpcConfigArgs(
+                        role_arn=role.arn,
+                        subnet_ids=args.private_subnet_ids,
+                        security_group_ids=[args.search_sg_id],
+                    ),
+                    processing_configuration=aws.kinesis.FirehoseDeliveryStreamOpensearchConfigurationProcessingConfigurationArgs(
+                        enabled=True,
+                        processors=[
+                            aws.kinesis.FirehoseDeliveryStreamOpensearchConfigurationProcessingConfigurationProcessorArgs(
+                                type=kind,
+                                parameters=[
+                                    aws.kinesis.FirehoseDeliveryStreamOpensearchConfigurationProcessingConfigurationProcessorParameterArgs(
+                                        parameter_name=k, parameter_value=v
+                                    )
+                                    for k, v in params.items()
+                                ],
+                            )
+                            for kind, params in _PROCESSORS
+                        ],
+                    ),
+                    cloudwatch_logging_options=aws.kinesis.FirehoseDeliveryStreamOpensearchConfigurationCloudwatchLoggingOptionsArgs(
+                        enabled=True, log_group_name=errors.name, log_stream_name=source
+                    ),
+                ),
+                opts=self._child,
+            )
+            aws.cloudwatch.LogStream(
+                f"{self._name}-{source}-errors", name=source, log_group_name=errors.name, opts=self._child
+            )
+        aws.iam.RolePolicy(
+            f"{self._name}-subscriptions",
+            role=logs_role.id,
+            policy=pulumi.Output.all(*[st.arn for st in streams.values()]).apply(
+                lambda arns: json.dumps(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Action": ["firehose:PutRecord", "firehose:PutRecordBatch"],
+                                "Resource": sorted(arns),
+                            }
+                        ],
+                    }
+                )
+            ),
+            opts=self._child,
+        )
+        for source, groups in args.log_sources.items():
+            for i, group in enumerate(groups):
+                aws.cloudwatch.LogSubscriptionFilter(
+                    f"{self._name}-{source}-{i + 1}",
+                    name=f"{args.name_prefix}-to-search",
+                    log_group=group,
+                    filter_pattern="",
+                    destination_arn=streams[source].arn,
+                    role_arn=logs_role.arn,
+                    opts=self._child,
+                )
+        return {k: st.arn for k, st in streams.items()}
+
+
+def domain_access_policy(domain_arn: str, delivery_role_arn: str, account_root: str) -> str:
+    """Only signed requests from this account: the delivery role, and principals the account's IAM
+    policies grant es:ESHttp* (operators). Fine-grained access control then authorises each request."""
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "LogDeliveryAndAccountPrincipals",
+                    "Effect": "Allow",
+                    "Principal": {"AWS": [delivery_role_arn, account_root]},
+                    "Action": ["es:ESHttpGet", "es:ESHttpHead", "es:ESHttpPost", "es:ESHttpPut"],
+                    "Resource": f"{domain_arn}/*",
+                }
+            ],
+        }
+    )
+
+
+def delivery_policy(domain_arn: str, bucket_arn: str, key_arn: str, log_group_arn: str, region: str) -> str:
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "DescribeDomain",
+                    "Effect": "Allow",
+                    "Action": ["es:DescribeDomain", "es:DescribeDomains", "es:DescribeDomainConfig"],
+                    "Resource": [domain_arn, f"{domain_arn}/*"],
+                },
+                {
+                    "Sid": "IndexDocuments",
+                    "Effect": "Allow",
+                    "Action": ["es:ESHttpPost", "es:ESHttpPut", "es:ESHttpGet"],
+                    "Resource": [domain_arn, f"{domain_arn}/*"],
+                },
+                {
+                    "Sid": "FailedRecordsToS3",
+                    "Effect": "Allow",
+                    "Action": [
+                        "s3:AbortMultipartUpload",
+                        "s3:GetBucketLocation",
+                        "s3:GetObject",
+                        "s3:ListBucket",
+                        "s3:ListBucketMultipartUploads",
+                        "s3:PutObject",
+                    ],
+                    "Resource": [bucket_arn, f"{bucket_arn}/*"],
+                },
+                {
+                    "Sid": "EncryptWithLogsKey",
+                    "Effect": "Allow",
+                    "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
+                    "Resource": key_arn,
+                    "Condition": {
+                        "StringEquals": {
+                            "kms:ViaService": [
+                                f"s3.{region}.amazonaws.com",
+                                f"firehose.{region}.amazonaws.com",
+                            ]
+                        }
+                    },
+                },
+                {
+                    # Firehose manages its own interfaces in the VPC; these EC2 actions take no resource ARNs
+                    # for the describe calls, so they are scoped by region.
+                    "Sid": "VpcDelivery",
+                    "Effect": "Allow",
+                    "Action": [
+                        "ec2:DescribeVpcs",
+                        "ec2:DescribeVpcAttribute",
+                        "ec2:DescribeSubnets",
+                        "ec2:DescribeSecurityGroups",
+                        "ec2:DescribeNetworkInterfaces",
+                        "ec2:CreateNetworkInterface",
+                        "ec2:CreateNetworkInterfacePermission",
+                        "ec2:DeleteNetworkInterface",
+                    ],
+                    "Resource": "*",
+                    "Condition": {"StringEquals": {"aws:RequestedRegion": region}},
+                },
+                {
+                    "Sid": "ErrorLogs",
+                    "Effect": "Allow",
+                    "Action": ["logs:PutLogEvents"],
+                    "Resource": f"{log_group_arn}:*",
+                },
+            ],
+        }
+    )

@@ -1,0 +1,761 @@
+"""Operations tier: the alarm topic and its subscribers, the guide's alarms and the on-call ones, a dashboard;
+it also builds the log search domain (components/logging.py) and the backups (components/backup.py).
+
+The guide's four alarms keep their thresholds, periods and evaluation counts; TargetResponseTime is measured
+in seconds, so the guide's `Threshold: 2000` becomes 2 (docs/departures.md). Every alarm notifies the encrypted
+topic when it fires and when it recovers. Alarms watch one resource each, through the dimensions CloudWatch
+publishes the metric under (ECS: cluster + service; RDS: instance; ALB: load balancer + target group;
+ElastiCache: member cluster).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_aws as aws
+
+from settings.operations import OperationsSettings
+
+from .backup import Backups, BackupsArgs
+from .logging import LogSearch, LogSearchArgs
+
+GIB = 1024**3
+
+
+@dataclass
+class OperationsArgs:
+    name_prefix: str
+    """Physical-name prefix, `elite-locadora-<env>`."""
+    settings: OperationsSettings
+    """The validated operations settings of the stack."""
+    protect: bool
+    """Protect the stateful resources (log domain, vaults, failed-records bucket)."""
+    region: str
+    """Primary region (dashboard widgets name it)."""
+    dr_region: str
+    """DR region (replicated secrets, the DR alarm topic, the backup copy vault)."""
+    dr_provider: aws.Provider
+    """Provider of the DR region."""
+    logs_key_arn: pulumi.Input[str]
+    """KMS key (primary) for the alarm topic, the log domain, the delivery streams and their bucket."""
+    dr_logs_key_arn: pulumi.Input[str]
+    """KMS key (DR) for the DR alarm topic."""
+    secrets_key_arn: pulumi.Input[str]
+    """KMS key (primary) for the log domain's master-user secret."""
+    dr_secrets_key_arn: pulumi.Input[str]
+    """KMS key (DR) for the master-user secret's replica."""
+    backups_key_arn: pulumi.Input[str]
+    """KMS key (primary) of the backup vault."""
+    dr_backups_key_arn: pulumi.Input[str]
+    """KMS key (DR) of the copy vault."""
+    private_subnet_ids: pulumi.Input[list[str]]
+    """Private subnets (one per AZ): the log domain and the delivery streams' interfaces live there."""
+    search_sg_id: pulumi.Input[str]
+    """Security group of the log domain and of the delivery streams that write to it."""
+    # --- what the alarms watch (each optional: a tier not yet wired contributes no alarms) ---
+    alb_arn_suffix: pulumi.Input[str] | None = None
+    """`app/<name>/<id>` of the load balancer (the `LoadBalancer` dimension)."""
+    target_group_arn_suffixes: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    """`targetgroup/<name>/<id>` per service key (web, api): the `TargetGroup` dimension."""
+    cluster_name: pulumi.Input[str] | None = None
+    """ECS cluster (the `ClusterName` dimension)."""
+    service_names: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    """ECS service name per key (web, api, worker): the `ServiceName` dimension."""
+    db_instance_id: pulumi.Input[str] | None = None
+    """Primary RDS instance identifier (`DBInstanceIdentifier`)."""
+    db_instance_arn: pulumi.Input[str] | None = None
+    """Primary RDS instance ARN (backup selection)."""
+    db_replica_ids: Sequence[pulumi.Input[str]] = ()
+    """In-region read replicas (ReplicaLag alarms in the primary region)."""
+    dr_replica_id: pulumi.Input[str] | None = None
+    """Cross-region replica identifier (its ReplicaLag alarm lives in the DR region)."""
+    redis_member_cluster_ids: Sequence[pulumi.Input[str]] = ()
+    """ElastiCache member clusters (`CacheClusterId`): metrics are published per node."""
+    backup_resource_arns: Sequence[pulumi.Input[str]] = ()
+    """Buckets (and anything else besides the database) AWS Backup protects."""
+    log_sources: Mapping[str, Sequence[pulumi.Input[str]]] = field(default_factory=dict)
+    """Log group names per source (ecs, waf, database) shipped to the log domain."""
+
+
+class Operations(pulumi.ComponentResource):
+    alarm_topic_arn: pulumi.Output[str]
+    dr_alarm_topic_arn: pulumi.Output[str]
+    dashboard_name: pulumi.Output[str]
+    search_domain_endpoint: pulumi.Output[str]
+    search_domain_arn: pulumi.Output[str]
+    backup_vault_arn: pulumi.Output[str]
+    dr_backup_vault_arn: pulumi.Output[str]
+    alarm_names: list[str]
+
+    def __init__(self, name: str, args: OperationsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("elite-locadora:operations:Operations", name, None, opts)
+        self._name, self._args, self._s = name, args, args.settings
+        self._child = pulumi.ResourceOptions(parent=self)
+        self._dr = pulumi.ResourceOptions(parent=self, provider=args.dr_provider)
+        self._alarms: list[aws.cloudwatch.MetricAlarm] = []
+        self.alarm_names = []
+
+        topic = self._create_topic(f"{name}-alarms", args.logs_key_arn, self._child)
+        dr_topic = self._create_topic(f"{name}-dr-alarms", args.dr_logs_key_arn, self._dr)
+        self.alarm_topic_arn, self.dr_alarm_topic_arn = topic.arn, dr_topic.arn
+
+        logs = LogSearch(
+            f"{name}-logs",
+            LogSearchArgs(
+                name_prefix=args.name_prefix,
+                settings=self._s.search,
+                protect=args.protect,
+                dr_region=args.dr_region,
+                logs_key_arn=args.logs_key_arn,
+                secrets_key_arn=args.secrets_key_arn,
+                dr_secrets_key_arn=args.dr_secrets_key_arn,
+                private_subnet_ids=args.private_subnet_ids,
+                search_sg_id=args.search_sg_id,
+                log_sources=args.log_sources,
+            ),
+            opts=self._child,
+        )
+        self.search_domain_endpoint, self.search_domain_arn = logs.domain_endpoint, logs.domain_arn
+
+        backups = Backups(
+            f"{name}-backup",
+            BackupsArgs(
+                name_prefix=args.name_prefix,
+                settings=self._s.backup,
+                protect=args.protect,
+                backups_key_arn=args.backups_key_arn,
+                dr_backups_key_arn=args.dr_backups_key_arn,
+                dr_provider=args.dr_provider,
+                resource_arns=[
+                    a for a in [args.db_instance_arn, *args.backup_resource_arns] if a is not None
+                ],
+            ),
+            opts=self._child,
+        )
+        self.backup_vault_arn, self.dr_backup_vault_arn = backups.vault_arn, backups.dr_vault_arn
+
+        self._create_service_alarms(topic)
+        self._create_load_balancer_alarms(topic)
+        self._create_database_alarms(topic, dr_topic)
+        self._create_cache_alarms(topic)
+        self._create_search_alarms(topic, logs)
+        dashboard = self._create_dashboard(logs)
+        self.dashboard_name = dashboard.dashboard_name
+
+        self.register_outputs(
+            {
+                "alarm_topic_arn": self.alarm_topic_arn,
+                "dr_alarm_topic_arn": self.dr_alarm_topic_arn,
+                "dashboard_name": self.dashboard_name,
+                "search_domain_endpoint": self.search_domain_endpoint,
+                "search_domain_arn": self.search_domain_arn,
+                "backup_vault_arn": self.backup_vault_arn,
+                "dr_backup_vault_arn": self.dr_backup_vault_arn,
+            }
+        )
+
+    # -- notifications ---------------------------------------------------------------------------------------
+    def _create_topic(
+        self, name: str, key_arn: pulumi.Input[str], opts: pulumi.ResourceOptions
+    ) -> aws.sns.Topic:
+        """An SNS topic encrypted with the logs key (its key policy lets cloudwatch.amazonaws.com use it),
+        publishable by CloudWatch alarms of this account only, over TLS only, with the configured subscribers."""
+        suffix = "dr-alarms" if name.endswith("-dr-alarms") else "alarms"
+        topic = aws.sns.Topic(
+            name,
+            name=f"{self._args.name_prefix}-{suffix}",
+            display_name=f"Elite Locadora {self._args.name_prefix.rsplit('-', 1)[-1]} alarms",
+            kms_master_key_id=key_arn,
+            opts=opts,
+        )
+        invoke = pulumi.InvokeOptions(parent=self, provider=opts.provider)
+        account = aws.get_caller_identity_output(opts=invoke).account_id
+        aws.sns.TopicPolicy(
+            f"{name}-policy",
+            arn=topic.arn,
+            policy=pulumi.Output.all(topic.arn, account).apply(lambda a: topic_policy(a[0], a[1])),
+            opts=opts,
+        )
+        for i, sub in enumerate(self._s.notifications):
+            aws.sns.TopicSubscription(
+                f"{name}-{sub.protocol}-{i + 1}",
+                topic=topic.arn,
+                protocol=sub.protocol,
+                endpoint=sub.endpoint,
+                opts=opts,
+            )
+        return topic
+
+    # -- alarms ----------------------------------------------------------------------------------------------
+    def _alarm(
+        self,
+        key: str,
+        description: str,
+        topic: aws.sns.Topic,
+        *,
+        namespace: str | None = None,
+        metric: str | None = None,
+        dimensions: Mapping[str, pulumi.Input[str]] | None = None,
+        statistic: str | None = "Average",
+        threshold: float,
+        comparison: str = "GreaterThanThreshold",
+        periods: int,
+        period: int | None = None,
+        unit: str | None = None,
+        metric_queries: list | None = None,
+        missing: str = "missing",
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> aws.cloudwatch.MetricAlarm:
+        alarm_name = f"{self._args.name_prefix}-{key}"
+        alarm = aws.cloudwatch.MetricAlarm(
+            f"{self._name}-{key}",
+            name=alarm_name,
+            alarm_description=description,
+            namespace=namespace,
+            metric_name=metric,
+            dimensions=dimensions,
+            statistic=statistic if metric_queries is None else None,
+            period=(period or self._s.alarms.period_seconds) if metric_queries is None else None,
+            unit=unit,
+            metric_queries=metric_queries,
+            threshold=threshold,
+            comparison_operator=comparison,
+            evaluation_periods=periods,
+            treat_missing_data=missing,
+            actions_enabled=True,
+            alarm_actions=[topic.arn],
+            ok_actions=[topic.arn],
+            opts=opts or self._child,
+        )
+        if opts is None:
+            self._alarms.append(alarm)  # the dashboard's alarm widget shows the primary region's alarms
+        self.alarm_names.append(alarm_name)
+        return alarm
+
+    def _create_service_alarms(self, topic: aws.sns.Topic) -> None:
+        """The guide's HighCPUUtilization and HighMemoryUtilization, per ECS service."""
+        a, args = self._s.alarms, self._args
+        if args.cluster_name is None:
+            return
+        for key, service in args.service_names.items():
+            dims = {"ClusterName": args.cluster_name, "ServiceName": service}
+            self._alarm(
+                f"{key}-cpu-high",
+                f"{key} service: average CPU above {a.ecs_cpu_percent:g}% for "
+                f"{a.ecs_evaluation_periods} x {a.period_seconds}s (guide: HighCPUUtilization)",
+                topic,
+                namespace="AWS/ECS",
+                metric="CPUUtilization",
+                dimensions=dims,
+                threshold=a.ecs_cpu_percent,
+                periods=a.ecs_evaluation_periods,
+                unit="Percent",
+            )
+            self._alarm(
+                f"{key}-memory-high",
+                f"{key} service: average memory above {a.ecs_memory_percent:g}% for "
+                f"{a.ecs_evaluation_periods} x {a.period_seconds}s (guide: HighMemoryUtilization)",
+                topic,
+                namespace="AWS/ECS",
+                metric="MemoryUtilization",
+                dimensions=dims,
+                threshold=a.ecs_memory_percent,
+                periods=a.ecs_evaluation_periods,
+                unit="Percent",
+            )
+
+    def _create_load_balancer_alarms(self, topic: aws.sns.Topic) -> None:
+        a, args = self._s.alarms, self._args
+        if args.alb_arn_suffix is None:
+            return
+        for key, tg in args.target_group_arn_suffixes.items():
+            dims = {"LoadBalancer": args.alb_arn_suffix, "TargetGroup": tg}
+            self._alarm(
+                f"{key}-response-time-high",
+                f"{key} targets: average response time above {a.response_time_seconds:g} s for "
+                f"{a.response_time_evaluation_periods} x {a.period_seconds}s (guide: APIResponseTime; "
+                "TargetResponseTime is in seconds, the guide's 2000 meant 2 s)",
+                topic,
+                namespace="AWS/ApplicationELB",
+                metric="TargetResponseTime",
+                dimensions=dims,
+                threshold=a.response_time_seconds,
+                periods=a.response_time_evaluation_periods,
+                unit="Seconds",
+            )
+            self._alarm(
+                f"{key}-unhealthy-targets",
+                f"{key} target group reports an unhealthy target for {a.unhealthy_evaluation_periods} minute(s)",
+                topic,
+                namespace="AWS/ApplicationELB",
+                metric="UnHealthyHostCount",
+                dimensions=dims,
+                statistic="Maximum",
+                threshold=0,
+                periods=a.unhealthy_evaluation_periods,
+                period=60,
+                unit="Count",
+            )
+
+        def count(metric_id: str, metric_name: str) -> aws.cloudwatch.MetricAlarmMetricQueryArgs:
+            return aws.cloudwatch.MetricAlarmMetricQueryArgs(
+                id=metric_id,
+                metric=aws.cloudwatch.MetricAlarmMetricQueryMetricArgs(
+                    namespace="AWS/ApplicationELB",
+                    metric_name=metric_name,
+                    dimensions={"LoadBalancer": args.alb_arn_suffix},
+                    stat="Sum",
+                    period=a.period_seconds,
+                    unit="Count",
+                ),
+                return_data=False,
+            )
+
+        self._alarm(
+            "alb-5xx-rate-high",
+            f"More than {a.server_error_percent:g}% of requests answered 5xx (targets and load balancer) "
+            f"for 2 x {a.period_seconds}s",
+            topic,
+            statistic=None,
+            metric_queries=[
+                aws.cloudwatch.MetricAlarmMetricQueryArgs(
+                    id="rate",
+                    expression="100 * (FILL(target5xx, 0) + FILL(elb5xx, 0)) / requests",
+                    label="5xx responses, % of requests",
+                    return_data=True,
+                ),
+                count("target5xx", "HTTPCode_Target_5XX_Count"),
+                count("elb5xx", "HTTPCode_ELB_5XX_Count"),
+                count("requests", "RequestCount"),
+            ],
+            threshold=a.server_error_percent,
+            periods=2,
+            missing="notBreaching",
+        )
+
+    def _create_database_alarms(self, topic: aws.sns.Topic, dr_topic: aws.sns.Topic) -> None:
+        a, args = self._s.alarms, self._args
+        if args.db_instance_id is None:
+            return
+        dims = {"DBInstanceIdentifier": args.db_instance_id}
+        self._alarm(
+            "db-connections-high",
+            f"Database: average connections above {a.db_connections} for {a.db_evaluation_periods} x "
+            f"{a.period_seconds}s (guide: DatabaseConnections)",
+            topic,
+            namespace="AWS/RDS",
+            metric="DatabaseConnections",
+            dimensions=dims,
+            threshold=a.db_connections,
+            periods=a.db_evaluation_periods,
+            unit="Count",
+        )
+        self._alarm(
+            "db-free-storage-low",
+            f"Database: free storage below {a.db_free_storage_gib:g} GiB",
+            topic,
+            namespace="AWS/RDS",
+            metric="FreeStorageSpace",
+            dimensions=dims,
+            statistic="Minimum",
+            threshold=a.db_free_storage_gib * GIB,
+            comparison="LessThanThreshold",
+            periods=1,
+            unit="Bytes",
+        )
+        for i, replica in enumerate(args.db_replica_ids):
+            self._replica_lag_alarm(f"db-replica-{i + 1}-lag-high", replica, topic, self._child)
+        if args.dr_replica_id is not None:
+            # CloudWatch alarms watch metrics of their own region: the DR replica's alarm lives in the DR region.
+            self._replica_lag_alarm("db-dr-replica-lag-high", args.dr_replica_id, dr_topic, self._dr)
+
+    def _replica_lag_alarm(
+        self, key: str, replica: pulumi.Input[str], topic: aws.sns.Topic, opts: pulumi.ResourceOptions
+    ) -> None:
+        a = self._s.alarms
+        self._alarm(
+            key,
+            f"Read replica lags its source by more than {a.replica_lag_seconds:g} s for 3 x 60s",
+            topic,
+            namespace="AWS/RDS",
+            metric="ReplicaLag",
+            dimensions={"DBInstanceIdentifier": replica},
+            statistic="Maximum",
+            threshold=a.replica_lag_seconds,
+            periods=3,
+            period=60,
+            unit="Seconds",
+            opts=opts,
+        )
+
+    def _create_cache_alarms(self, topic: aws.sns.Topic) -> None:
+        a = self._s.alarms
+        for i, member in enumerate(self._args.redis_member_cluster_ids):
+            dims = {"CacheClusterId": member}
+            n = f"redis-{i + 1:03d}"
+            self._alarm(
+                f"{n}-engine-cpu-high",
+                f"Redis node {i + 1}: engine CPU above {a.redis_cpu_percent:g}% for 3 x 300s",
+                topic,
+                namespace="AWS/ElastiCache",
+                metric="EngineCPUUtilization",
+                dimensions=dims,
+                threshold=a.redis_cpu_percent,
+                periods=3,
+                period=300,
+                unit="Percent",
+            )
+            self._alarm(
+                f"{n}-memory-high",
+                f"Redis node {i + 1}: memory used above {a.redis_memory_percent:g}% for 3 x 300s",
+                topic,
+                namespace="AWS/ElastiCache",
+                metric="DatabaseMemoryUsagePercentage",
+                dimensions=dims,
+                threshold=a.redis_memory_percent,
+                periods=3,
+                period=300,
+                unit="Percent",
+            )
+            self._alarm(
+                f"{n}-evictions-high",
+                f"Redis node {i + 1}: more than {a.redis_evictions} evictions per 300s (cache too small)",
+                topic,
+                namespace="AWS/ElastiCache",
+                metric="Evictions",
+                dimensions=dims,
+                statistic="Sum",
+                threshold=a.redis_evictions,
+                periods=2,
+                period=300,
+                unit="Count",
+            )
+
+    def _create_search_alarms(self, topic: aws.sns.Topic, logs: LogSearch) -> None:
+        """OpenSearch Service's recommended alarms: red cluster, blocked writes, low free storage."""
+        s = self._s.search
+        account = aws.get_caller_identity_output(opts=pulumi.InvokeOptions(parent=self)).account_id
+        dims = {"DomainName": logs.domain_name, "ClientId": account}
+        for key, metric, text in (
+            ("search-cluster-red", "ClusterStatus.red", "a primary shard is unassigned (cluster red)"),
+            ("search-writes-blocked", "ClusterIndexWritesBlocked", "the domain refuses writes"),
+        ):
+            self._alarm(
+                key,
+                f"Log domain: {text} for 1 minute",
+                topic,
+                namespace="AWS/ES",
+                metric=metric,
+                dimensions=dims,
+                statistic="Maximum",
+                threshold=1,
+                comparison="GreaterThanOrEqualToThreshold",
+                periods=1,
+                period=60,
+            )
+        self._alarm(
+            "search-free-storage-low",
+            "Log domain: a node has under 25% of its volume free",
+            topic,
+            namespace="AWS/ES",
+            metric="FreeStorageSpace",
+            dimensions=dims,
+            statistic="Minimum",
+            threshold=s.volume_size_gib * 1024 * 0.25,
+            comparison="LessThanOrEqualToThreshold",
+            periods=1,
+            period=60,
+            unit="Megabytes",
+        )
+
+    # -- dashboard -------------------------------------------------------------------------------------------
+    def _create_dashboard(self, logs: LogSearch) -> aws.cloudwatch.Dashboard:
+        args, region = self._args, self._args.region
+        refs: dict[str, pulumi.Input[str]] = {"domain": logs.domain_name}
+        if args.alb_arn_suffix is not None:
+            refs["alb"] = args.alb_arn_suffix
+            refs.update({f"tg:{k}": v for k, v in args.target_group_arn_suffixes.items()})
+        if args.cluster_name is not None:
+            refs["cluster"] = args.cluster_name
+            refs.update({f"svc:{k}": v for k, v in args.service_names.items()})
+        if args.db_instance_id is not None:
+            refs["db"] = args.db_instance_id
+        refs.update({f"replica:{i}": r for i, r in enumerate(args.db_replica_ids)})
+        refs.update({f"redis:{i}": r for i, r in enumerate(args.redis_member_cluster_ids)})
+        account = aws.get_caller_identity_output(opts=pulumi.InvokeOptions(parent=self)).account_id
+        keys = list(refs)
+        body = pulumi.Output.all(account, *[pulumi.Output.from_input(v) for v in refs.values()]).apply(
+            lambda vals: dashboard_body(region, vals[0], dict(zip(keys, vals[1:], strict=True)))
+        )
+        alarms_body = pulumi.Output.all(body, *[al.arn for al in self._alarms]).apply(
+            lambda vals: with_alarm_widget(vals[0], list(vals[1:]))
+        )
+        return aws.cloudwatch.Dashboard(
+            f"{self._name}-dashboard",
+            dashboard_name=f"{args.name_prefix}-overview",
+            dashboard_body=alarms_body,
+            opts=self._child,
+        )
+
+
+def topic_policy(topic_arn: str, account_id: str) -> str:
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "CloudWatchAlarmsOfThisAccountPublish",
+                    "Effect": "Allow",
+                    "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                    "Action": "sns:Publish",
+                    "Resource": topic_arn,
+                    "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+                },
+                {
+                    "Sid": "AccountManagesTopic",
+                    "Effect": "Allow",
+                    "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"},
+                    "Action": [
+                        "sns:GetTopicAttributes",
+                        "sns:SetTopicAttributes",
+                        "sns:Subscribe",
+                        "sns:ListSubscriptionsByTopic",
+                        "sns:Publish",
+                    ],
+                    "Resource": topic_arn,
+                },
+                {
+                    "Sid": "DenyInsecureTransport",
+                    "Effect": "Deny",
+                    "Principal": "*",
+                    "Action": "sns:Publish",
+                    "Resource": topic_arn,
+                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                },
+            ],
+        }
+    )
+
+
+def _metric_widget(title: str, region: str, metrics: list, x: int, y: int, **extra) -> dict:
+    return {
+        "type": "metric",
+        "x": x,
+        "y": y,
+        "width": 8,
+        "height": 6,
+        "properties": {"title": title, "region": region, "metrics": metrics, "view": "timeSeries", **extra},
+    }
+
+
+def dashboard_body(region: str, account: str, refs: dict[str, str]) -> str:
+    """The main figures of each tier, one row per tier: load balancer, services, database, cache, logs."""
+    widgets: list[dict] = []
+    y = 0
+    if "alb" in refs:
+        tgs = {k[3:]: v for k, v in refs.items() if k.startswith("tg:")}
+        lb = refs["alb"]
+        widgets += [
+            _metric_widget(
+                "Requests and 5xx",
+                region,
+                [
+                    ["AWS/ApplicationELB", "RequestCount", "LoadBalancer", lb, {"stat": "Sum"}],
+                    [".", "HTTPCode_Target_5XX_Count", ".", ".", {"stat": "Sum"}],
+                    [".", "HTTPCode_ELB_5XX_Count", ".", ".", {"stat": "Sum"}],
+                ],
+                0,
+                y,
+            ),
+            _metric_widget(
+                "Target response time (s), p95",
+                region,
+                [
+                    [
+                        "AWS/ApplicationELB",
+                        "TargetResponseTime",
+                        "LoadBalancer",
+                        lb,
+                        "TargetGroup",
+                        tg,
+                        {"stat": "p95", "label": key},
+                    ]
+                    for key, tg in tgs.items()
+                ],
+                8,
+                y,
+            ),
+            _metric_widget(
+                "Healthy / unhealthy targets",
+                region,
+                [
+                    [
+                        "AWS/ApplicationELB",
+                        m,
+                        "TargetGroup",
+                        tg,
+                        "LoadBalancer",
+                        lb,
+                        {"stat": "Maximum", "label": f"{key} {m}"},
+                    ]
+                    for key, tg in tgs.items()
+                    for m in ("HealthyHostCount", "UnHealthyHostCount")
+                ],
+                16,
+                y,
+            ),
+        ]
+        y += 6
+    if "cluster" in refs:
+        svcs = {k[4:]: v for k, v in refs.items() if k.startswith("svc:")}
+        for i, metric in enumerate(("CPUUtilization", "MemoryUtilization")):
+            widgets.append(
+                _metric_widget(
+                    f"ECS {metric} (%)",
+                    region,
+                    [
+                        [
+                            "AWS/ECS",
+                            metric,
+                            "ClusterName",
+                            refs["cluster"],
+                            "ServiceName",
+                            svc,
+                            {"label": key},
+                        ]
+                        for key, svc in svcs.items()
+                    ],
+                    8 * i,
+                    y,
+                )
+            )
+        widgets.append(
+            _metric_widget(
+                "ECS running tasks",
+                region,
+                [
+                    [
+                        "ECS/ContainerInsights",
+                        "RunningTaskCount",
+                        "ClusterName",
+                        refs["cluster"],
+                        "ServiceName",
+                        svc,
+                        {"label": key},
+                    ]
+                    for key, svc in svcs.items()
+                ],
+                16,
+                y,
+            )
+        )
+        y += 6
+    if "db" in refs:
+        db = refs["db"]
+        replicas = [v for k, v in refs.items() if k.startswith("replica:")]
+        widgets += [
+            _metric_widget(
+                "Database CPU (%) and connections",
+                region,
+                [
+                    ["AWS/RDS", "CPUUtilization", "DBInstanceIdentifier", db],
+                    [".", "DatabaseConnections", ".", ".", {"yAxis": "right"}],
+                ],
+                0,
+                y,
+            ),
+            _metric_widget(
+                "Database free storage (bytes)",
+                region,
+                [["AWS/RDS", "FreeStorageSpace", "DBInstanceIdentifier", db, {"stat": "Minimum"}]],
+                8,
+                y,
+            ),
+            _metric_widget(
+                "Replica lag (s)",
+                region,
+                [["AWS/RDS", "ReplicaLag", "DBInstanceIdentifier", r, {"stat": "Maximum"}] for r in replicas]
+                or [["AWS/RDS", "ReplicaLag", "DBInstanceIdentifier", db, {"stat": "Maximum"}]],
+                16,
+                y,
+            ),
+        ]
+        y += 6
+    nodes = [v for k, v in refs.items() if k.startswith("redis:")]
+    if nodes:
+        for i, (metric, stat) in enumerate(
+            (
+                ("EngineCPUUtilization", "Average"),
+                ("DatabaseMemoryUsagePercentage", "Average"),
+                ("Evictions", "Sum"),
+            )
+        ):
+            widgets.append(
+                _metric_widget(
+                    f"Redis {metric}",
+                    region,
+                    [["AWS/ElastiCache", metric, "CacheClusterId", n, {"stat": stat}] for n in nodes],
+                    8 * i,
+                    y,
+                )
+            )
+        y += 6
+    domain = refs["domain"]
+    widgets += [
+        _metric_widget(
+            "Log domain status",
+            region,
+            [
+                [
+                    "AWS/ES",
+                    "ClusterStatus.green",
+                    "DomainName",
+                    domain,
+                    "ClientId",
+                    account,
+                    {"stat": "Maximum"},
+                ],
+                [".", "ClusterStatus.yellow", ".", ".", ".", ".", {"stat": "Maximum"}],
+                [".", "ClusterStatus.red", ".", ".", ".", ".", {"stat": "Maximum"}],
+            ],
+            0,
+            y,
+        ),
+        _metric_widget(
+            "Log domain free storage (MiB)",
+            region,
+            [["AWS/ES", "FreeStorageSpace", "DomainName", domain, "ClientId", account, {"stat": "Minimum"}]],
+            8,
+            y,
+        ),
+        _metric_widget(
+            "Log domain indexing rate",
+            region,
+            [["AWS/ES", "IndexingRate", "DomainName", domain, "ClientId", account, {"stat": "Average"}]],
+            16,
+            y,
+        ),
+    ]
+    return json.dumps({"widgets": widgets}, sort_keys=True)
+
+
+def with_alarm_widget(body: str, alarm_arns: list[str]) -> str:
+    """Put an alarm-status row on top: every alarm of the tier at a glance."""
+    doc = json.loads(body)
+    for w in doc["widgets"]:
+        w["y"] += 4
+    doc["widgets"].insert(
+        0,
+        {
+            "type": "alarm",
+            "x": 0,
+            "y": 0,
+            "width": 24,
+            "height": 4,
+            "properties": {"title": "Alarms", "alarms": sorted(alarm_arns)[:100]},
+        },
+    )
+    return json.dumps(doc, sort_keys=True)
