@@ -335,14 +335,3 @@ def related(index: dict[str, list], keys: Iterable[str]) -> list:
             if not any(r is f for f in found):
                 found.append(r)
     return found
-
-
-def points_at(child: Any, prop: str, keys: set[str]) -> bool | None:
-    """Whether child's `prop` refers to one of `keys` (by value, or by property dependency); None if unknown."""
-    value = get(child.props, prop)
-    if isinstance(value, str) and value in keys:
-        return True
-    deps = (child.property_dependencies or {}).get(prop) or []
-    if any(getattr(d, "urn", d) in keys for d in deps):
-        return True
-    return None if value is UNKNOWN else False
