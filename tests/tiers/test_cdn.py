@@ -8,7 +8,7 @@ import json
 import pytest
 
 from settings import ConfigError, build_settings
-from tests.render import Render
+from tests.render import ROOT, Render
 from tests.test_settings import with_change
 
 DIST = "aws:cloudfront/distribution:Distribution"
@@ -69,6 +69,37 @@ def test_certificate_is_issued_in_us_east_1_for_every_alias_and_validated_by_dns
         assert record["records"] == [options[alias]["resourceRecordValue"]], alias
         fqdns.append(record["name"].rstrip("."))
     assert sorted(validation["inputs"]["validationRecordFqdns"]) == sorted(fqdns)
+
+
+@pytest.fixture(scope="module")
+def sao_paulo(render, tmp_path_factory) -> Render:
+    """prod with its primary region moved to sa-east-1: what must stay in us-east-1 shows up as such."""
+    program = tmp_path_factory.mktemp("primary-sa-east-1")
+    for name in ("components", "settings", "__main__.py", "Pulumi.yaml"):
+        (program / name).symlink_to(ROOT / name)
+    config = (ROOT / "Pulumi.prod.yaml").read_text()
+    assert "aws:region: us-east-1" in config
+    (program / "Pulumi.prod.yaml").write_text(
+        config.replace("aws:region: us-east-1", "aws:region: sa-east-1")
+    )
+    return render("prod", program=program)
+
+
+def test_cloudfront_pieces_use_the_us_east_1_provider_whatever_the_primary_region(sao_paulo: Render) -> None:
+    for token, name in (
+        ("aws:acm/certificate:Certificate", "cdn-certificate"),
+        ("aws:acm/certificateValidation:CertificateValidation", "cdn-certificate"),
+        ("aws:wafv2/webAcl:WebAcl", "cdn-waf"),
+        (DIST, "cdn"),
+        ("aws:cloudwatch/logDeliverySource:LogDeliverySource", "cdn-access-logs"),
+        ("aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination", "cdn-access-logs"),
+    ):
+        res = sao_paulo.one(token, name)
+        assert res["region"] == "us-east-1", f"{res['urn']} must be created in us-east-1, not {res['region']}"
+    for name in ("storage-assets", "storage-logs"):
+        b = sao_paulo.one("aws:s3/bucket:Bucket", name)
+        assert b["region"] == "sa-east-1", f"{b['urn']} stays in the primary region"
+    assert sao_paulo.one("aws:s3/bucket:Bucket", "storage-replica")["region"] == "us-west-2"
 
 
 def test_s3_origin_uses_origin_access_control_not_an_identity(prod: Render) -> None:
