@@ -88,6 +88,7 @@ cdn = Cdn(
         assets_key_id=storage.assets_key_id,
         public_prefixes=storage.public_prefixes,
         log_bucket_arn=storage.log_bucket_arn,
+        protect=settings.protect,
     ),
     opts=in_primary,
 )

@@ -8,11 +8,13 @@ This tier also owns the assets bucket policy and the assets key policy, because 
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 
+from components.providers import GLOBAL_SERVICES_REGION
 from components.storage import assets_bucket_policy, assets_key_policy
 from components.waf import guide_rules, visibility
 from settings.storage import CdnSettings
@@ -60,6 +62,46 @@ class CdnArgs:
     """Bucket prefixes the distribution may read (storage tier's layout)."""
     log_bucket_arn: pulumi.Input[str]
     """Bucket that receives the standard (v2) access logs."""
+    protect: bool
+    """Protect the WAF log key (prod)."""
+
+
+def waf_log_key_policy(account_id: str, partition: str) -> str:
+    """Root statement (IAM governs people) plus CloudWatch Logs in us-east-1 for this account's log groups."""
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "EnableIamPolicies",
+                    "Effect": "Allow",
+                    "Principal": {"AWS": f"arn:{partition}:iam::{account_id}:root"},
+                    "Action": "kms:*",
+                    "Resource": "*",
+                },
+                {
+                    "Sid": "CloudWatchLogsEncryptLogGroups",
+                    "Effect": "Allow",
+                    "Principal": {"Service": f"logs.{GLOBAL_SERVICES_REGION}.amazonaws.com"},
+                    "Action": [
+                        "kms:Encrypt*",
+                        "kms:Decrypt*",
+                        "kms:ReEncrypt*",
+                        "kms:GenerateDataKey*",
+                        "kms:Describe*",
+                    ],
+                    "Resource": "*",
+                    "Condition": {
+                        "ArnLike": {
+                            "kms:EncryptionContext:aws:logs:arn": (
+                                f"arn:{partition}:logs:{GLOBAL_SERVICES_REGION}:{account_id}:*"
+                            )
+                        }
+                    },
+                },
+            ],
+        }
+    )
 
 
 class Cdn(pulumi.ComponentResource):
@@ -80,6 +122,7 @@ class Cdn(pulumi.ComponentResource):
 
         certificate_arn = self._create_certificate()
         acl = self._create_waf()
+        self._create_waf_logs(acl)
         distribution = self._create_distribution(certificate_arn, acl.arn)
         self._grant_origin_read(distribution)
         self._create_access_logs(distribution)
@@ -155,6 +198,43 @@ class Cdn(pulumi.ComponentResource):
             default_action={"allow": {}},
             rules=guide_rules(a.settings.waf_rate_limit),
             visibility_config=visibility(f"{a.name_prefix}-cdn-waf"),
+            opts=self._global,
+        )
+
+    def _create_waf_logs(self, acl: aws.wafv2.WebAcl) -> None:
+        """WAF logs of a CLOUDFRONT web ACL go to a log group in us-east-1 named aws-waf-logs-* (WAF developer
+        guide, "CloudWatch Logs log group"), encrypted with a key of that region that this tier owns (the
+        foundation's logs key lives in the primary region)."""
+        a, n = self._args, self._name
+        invoke = pulumi.InvokeOptions(parent=self, provider=a.us_east_1_provider)
+        account = aws.get_caller_identity_output(opts=invoke).account_id
+        partition = aws.get_partition_output(opts=invoke).partition
+        key = aws.kms.Key(
+            f"{n}-waf-logs",
+            description=f"{a.name_prefix}: CloudFront WAF logs (us-east-1)",
+            enable_key_rotation=True,
+            deletion_window_in_days=30 if a.protect else 7,
+            policy=pulumi.Output.all(account, partition).apply(lambda v: waf_log_key_policy(v[0], v[1])),
+            opts=pulumi.ResourceOptions.merge(
+                self._global, pulumi.ResourceOptions(protect=a.protect, retain_on_delete=a.protect)
+            ),
+        )
+        group = aws.cloudwatch.LogGroup(
+            f"{n}-waf-logs",
+            name=f"aws-waf-logs-{a.name_prefix}-cdn",
+            retention_in_days=a.settings.waf_log_retention_days,
+            kms_key_id=key.arn,
+            opts=self._global,
+        )
+        aws.wafv2.WebAclLoggingConfiguration(
+            f"{n}-waf",
+            resource_arn=acl.arn,
+            log_destination_configs=[group.arn],
+            # Session cookies and bearer tokens never reach the logs.
+            redacted_fields=[
+                {"single_header": {"name": "authorization"}},
+                {"single_header": {"name": "cookie"}},
+            ],
             opts=self._global,
         )
 

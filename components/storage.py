@@ -130,7 +130,14 @@ def log_key_policy(account_id: str, partition: str) -> str:
                     "Sid": "LogDeliveryEncrypts",
                     "Effect": "Allow",
                     "Principal": {"Service": ["logging.s3.amazonaws.com", "delivery.logs.amazonaws.com"]},
-                    "Action": ["kms:GenerateDataKey*", "kms:Decrypt"],
+                    # The actions the CloudWatch Logs user guide lists for SSE-KMS destinations of vended logs.
+                    "Action": [
+                        "kms:Encrypt",
+                        "kms:Decrypt",
+                        "kms:ReEncrypt*",
+                        "kms:GenerateDataKey*",
+                        "kms:DescribeKey",
+                    ],
                     "Resource": "*",
                     "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
                 },

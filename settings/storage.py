@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
-from .common import Model
+from .common import LogRetentionDays, Model
 
 # General purpose bucket naming rules (S3 user guide, "Bucket naming rules"); dots are refused on top of them
 # because a dotted name breaks TLS on virtual-hosted-style endpoints (*.s3.amazonaws.com).
@@ -161,6 +161,7 @@ class CdnSettings(Model):
         le=2_000_000_000,
         description="Requests per IP per 5 minutes before the CloudFront WAF blocks (the guide: 2000).",
     )
+    waf_log_retention_days: LogRetentionDays = Field(description="Days the CloudFront WAF's logs are kept.")
     hsts_max_age_seconds: int = Field(
         63_072_000,
         ge=31_536_000,

@@ -178,6 +178,39 @@ def test_waf_is_cloudfront_scoped_in_us_east_1_with_the_guides_rules(prod: Rende
     assert dist(prod)["inputs"]["webAclId"] == acl["outputs"]["arn"]
 
 
+@pytest.mark.parametrize("stack,days", [("prod", 365), ("staging", 30)])
+def test_waf_logs_go_to_an_encrypted_us_east_1_log_group_without_credentials(
+    render, stack: str, days: int
+) -> None:
+    r = render(stack)
+    acl = r.one("aws:wafv2/webAcl:WebAcl", "cdn-waf")
+    [logging] = [
+        x
+        for x in r.of_type("aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration")
+        if x["inputs"]["resourceArn"] == acl["outputs"]["arn"]
+    ]
+    group = r.one("aws:cloudwatch/logGroup:LogGroup", "cdn-waf-logs")
+    key = r.one("aws:kms/key:Key", "cdn-waf-logs")
+    assert logging["inputs"]["logDestinationConfigs"] == [group["outputs"]["arn"]], logging["urn"]
+    assert group["inputs"]["name"].startswith("aws-waf-logs-"), "WAF only writes to aws-waf-logs-* groups"
+    assert group["inputs"]["retentionInDays"] == days, (
+        f"stack {stack}: elite-locadora:cdn.wafLogRetentionDays"
+    )
+    assert group["inputs"]["kmsKeyId"] == key["outputs"]["arn"], group["urn"]
+    assert {x["region"] for x in (logging, group, key)} == {"us-east-1"}, (
+        "a CLOUDFRONT web ACL logs in us-east-1"
+    )
+    [logs] = [
+        s
+        for s in json.loads(key["inputs"]["policy"])["Statement"]
+        if s["Sid"] == "CloudWatchLogsEncryptLogGroups"
+    ]
+    assert logs["Principal"] == {"Service": "logs.us-east-1.amazonaws.com"}, key["urn"]
+    redacted = {f["singleHeader"]["name"] for f in logging["inputs"]["redactedFields"]}
+    assert redacted == {"authorization", "cookie"}, logging["urn"]
+    assert key["protect"] is (stack == "prod") and key["inputs"]["enableKeyRotation"] is True, key["urn"]
+
+
 def test_the_assets_key_lets_only_this_distribution_decrypt(prod: Render) -> None:
     key = prod.one("aws:kms/key:Key", "storage-assets")
     kp = prod.one("aws:kms/keyPolicy:KeyPolicy")
