@@ -46,8 +46,8 @@ def test_http_only_redirects_to_https(prod: Render) -> None:
 def test_https_uses_tls12_or_newer_and_the_validated_certificate(prod: Render) -> None:
     https = listener(prod, 443)["inputs"]
     assert https["protocol"] == "HTTPS" and https["sslPolicy"] == "ELBSecurityPolicy-TLS13-1-2-2021-06"
-    validation = prod.one("aws:acm/certificateValidation:CertificateValidation")
-    cert = prod.one("aws:acm/certificate:Certificate")
+    validation = prod.one("aws:acm/certificateValidation:CertificateValidation", "edge-certificate")
+    cert = prod.one("aws:acm/certificate:Certificate", "edge-certificate")
     assert https["certificateArn"] == validation["inputs"]["certificateArn"] == cert["outputs"]["arn"]
     assert cert["inputs"]["domainName"] == "elitelocadora.com"
     assert cert["inputs"]["subjectAlternativeNames"] == ["*.elitelocadora.com"]
@@ -101,7 +101,9 @@ def test_waf_has_the_guides_rules_and_logs(prod: Render) -> None:
         assert vis["cloudwatchMetricsEnabled"] and vis["sampledRequestsEnabled"], rule["name"]
     assoc = prod.one("aws:wafv2/webAclAssociation:WebAclAssociation")["inputs"]
     assert assoc == {"resourceArn": prod.one(LB)["outputs"]["arn"], "webAclArn": acl["outputs"]["arn"]}
-    logging = prod.one("aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration")["inputs"]
+    logging = prod.one("aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration", "edge-waf")[
+        "inputs"
+    ]
     group = prod.one("aws:cloudwatch/logGroup:LogGroup", "edge-waf-logs")
     assert group["inputs"]["name"].startswith("aws-waf-logs-")
     assert logging["logDestinationConfigs"] == [group["outputs"]["arn"]]
