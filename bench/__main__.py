@@ -110,14 +110,42 @@ def make_noop_pack(resource_policies: int, stack_policies: int) -> Path:
     return d
 
 
+# Properties that name or point at another resource: each synthetic copy of the template stack gets its own
+# values, as a real stack of that size would (copies sharing one bucket name would relate to each other).
+_REFERENCES = frozenset(
+    {
+        "bucket",
+        "arn",
+        "id",
+        "name",
+        "identifier",
+        "vpcId",
+        "subnetId",
+        "securityGroupId",
+        "referencedSecurityGroupId",
+        "resourceArn",
+        "webAclArn",
+        "loadBalancerArn",
+        "targetGroupArn",
+        "replicateSourceDb",
+        "kmsKeyId",
+    }
+)
+
+
+def _suffixed(inputs: dict, suffix: str) -> dict:
+    return {k: (f"{v}{suffix}" if k in _REFERENCES and isinstance(v, str) else v) for k, v in inputs.items()}
+
+
 def synthetic(template: list[Res], n: int) -> list[Res]:
     out = []
     for i in range(n):
         t = template[i % len(template)]
+        copy = i // len(template)
         out.append(
             Res(
                 type=t.type,
-                inputs=t.inputs,
+                inputs=_suffixed(t.inputs, f"-{copy}") if copy else t.inputs,
                 name=f"{t.name}-{i}",
                 provider=t.provider,
                 protect=t.protect,

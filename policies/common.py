@@ -329,9 +329,8 @@ def index_by_target(
 
 
 def related(index: dict[str, list], keys: Iterable[str]) -> list:
-    found: list = []
+    found: dict[int, Any] = {}
     for k in keys:
         for r in index.get(k, ()):
-            if not any(r is f for f in found):
-                found.append(r)
-    return found
+            found.setdefault(id(r), r)
+    return list(found.values())
