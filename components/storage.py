@@ -260,6 +260,23 @@ class Storage(pulumi.ComponentResource):
         )
 
         assets = self._create_data_bucket(f"{name}-assets", s.assets_bucket_name, key.arn, self._child)
+        if s.cors_allowed_origins:
+            # The web app (app.<domain>) loads fonts and images from the CDN host; CloudFront forwards the Origin
+            # header to S3 (CORS-S3Origin) and caches the answer per origin.
+            aws.s3.BucketCorsConfiguration(
+                f"{name}-assets",
+                bucket=assets.resource.id,
+                cors_rules=[
+                    {
+                        "id": "web-app-reads-assets",
+                        "allowed_methods": ["GET", "HEAD"],
+                        "allowed_origins": list(s.cors_allowed_origins),
+                        "expose_headers": ["ETag"],
+                        "max_age_seconds": 3600,
+                    }
+                ],
+                opts=self._child,
+            )
         replica = self._create_data_bucket(
             f"{name}-replica", s.replica_bucket_name, args.replica_key_arn, self._dr
         )
@@ -347,6 +364,8 @@ class Storage(pulumi.ComponentResource):
                         "kms_master_key_id": key_arn,
                     },
                     "bucket_key_enabled": True,
+                    # Nobody may upload with customer-provided keys (SSE-C): objects we could not read or replicate.
+                    "blocked_encryption_types": ["SSE-C"],
                 }
             ],
             opts=opts,

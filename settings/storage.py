@@ -68,6 +68,19 @@ def _hostname(value: str) -> str:
 
 HostName = Annotated[str, AfterValidator(_hostname)]
 
+_ORIGIN = re.compile(rf"^https://({_LABEL}\.)+[a-z]{{2,63}}$")
+
+
+def _https_origin(value: str) -> str:
+    if not _ORIGIN.match(value):
+        raise ValueError(
+            "must be an https:// origin without path or trailing slash, like https://app.elitelocadora.com"
+        )
+    return value
+
+
+HttpsOrigin = Annotated[str, AfterValidator(_https_origin)]
+
 StorageClass = Literal["STANDARD", "STANDARD_IA", "INTELLIGENT_TIERING", "GLACIER_IR"]
 
 
@@ -105,6 +118,10 @@ class StorageSettings(Model):
     )
     replica_storage_class: StorageClass = Field(
         "STANDARD", description="Storage class of replicated objects in the DR bucket."
+    )
+    cors_allowed_origins: list[HttpsOrigin] = Field(
+        default_factory=list,
+        description="Web origins whose pages may fetch assets cross-origin (fonts, images read by scripts): GET/HEAD.",
     )
     access_log_expiration_days: int = Field(
         ge=1, le=3650, description="Days S3 server access logs and CloudFront access logs are kept."

@@ -133,6 +133,9 @@ def test_every_bucket_encrypts_with_a_customer_managed_key_of_its_region(
         "kmsMasterKeyId": k["outputs"]["arn"],
     }, f"{sse['urn']} must use key {k['urn']}"
     assert rule["bucketKeyEnabled"] is True, sse["urn"]
+    assert rule["blockedEncryptionTypes"] == ["SSE-C"], (
+        f"{sse['urn']}: no uploads with customer-provided keys"
+    )
     assert k["region"] == key[1] == b["region"], f"{k['urn']}: a bucket can only use a key of its own region"
 
 
@@ -237,6 +240,11 @@ def test_public_prefixes_overlapping_customer_data_are_refused_at_config_time() 
             r"'elite-locadora:storage.replicaStorageClass' = 'REDUCED_REDUNDANCY'",
         ),
         (
+            "corsAllowedOrigins",
+            ["http://app.staging.elitelocadora.com"],
+            r"'elite-locadora:storage.corsAllowedOrigins\[0\]' = 'http://app.staging.elitelocadora.com'.*https://",
+        ),
+        (
             "backupPrefixes",
             ["backups"],
             r"'elite-locadora:storage.backupPrefixes\[0\]' = 'backups'.*ending in '/'",
@@ -247,6 +255,28 @@ def test_bad_storage_values_fail_naming_the_key(key: str, value, message: str) -
     cfg = with_change("staging", "elite-locadora:storage", [key], value)
     with pytest.raises(ConfigError, match=rf"stack 'staging'.*{message}"):
         build_settings(cfg, "elite-locadora", "staging")
+
+
+@pytest.mark.parametrize(
+    "stack,domain", [("prod", "elitelocadora.com"), ("staging", "staging.elitelocadora.com")]
+)
+def test_only_our_web_origins_may_fetch_assets_cross_origin_and_only_read(
+    render, stack: str, domain: str
+) -> None:
+    r = render(stack)
+    [cors] = attached(
+        r, "aws:s3/bucketCorsConfiguration:BucketCorsConfiguration", bucket(r, "storage-assets")
+    )
+    [rule] = cors["inputs"]["corsRules"]
+    assert rule["allowedOrigins"] == [
+        f"https://app.{domain}",
+        f"https://www.{domain}",
+        f"https://{domain}",
+    ], f"stack {stack}: elite-locadora:storage.corsAllowedOrigins"
+    assert rule["allowedMethods"] == ["GET", "HEAD"], f"{cors['urn']}: the browser never writes through CORS"
+    assert not attached(
+        r, "aws:s3/bucketCorsConfiguration:BucketCorsConfiguration", bucket(r, "storage-replica")
+    )
 
 
 # -- lifecycle ---------------------------------------------------------------------------------------------------------
