@@ -56,7 +56,7 @@ class Subscription(Model):
             expected = {
                 "email": "an e-mail address",
                 "email-json": "an e-mail address",
-                "https": "an https:// URL (SNS refuses plain http for alarms we send)",
+                "https": "an https:// URL (alarms leave over TLS only)",
                 "sms": "an E.164 phone number like +5511999999999",
                 "sqs": "an SQS queue ARN",
                 "lambda": "a Lambda function ARN",

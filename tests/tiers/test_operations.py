@@ -1,0 +1,328 @@
+"""The operations tier: the guide's alarms with their thresholds, periods and dimensions, the on-call alarms,
+the encrypted topic they notify on alarm and on recovery, the dashboard, default tags, and bad config."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+
+import pytest
+
+from settings import ConfigError, build_settings
+from tests.render import Render
+from tests.test_settings import raw
+from tests.tiers.ops_helpers import ALARM, TOPIC, alarms, by_physical_name, key_arn, statements
+
+LB = "aws:lb/loadBalancer:LoadBalancer"
+TG = "aws:lb/targetGroup:TargetGroup"
+
+
+def topic(r: Render, region: str = "us-east-1") -> dict:
+    suffix = "alarms" if region == "us-east-1" else "dr-alarms"
+    return by_physical_name(r, TOPIC, f"elite-locadora-{r.stack}-{suffix}", region)
+
+
+def target_group(r: Render, service: str) -> dict:
+    return by_physical_name(r, TG, f"elite-locadora-{r.stack}-{service}")
+
+
+# -- the guide's alarms ------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("stack", ["prod", "staging"])
+@pytest.mark.parametrize("service", ["web", "api"])
+def test_response_time_alarm_is_two_seconds_on_each_target_group(render, stack: str, service: str) -> None:
+    r = render(stack)
+    a = alarms(r)[f"{service}-response-time-high"]
+    i, urn = a["inputs"], a["urn"]
+    assert (i["namespace"], i["metricName"]) == ("AWS/ApplicationELB", "TargetResponseTime"), urn
+    assert i["threshold"] == 2 and i["unit"] == "Seconds", (
+        f"{urn}: TargetResponseTime is in seconds: the guide's 2000 means 2 (operations.alarms.responseTimeSeconds)"
+    )
+    assert (i["period"], i["evaluationPeriods"], i["comparisonOperator"]) == (
+        300,
+        2,
+        "GreaterThanThreshold",
+    ), urn
+    alb = r.one(LB)
+    assert i["dimensions"] == {
+        "LoadBalancer": alb["outputs"]["arnSuffix"],
+        "TargetGroup": target_group(r, service)["outputs"]["arnSuffix"],
+    }, f"{urn}: dimensions must name the load balancer and the {service} target group"
+
+
+def test_response_time_threshold_follows_the_setting_not_a_literal(render, tmp_path) -> None:
+    """The threshold is what operations.alarms.responseTimeSeconds says (here changed to 1.5 s)."""
+    program = _program_with(tmp_path, "staging", lambda ops: ops["alarms"].update(responseTimeSeconds=1.5))
+    r = render("staging", program=program)
+    assert alarms(r)["api-response-time-high"]["inputs"]["threshold"] == 1.5
+
+
+# -- on-call alarms ------------------------------------------------------------------------------------------------
+def test_unhealthy_targets_alarm_per_target_group(prod: Render) -> None:
+    for service in ("web", "api"):
+        a = alarms(prod)[f"{service}-unhealthy-targets"]
+        i = a["inputs"]
+        assert i["metricName"] == "UnHealthyHostCount" and i["statistic"] == "Maximum", a["urn"]
+        assert i["threshold"] == 0 and i["comparisonOperator"] == "GreaterThanThreshold", a["urn"]
+        assert i["dimensions"]["TargetGroup"] == target_group(prod, service)["outputs"]["arnSuffix"], a["urn"]
+
+
+def test_5xx_rate_alarm_divides_errors_by_requests_of_the_load_balancer(prod: Render) -> None:
+    a = alarms(prod)["alb-5xx-rate-high"]
+    queries = {q["id"]: q for q in a["inputs"]["metricQueries"]}
+    [result] = [q for q in queries.values() if q.get("returnData")]
+    assert "requests" in result["expression"] and "target5xx" in result["expression"], a["urn"]
+    lb_suffix = prod.one(LB)["outputs"]["arnSuffix"]
+    for qid, metric in (
+        ("target5xx", "HTTPCode_Target_5XX_Count"),
+        ("elb5xx", "HTTPCode_ELB_5XX_Count"),
+        ("requests", "RequestCount"),
+    ):
+        m = queries[qid]["metric"]
+        assert (m["metricName"], m["stat"], m["dimensions"]) == (
+            metric,
+            "Sum",
+            {"LoadBalancer": lb_suffix},
+        ), a["urn"]
+    assert a["inputs"]["threshold"] == 5 and a["inputs"]["treatMissingData"] == "notBreaching", a["urn"]
+
+
+def test_log_domain_alarms_watch_the_domain(prod: Render) -> None:
+    domain = prod.one("aws:opensearch/domain:Domain")
+    for key in ("search-cluster-red", "search-writes-blocked", "search-free-storage-low"):
+        a = alarms(prod)[key]
+        assert a["inputs"]["namespace"] == "AWS/ES", a["urn"]
+        assert a["inputs"]["dimensions"] == {
+            "DomainName": domain["inputs"]["domainName"],
+            "ClientId": "123456789012",
+        }, a["urn"]
+    # FreeStorageSpace is in MiB: 25 % of the 100 GiB prod volume.
+    assert alarms(prod)["search-free-storage-low"]["inputs"]["threshold"] == 100 * 1024 * 0.25
+
+
+# -- notifications -------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("stack", ["prod", "staging"])
+def test_every_alarm_notifies_its_regions_topic_on_alarm_and_on_recovery(render, stack: str) -> None:
+    r = render(stack)
+    assert r.of_type(ALARM), f"stack {stack}: no alarms"
+    for a in r.of_type(ALARM):
+        t = topic(r, a["region"])["outputs"]["arn"]
+        assert a["inputs"]["alarmActions"] == [t], f"{a['urn']}: alarm_actions must be the alarm topic"
+        assert a["inputs"]["okActions"] == [t], f"{a['urn']}: ok_actions must be the alarm topic (recovery)"
+        assert a["inputs"]["actionsEnabled"] is True, a["urn"]
+
+
+@pytest.mark.parametrize("region", ["us-east-1", "us-west-2"])
+def test_topics_are_encrypted_with_the_logs_key_cloudwatch_may_use(prod: Render, region: str) -> None:
+    t = topic(prod, region)
+    logs_key = key_arn(prod, "logs", region)
+    assert t["inputs"]["kmsMasterKeyId"] == logs_key, f"{t['urn']}: must use the logs key of {region}"
+    [key] = [k for k in prod.of_type("aws:kms/key:Key") if k["outputs"]["arn"] == logs_key]
+    services = [
+        s["Principal"].get("Service")
+        for s in statements(key["inputs"]["policy"])
+        if isinstance(s.get("Principal"), dict)
+    ]
+    assert any("cloudwatch.amazonaws.com" in (sv if isinstance(sv, list) else [sv]) for sv in services), (
+        f"{key['urn']}: the logs key policy must let cloudwatch.amazonaws.com publish to the encrypted topic"
+    )
+    [policy] = [
+        p
+        for p in prod.of_type("aws:sns/topicPolicy:TopicPolicy")
+        if p["inputs"]["arn"] == t["outputs"]["arn"]
+    ]
+    st = statements(policy["inputs"]["policy"])
+    publish = [
+        s
+        for s in st
+        if s["Effect"] == "Allow" and s.get("Principal") == {"Service": "cloudwatch.amazonaws.com"}
+    ]
+    assert publish and publish[0]["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}
+    assert all(s.get("Principal") != "*" for s in st if s["Effect"] == "Allow"), (
+        f"{policy['urn']}: open topic"
+    )
+    assert any(s["Effect"] == "Deny" and "aws:SecureTransport" in json.dumps(s) for s in st), policy["urn"]
+
+
+@pytest.mark.parametrize("stack", ["prod", "staging"])
+def test_subscriptions_come_from_config_on_both_topics(render, stack: str) -> None:
+    r = render(stack)
+    wanted = {(n["protocol"], n["endpoint"]) for n in _ops(stack)["notifications"]}
+    for region in ("us-east-1", "us-west-2"):
+        t = topic(r, region)["outputs"]["arn"]
+        subs = {
+            (s["inputs"]["protocol"], s["inputs"]["endpoint"])
+            for s in r.of_type("aws:sns/topicSubscription:TopicSubscription")
+            if s["inputs"]["topic"] == t
+        }
+        assert subs == wanted, (
+            f"stack {stack}: {region} topic subscribers != elite-locadora:operations.notifications"
+        )
+
+
+# -- dashboard -------------------------------------------------------------------------------------------------------
+def test_dashboard_shows_each_tiers_figures_and_every_primary_alarm(prod: Render) -> None:
+    d = prod.one("aws:cloudwatch/dashboard:Dashboard")
+    body = json.loads(d["inputs"]["dashboardBody"])
+    assert d["inputs"]["dashboardName"] == "elite-locadora-prod-overview"
+    [alarm_widget] = [w for w in body["widgets"] if w["type"] == "alarm"]
+    primary = {a["outputs"]["arn"] for a in prod.of_type(ALARM) if a["region"] == "us-east-1"}
+    assert set(alarm_widget["properties"]["alarms"]) == primary, (
+        f"{d['urn']}: the alarm widget must list every alarm"
+    )
+    text = json.dumps(body)
+    assert prod.one(LB)["outputs"]["arnSuffix"] in text, f"{d['urn']}: no load balancer figures"
+    assert prod.one("aws:opensearch/domain:Domain")["inputs"]["domainName"] in text, (
+        f"{d['urn']}: no log domain"
+    )
+    for w in body["widgets"]:
+        if w["type"] == "metric":
+            assert w["properties"]["region"] == "us-east-1", f"{d['urn']}: widget {w['properties']['title']}"
+
+
+# -- default tags ------------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("stack", ["prod", "staging"])
+def test_every_taggable_resource_gets_the_default_tags_through_its_provider(render, stack: str) -> None:
+    r = render(stack)
+    expected = {"Project": "Elite Locadora", "Environment": stack, "ManagedBy": "Pulumi"}
+    providers = {p["urn"]: p for p in r.of_type("pulumi:providers:aws")}
+    for p in providers.values():
+        assert json.loads(p["inputs"]["defaultTags"])["tags"] == expected, f"{p['urn']}: defaultTags"
+    taggable = [
+        x for x in r.resources if x["type"].startswith("aws:") and "tagsAll" in (x.get("outputs") or {})
+    ]
+    assert len(taggable) > 50, f"stack {stack}: expected the tiers' taggable resources, found {len(taggable)}"
+    for x in taggable:
+        assert x["provider"] in providers, f"{x['urn']}: not created through an explicit aws provider"
+        tags = x["outputs"]["tagsAll"]
+        assert {k: tags.get(k) for k in expected} == expected, f"{x['urn']}: tagsAll lacks the default tags"
+
+
+def test_policy_pack_passes_both_stacks(prod: Render, staging: Render) -> None:
+    for r in (prod, staging):
+        assert not r.mandatory(), (
+            f"stack {r.stack}: mandatory violations {[(v['policy'], v['urn']) for v in r.mandatory()]}"
+        )
+
+
+# -- config validation ---------------------------------------------------------------------------------------------
+def _ops(stack: str) -> dict:
+    return copy.deepcopy(raw(stack)["elite-locadora:operations"])
+
+
+def _build(stack: str, change) -> None:
+    cfg = raw(stack)
+    ops = _ops(stack)
+    change(ops)
+    cfg["elite-locadora:operations"] = ops
+    build_settings(cfg, "elite-locadora", stack)
+
+
+def _program_with(tmp_path, stack: str, change) -> str:
+    """A copy of the program whose stack file has a changed operations block."""
+    import shutil
+
+    import yaml
+
+    from tools.preview import ROOT
+
+    dst = tmp_path / "program"
+    dst.mkdir()
+    for name in ("__main__.py", "Pulumi.yaml", "components", "settings"):
+        src = ROOT / name
+        (shutil.copytree if src.is_dir() else shutil.copy)(src, dst / name)
+    doc = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())
+    change(doc["config"]["elite-locadora:operations"])
+    (dst / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump(doc))
+    return str(dst)
+
+
+@pytest.mark.parametrize(
+    "stack,change,key,words",
+    [
+        (
+            "prod",
+            lambda o: o["alarms"].update(responseTimeSeconds=2000),
+            "operations.alarms.responseTimeSeconds",
+            "seconds",
+        ),
+        (
+            "prod",
+            lambda o: o["alarms"].update(periodSeconds=45),
+            "operations.alarms.periodSeconds",
+            "multiple of 60",
+        ),
+        (
+            "prod",
+            lambda o: o["alarms"].update(ecsCpuPercent=120),
+            "operations.alarms.ecsCpuPercent",
+            "less than or equal to 100",
+        ),
+        ("prod", lambda o: o.update(notifications=[]), "operations.notifications", "at least 1"),
+        (
+            "staging",
+            lambda o: o["notifications"].append({"protocol": "email", "endpoint": "not-an-address"}),
+            "operations.notifications[1].endpoint",
+            "e-mail address",
+        ),
+        (
+            "staging",
+            lambda o: o["notifications"].append(
+                {"protocol": "https", "endpoint": "http://hooks.example.com/x"}
+            ),
+            "operations.notifications[1].endpoint",
+            "https://",
+        ),
+        (
+            "prod",
+            lambda o: o["search"].update(instanceCount=4),
+            "operations.search.instanceCount",
+            "multiple of availabilityZones",
+        ),
+        (
+            "prod",
+            lambda o: o["search"].update(instanceType="t2.small.search"),
+            "operations.search.instanceType",
+            "family one of",
+        ),
+        ("prod", lambda o: o["search"].pop("dedicatedMasterType"), "operations.search", "dedicated masters"),
+        (
+            "prod",
+            lambda o: o["search"].update(availabilityZones=1, instanceCount=3),
+            "operations.search",
+            "zone awareness",
+        ),
+        ("prod", lambda o: o["backup"].update(copyToDr=False), "operations.backup.copyToDr", "DR region"),
+        (
+            "staging",
+            lambda o: o["backup"].update(window="03:00-03:30"),
+            "operations.backup.window",
+            "at least 60 minutes",
+        ),
+        (
+            "staging",
+            lambda o: o["backup"].update(completionWindowMinutes=100),
+            "operations.backup.completionWindowMinutes",
+            "greater than or equal to 120",
+        ),
+        (
+            "staging",
+            lambda o: o["backup"].update(window="25:00-26:00"),
+            "operations.backup.window",
+            "hh24:mi",
+        ),
+        (
+            "prod",
+            lambda o: o.update(jwtSecretLength=16),
+            "operations.jwtSecretLength",
+            "greater than or equal to 32",
+        ),
+    ],
+)
+def test_bad_operations_config_is_refused_naming_the_key(stack, change, key, words) -> None:
+    with pytest.raises(ConfigError, match=rf"stack .{stack}.*elite-locadora:{re.escape(key)}\b"):
+        _build(stack, change)
+    try:
+        _build(stack, change)
+    except ConfigError as exc:
+        assert words in str(exc), f"message for {key} should say '{words}': {exc}"
