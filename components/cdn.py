@@ -178,8 +178,11 @@ class Cdn(pulumi.ComponentResource):
                 type=option.apply(lambda o: o["resource_record_type"]),
                 records=[option.apply(lambda o: o["resource_record_value"])],
                 ttl=300,
+                # ACM gives a domain name the same validation CNAME for every certificate of the account, so the
+                # edge tier's certificate (<domain>, *.<domain>) uses this record too: upsert it, and never delete
+                # it with this tier (the other certificate renews with it).
                 allow_overwrite=True,
-                opts=self._child,
+                opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True),
             )
             fqdns.append(record.fqdn)
         validation = aws.acm.CertificateValidation(

@@ -67,6 +67,8 @@ def test_certificate_is_issued_in_us_east_1_for_every_alias_and_validated_by_dns
         record = prod.one("aws:route53/record:Record", f"cdn-validation-{alias}")["inputs"]
         assert record["name"] == options[alias]["resourceRecordName"], alias
         assert record["records"] == [options[alias]["resourceRecordValue"]], alias
+        res = prod.one("aws:route53/record:Record", f"cdn-validation-{alias}")
+        assert res["inputs"]["allowOverwrite"] and res["retainOnDelete"], f"{res['urn']}: shared ACM record"
         fqdns.append(record["name"].rstrip("."))
     assert sorted(validation["inputs"]["validationRecordFqdns"]) == sorted(fqdns)
 
