@@ -230,7 +230,7 @@ class Operations(pulumi.ComponentResource):
             ok_actions=[topic.arn],
             opts=opts or self._child,
         )
-        if opts is None:
+        if opts is None or opts.provider is None:
             self._alarms.append(alarm)  # the dashboard's alarm widget shows the primary region's alarms
         self.alarm_names.append(alarm_name)
         return alarm

@@ -15,7 +15,7 @@ SG = "aws:ec2/securityGroup:SecurityGroup"
 
 
 def private_subnets(r: Render) -> list[str]:
-    subnets = [s for s in r.of_type(SUBNET) if s["inputs"]["tags"].get("Tier") == "private"]
+    subnets = [s for s in r.of_type(SUBNET) if s["name"].startswith("network-private-")]
     return [s["id"] for s in sorted(subnets, key=lambda s: s["name"])]
 
 
@@ -102,13 +102,13 @@ def test_access_policy_admits_only_this_accounts_signed_requests(render, stack: 
 
 
 def test_master_user_secret_is_encrypted_and_replicated_to_dr(prod: Render) -> None:
-    s = prod.one("aws:secretsmanager/secret:Secret")
+    s = prod.one("aws:secretsmanager/secret:Secret", "operations-logs-master-user")
     assert s["inputs"]["name"] == "elite-locadora-prod/opensearch/master-user"
     assert s["inputs"]["kmsKeyId"] == key_arn(prod, "secrets", "us-east-1"), s["urn"]
     assert s["inputs"]["replicas"] == [
         {"region": "us-west-2", "kmsKeyId": key_arn(prod, "secrets", "us-west-2")}
     ]
-    v = prod.one("aws:secretsmanager/secretVersion:SecretVersion")
+    v = prod.one("aws:secretsmanager/secretVersion:SecretVersion", "operations-logs-master-user")
     assert v["inputs"]["secretString"] == "[secret]" and "secretString" in v["secretInputs"], v["urn"]
 
 
