@@ -2,8 +2,9 @@
 bucket, the managed policy IDs checked against AWS's documentation, TLS 1.2+ with a us-east-1 certificate, a
 CLOUDFRONT-scope WAF, security response headers and standard logging (v2) to S3.
 
-This tier also owns the assets bucket policy and the assets key policy, because both name the distribution
-(see components/storage.py for why and for the documents themselves).
+This tier also owns the policies of the assets bucket, its DR replica and their keys, because they name the
+distribution (see components/storage.py for why and for the documents themselves). The replica is a failover
+origin: if the primary bucket's region answers 5xx, CloudFront reads the same object from the DR region.
 """
 
 from __future__ import annotations
@@ -32,6 +33,10 @@ CORS_S3_ORIGIN = "88a5eaf4-2fd4-4709-b370-b4c650ea3fcf"
 ALL_VIEWER_EXCEPT_HOST_HEADER = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
 
 S3_ORIGIN_ID = "S3-assets"
+S3_REPLICA_ORIGIN_ID = "S3-assets-replica"
+S3_GROUP_ID = "S3-assets-with-failover"
+# Failover to the replica on server errors of the primary bucket only: a 403/404 is an answer, not an outage.
+FAILOVER_STATUS_CODES = [500, 502, 503, 504]
 API_ORIGIN_ID = "API"
 API_PATH = "/api/*"
 ALL_METHODS = ["DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"]
@@ -58,6 +63,13 @@ class CdnArgs:
     assets_bucket_regional_domain_name: pulumi.Input[str]
     assets_key_id: pulumi.Input[str]
     """The assets key; this tier writes its policy (it names the distribution)."""
+    dr_provider: aws.Provider
+    """Provider of the DR region: the replica's bucket policy and key policy."""
+    replica_bucket_name: pulumi.Input[str]
+    replica_bucket_arn: pulumi.Input[str]
+    replica_bucket_regional_domain_name: pulumi.Input[str]
+    replica_key_id: pulumi.Input[str]
+    """The replica's key (DR region); this tier writes its policy."""
     public_prefixes: list[str]
     """Bucket prefixes the distribution may read (storage tier's layout)."""
     log_bucket_arn: pulumi.Input[str]
@@ -288,6 +300,11 @@ class Cdn(pulumi.ComponentResource):
                     "origin_access_control_id": oac.id,
                 },
                 {
+                    "origin_id": S3_REPLICA_ORIGIN_ID,
+                    "domain_name": a.replica_bucket_regional_domain_name,
+                    "origin_access_control_id": oac.id,
+                },
+                {
                     "origin_id": API_ORIGIN_ID,
                     "domain_name": self.api_origin_domain,
                     "custom_origin_config": {
@@ -300,8 +317,15 @@ class Cdn(pulumi.ComponentResource):
                     },
                 },
             ],
+            origin_groups=[
+                {
+                    "origin_id": S3_GROUP_ID,
+                    "failover_criteria": {"status_codes": FAILOVER_STATUS_CODES},
+                    "members": [{"origin_id": S3_ORIGIN_ID}, {"origin_id": S3_REPLICA_ORIGIN_ID}],
+                }
+            ],
             default_cache_behavior={
-                "target_origin_id": S3_ORIGIN_ID,
+                "target_origin_id": S3_GROUP_ID,
                 "viewer_protocol_policy": "redirect-to-https",
                 "allowed_methods": READ_METHODS,
                 "cached_methods": CACHED_METHODS,
@@ -333,28 +357,33 @@ class Cdn(pulumi.ComponentResource):
             opts=self._global,
         )
 
-    # -- the assets bucket and key: only this distribution reads, only the public prefixes --------------------
+    # -- the data buckets and keys: only this distribution reads, only the public prefixes ----------------------
     def _grant_origin_read(self, distribution: aws.cloudfront.Distribution) -> None:
         a, n = self._args, self._name
         invoke = pulumi.InvokeOptions(parent=self)
         account = aws.get_caller_identity_output(opts=invoke).account_id
         partition = aws.get_partition_output(opts=invoke).partition
-        aws.s3.BucketPolicy(
-            f"{n}-assets",
-            bucket=a.assets_bucket_name,
-            policy=pulumi.Output.all(a.assets_bucket_arn, distribution.arn).apply(
-                lambda v: assets_bucket_policy(v[0], v[1], a.public_prefixes)
-            ),
-            opts=self._child,
-        )
-        aws.kms.KeyPolicy(
-            f"{n}-assets",
-            key_id=a.assets_key_id,
-            policy=pulumi.Output.all(account, partition, distribution.arn).apply(
-                lambda v: assets_key_policy(v[0], v[1], v[2])
-            ),
-            opts=self._child,
-        )
+        dr = pulumi.ResourceOptions(parent=self, provider=a.dr_provider)
+        for suffix, bucket_name, bucket_arn, key_id, opts in (
+            ("assets", a.assets_bucket_name, a.assets_bucket_arn, a.assets_key_id, self._child),
+            ("replica", a.replica_bucket_name, a.replica_bucket_arn, a.replica_key_id, dr),
+        ):
+            aws.s3.BucketPolicy(
+                f"{n}-{suffix}",
+                bucket=bucket_name,
+                policy=pulumi.Output.all(bucket_arn, distribution.arn).apply(
+                    lambda v: assets_bucket_policy(v[0], v[1], a.public_prefixes)
+                ),
+                opts=opts,
+            )
+            aws.kms.KeyPolicy(
+                f"{n}-{suffix}",
+                key_id=key_id,
+                policy=pulumi.Output.all(account, partition, distribution.arn).apply(
+                    lambda v: assets_key_policy(v[0], v[1], v[2])
+                ),
+                opts=opts,
+            )
 
     # -- standard logging (v2): CloudWatch Logs delivery from us-east-1 to the log bucket ----------------------
     def _create_access_logs(self, distribution: aws.cloudfront.Distribution) -> None:

@@ -4,10 +4,10 @@ Who may read what (README, "Storage and CDN"): the public prefixes (`static/`, `
 only by this stack's CloudFront distribution through Origin Access Control; everything else (`customers/`,
 `backups/`, `vehicles/documents/`) only by IAM principals of the account that are granted it (the API tasks).
 
-The assets bucket policy and the assets key policy both name the distribution, which is created after this tier
-(it needs the bucket's domain name). To break the cycle the CDN tier creates those two resources, from the
-documents this module builds (:func:`assets_bucket_policy`, :func:`assets_key_policy`), so the rules about the
-layout stay here and each bucket has exactly one policy resource.
+The data buckets' policies (assets and its DR replica) and their keys' policies name the distribution, which is
+created after this tier (it needs the buckets' domain names). To break the cycle the CDN tier creates those four
+resources, from the documents this module builds (:func:`assets_bucket_policy`, :func:`assets_key_policy`), so the
+rules about the layout stay here and each bucket and key has exactly one policy resource.
 """
 
 from __future__ import annotations
@@ -215,8 +215,6 @@ class StorageArgs:
     """Disaster-recovery region (the replica's)."""
     dr_provider: aws.Provider
     """Provider of the DR region: the replica bucket and its log bucket."""
-    replica_key_arn: pulumi.Input[str]
-    """KMS key in the DR region that encrypts replicas (the DR region's data key)."""
     protect: bool
     """Protect buckets and the assets key (prod): deleting them loses customer documents and backups."""
 
@@ -227,7 +225,11 @@ class Storage(pulumi.ComponentResource):
     assets_bucket_regional_domain_name: pulumi.Output[str]
     assets_key_arn: pulumi.Output[str]
     assets_key_id: pulumi.Output[str]
+    replica_bucket_name: pulumi.Output[str]
     replica_bucket_arn: pulumi.Output[str]
+    replica_bucket_regional_domain_name: pulumi.Output[str]
+    replica_key_arn: pulumi.Output[str]
+    replica_key_id: pulumi.Output[str]
     replication_role_arn: pulumi.Output[str]
     log_bucket_name: pulumi.Output[str]
     log_bucket_arn: pulumi.Output[str]
@@ -243,42 +245,14 @@ class Storage(pulumi.ComponentResource):
         self._partition = aws.get_partition_output(opts=invoke).partition
         s = args.settings
 
-        key = aws.kms.Key(
-            f"{name}-assets",
-            description=f"{args.name_prefix}: assets bucket objects (read by CloudFront through OAC)",
-            enable_key_rotation=True,
-            deletion_window_in_days=30 if args.protect else 7,
-            # The policy is the CDN tier's aws.kms.KeyPolicy (it names the distribution); until it exists AWS's
-            # default key policy (the account root statement) applies.
-            opts=self._stateful(self._child),
-        )
-        aws.kms.Alias(
-            f"{name}-assets",
-            name=f"alias/{args.name_prefix}-assets",
-            target_key_id=key.key_id,
-            opts=self._child,
-        )
-
+        # One key per data bucket, in the bucket's region. Their policies are the CDN tier's aws.kms.KeyPolicy
+        # resources (they name the distribution, which reads both buckets through OAC); until those exist AWS's
+        # default key policy (the account root statement) applies.
+        key = self._create_data_key(f"{name}-assets", "assets bucket objects", self._child)
+        replica_key = self._create_data_key(f"{name}-replica", "replicated assets (DR)", self._dr)
         assets = self._create_data_bucket(f"{name}-assets", s.assets_bucket_name, key.arn, self._child)
-        if s.cors_allowed_origins:
-            # The web app (app.<domain>) loads fonts and images from the CDN host; CloudFront forwards the Origin
-            # header to S3 (CORS-S3Origin) and caches the answer per origin.
-            aws.s3.BucketCorsConfiguration(
-                f"{name}-assets",
-                bucket=assets.resource.id,
-                cors_rules=[
-                    {
-                        "id": "web-app-reads-assets",
-                        "allowed_methods": ["GET", "HEAD"],
-                        "allowed_origins": list(s.cors_allowed_origins),
-                        "expose_headers": ["ETag"],
-                        "max_age_seconds": 3600,
-                    }
-                ],
-                opts=self._child,
-            )
         replica = self._create_data_bucket(
-            f"{name}-replica", s.replica_bucket_name, args.replica_key_arn, self._dr
+            f"{name}-replica", s.replica_bucket_name, replica_key.arn, self._dr
         )
         log_bucket = self._create_log_bucket(
             f"{name}-logs", args.region, s.assets_bucket_name, self._child, cdn_delivery=True
@@ -295,15 +269,17 @@ class Storage(pulumi.ComponentResource):
                 target_object_key_format={"partitioned_prefix": {"partition_date_source": "EventTime"}},
                 opts=opts,
             )
-        # The replica's policy is ours; the assets bucket's is the CDN tier's (see the module docstring).
-        self._policy(replica, [], self._dr)
-        role = self._create_replication(assets, replica, key)
+        # Both data buckets' policies are the CDN tier's (see the module docstring).
+        role = self._create_replication(assets, replica, key, replica_key)
 
         self.assets_bucket_name = assets.resource.bucket
         self.assets_bucket_arn = assets.resource.arn
         self.assets_bucket_regional_domain_name = assets.resource.bucket_regional_domain_name
         self.assets_key_arn, self.assets_key_id = key.arn, key.key_id
+        self.replica_bucket_name = replica.resource.bucket
         self.replica_bucket_arn = replica.resource.arn
+        self.replica_bucket_regional_domain_name = replica.resource.bucket_regional_domain_name
+        self.replica_key_arn, self.replica_key_id = replica_key.arn, replica_key.key_id
         self.replication_role_arn = role.arn
         self.log_bucket_name = log_bucket.resource.bucket
         self.log_bucket_arn = log_bucket.resource.arn
@@ -315,7 +291,11 @@ class Storage(pulumi.ComponentResource):
                 "assets_bucket_regional_domain_name": self.assets_bucket_regional_domain_name,
                 "assets_key_arn": self.assets_key_arn,
                 "assets_key_id": self.assets_key_id,
+                "replica_bucket_name": self.replica_bucket_name,
                 "replica_bucket_arn": self.replica_bucket_arn,
+                "replica_bucket_regional_domain_name": self.replica_bucket_regional_domain_name,
+                "replica_key_arn": self.replica_key_arn,
+                "replica_key_id": self.replica_key_id,
                 "replication_role_arn": self.replication_role_arn,
                 "log_bucket_name": self.log_bucket_name,
                 "log_bucket_arn": self.log_bucket_arn,
@@ -326,6 +306,18 @@ class Storage(pulumi.ComponentResource):
     def _stateful(self, opts: pulumi.ResourceOptions) -> pulumi.ResourceOptions:
         p = self._args.protect
         return pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(protect=p, retain_on_delete=p))
+
+    def _create_data_key(self, name: str, what: str, opts: pulumi.ResourceOptions) -> aws.kms.Key:
+        a = self._args
+        key = aws.kms.Key(
+            name,
+            description=f"{a.name_prefix}: {what} (read by CloudFront through OAC)",
+            enable_key_rotation=True,
+            deletion_window_in_days=30 if a.protect else 7,
+            opts=self._stateful(opts),
+        )
+        aws.kms.Alias(name, name=f"alias/{a.name_prefix}-assets", target_key_id=key.key_id, opts=opts)
+        return key
 
     def _locked_bucket(
         self, name: str, bucket_name: pulumi.Input[str], opts: pulumi.ResourceOptions
@@ -434,6 +426,24 @@ class Storage(pulumi.ComponentResource):
             }
         )
         self._lifecycle(bucket, rules, opts)
+        if s.cors_allowed_origins:
+            # The web app (app.<domain>) loads fonts and images from the CDN host; CloudFront forwards the Origin
+            # header to S3 (CORS-S3Origin) and caches the answer per origin. The replica answers the same way
+            # when CloudFront fails over to it.
+            aws.s3.BucketCorsConfiguration(
+                name,
+                bucket=bucket.resource.id,
+                cors_rules=[
+                    {
+                        "id": "web-app-reads-assets",
+                        "allowed_methods": ["GET", "HEAD"],
+                        "allowed_origins": list(s.cors_allowed_origins),
+                        "expose_headers": ["ETag"],
+                        "max_age_seconds": 3600,
+                    }
+                ],
+                opts=opts,
+            )
         return bucket
 
     # -- log buckets -------------------------------------------------------------------------------------------
@@ -527,7 +537,9 @@ class Storage(pulumi.ComponentResource):
         return bucket
 
     # -- replication -------------------------------------------------------------------------------------------
-    def _create_replication(self, assets: _Bucket, replica: _Bucket, key: aws.kms.Key) -> aws.iam.Role:
+    def _create_replication(
+        self, assets: _Bucket, replica: _Bucket, key: aws.kms.Key, replica_key: aws.kms.Key
+    ) -> aws.iam.Role:
         a, n = self._args, self._name
         role = aws.iam.Role(
             f"{n}-replication",
@@ -554,7 +566,7 @@ class Storage(pulumi.ComponentResource):
             f"{n}-replication",
             role=role.id,
             policy=pulumi.Output.all(
-                assets.resource.arn, replica.resource.arn, key.arn, a.replica_key_arn
+                assets.resource.arn, replica.resource.arn, key.arn, replica_key.arn
             ).apply(lambda v: replication_policy(v[0], v[1], v[2], v[3], a.region, a.dr_region)),
             opts=self._child,
         )
@@ -573,7 +585,7 @@ class Storage(pulumi.ComponentResource):
                     "destination": {
                         "bucket": replica.resource.arn,
                         "storage_class": a.settings.replica_storage_class,
-                        "encryption_configuration": {"replica_kms_key_id": a.replica_key_arn},
+                        "encryption_configuration": {"replica_kms_key_id": replica_key.arn},
                     },
                 }
             ],

@@ -113,6 +113,20 @@ def test_s3_origin_uses_origin_access_control_not_an_identity(prod: Render) -> N
     assert "s3OriginConfig" not in s3, "no Origin Access Identity (legacy)"
     assets = prod.one("aws:s3/bucket:Bucket", "storage-assets")["outputs"]
     assert s3["domainName"] == assets["bucketRegionalDomainName"], "regional endpoint of the assets bucket"
+    replica = origin(prod, "S3-assets-replica")
+    assert replica["originAccessControlId"] == oac["outputs"]["id"], "the DR origin signs with the same OAC"
+    dr_bucket = prod.one("aws:s3/bucket:Bucket", "storage-replica")["outputs"]
+    assert replica["domainName"] == dr_bucket["bucketRegionalDomainName"], "regional endpoint of the replica"
+
+
+def test_assets_fail_over_to_the_dr_replica_on_server_errors_only(prod: Render) -> None:
+    d = dist(prod)["inputs"]
+    [group] = d["originGroups"]
+    assert group["members"] == [{"originId": "S3-assets"}, {"originId": "S3-assets-replica"}], "primary first"
+    assert group["failoverCriteria"] == {"statusCodes": [500, 502, 503, 504]}, (
+        "403/404 are answers, not outages"
+    )
+    assert d["defaultCacheBehavior"]["targetOriginId"] == group["originId"]
 
 
 def test_api_origin_is_https_only_with_tls12(prod: Render, staging: Render) -> None:
@@ -127,7 +141,9 @@ def test_api_origin_is_https_only_with_tls12(prod: Render, staging: Render) -> N
 def test_default_behaviour_serves_assets_with_the_guides_managed_policies(prod: Render) -> None:
     d = dist(prod)["inputs"]
     b = d["defaultCacheBehavior"]
-    assert b["targetOriginId"] == "S3-assets" and b["viewerProtocolPolicy"] == "redirect-to-https"
+    assert (
+        b["targetOriginId"] == "S3-assets-with-failover" and b["viewerProtocolPolicy"] == "redirect-to-https"
+    )
     assert b["cachePolicyId"] == CACHING_OPTIMIZED, (
         "CachingOptimized (not the guide's ID, which is CachingDisabled)"
     )
@@ -213,16 +229,23 @@ def test_waf_logs_go_to_an_encrypted_us_east_1_log_group_without_credentials(
     assert key["protect"] is (stack == "prod") and key["inputs"]["enableKeyRotation"] is True, key["urn"]
 
 
-def test_the_assets_key_lets_only_this_distribution_decrypt(prod: Render) -> None:
-    key = prod.one("aws:kms/key:Key", "storage-assets")
-    kp = prod.one("aws:kms/keyPolicy:KeyPolicy")
+@pytest.mark.parametrize("name,region", [("assets", "us-east-1"), ("replica", "us-west-2")])
+def test_the_data_keys_let_only_this_distribution_decrypt(prod: Render, name: str, region: str) -> None:
+    key = prod.one("aws:kms/key:Key", f"storage-{name}")
+    kp = prod.one("aws:kms/keyPolicy:KeyPolicy", f"cdn-{name}")
     assert kp["inputs"]["keyId"] == key["outputs"]["keyId"], kp["urn"]
+    assert kp["region"] == key["region"] == region, f"{kp['urn']} must use the key's regional provider"
     assert "policy" not in key["inputs"], f"{key['urn']}: its policy is the KeyPolicy resource, never both"
     by_sid = {s["Sid"]: s for s in json.loads(kp["inputs"]["policy"])["Statement"]}
     cf = by_sid["CloudFrontDecryptsThroughOac"]
     assert cf["Principal"] == {"Service": "cloudfront.amazonaws.com"} and cf["Action"] == "kms:Decrypt"
     assert cf["Condition"] == {"StringEquals": {"AWS:SourceArn": dist(prod)["outputs"]["arn"]}}
     assert by_sid["EnableIamPolicies"]["Principal"] == {"AWS": "arn:aws:iam::123456789012:root"}
+    policy = prod.one("aws:s3/bucketPolicy:BucketPolicy", f"cdn-{name}")
+    assert (
+        policy["inputs"]["bucket"] == prod.one("aws:s3/bucket:Bucket", f"storage-{name}")["outputs"]["bucket"]
+    )
+    assert policy["region"] == region, policy["urn"]
 
 
 def test_access_logs_are_delivered_to_the_log_bucket(prod: Render) -> None:

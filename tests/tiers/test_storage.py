@@ -90,7 +90,7 @@ def test_buckets_and_keys_are_protected_in_prod_only(render, stack: str, protect
         b = bucket(r, name)
         assert b["protect"] is protected and b["retainOnDelete"] is protected, b["urn"]
         assert b["inputs"]["forceDestroy"] is (not protected), b["urn"]
-    for name in ("storage-assets", "storage-logs", "storage-dr-logs"):
+    for name in ("storage-assets", "storage-replica", "storage-logs", "storage-dr-logs"):
         k = r.one(KEY, name)
         assert k["protect"] is protected and k["inputs"]["enableKeyRotation"] is True, k["urn"]
 
@@ -116,7 +116,7 @@ def test_every_bucket_is_private_versioned_and_owner_enforced(prod: Render, name
     "name,key",
     [
         ("storage-assets", ("storage-assets", "us-east-1")),
-        ("storage-replica", ("keys-dr-data", "us-west-2")),
+        ("storage-replica", ("storage-replica", "us-west-2")),
         ("storage-logs", ("storage-logs", "us-east-1")),
         ("storage-dr-logs", ("storage-dr-logs", "us-west-2")),
     ],
@@ -176,8 +176,9 @@ def test_no_policy_statement_grants_public_or_cloudfront_read_of_private_prefixe
                 assert not grants(st, f"{arn}/{key}"), f"{p['urn']} statement {st.get('Sid')} grants {key}"
 
 
-def test_only_this_distribution_reads_only_the_public_prefixes(prod: Render) -> None:
-    b = bucket(prod, "storage-assets")
+@pytest.mark.parametrize("name", ["storage-assets", "storage-replica"])
+def test_only_this_distribution_reads_only_the_public_prefixes(prod: Render, name: str) -> None:
+    b = bucket(prod, name)
     arn = b["outputs"]["arn"]
     [policy] = attached(prod, POLICY, b)
     by_sid = {s["Sid"]: s for s in statements(policy)}
@@ -274,8 +275,9 @@ def test_only_our_web_origins_may_fetch_assets_cross_origin_and_only_read(
         f"https://{domain}",
     ], f"stack {stack}: elite-locadora:storage.corsAllowedOrigins"
     assert rule["allowedMethods"] == ["GET", "HEAD"], f"{cors['urn']}: the browser never writes through CORS"
-    assert not attached(
-        r, "aws:s3/bucketCorsConfiguration:BucketCorsConfiguration", bucket(r, "storage-replica")
+    [dr] = attached(r, "aws:s3/bucketCorsConfiguration:BucketCorsConfiguration", bucket(r, "storage-replica"))
+    assert dr["inputs"]["corsRules"] == cors["inputs"]["corsRules"], (
+        f"{dr['urn']}: the failover origin answers alike"
     )
 
 
@@ -333,7 +335,7 @@ def test_assets_replicate_to_the_dr_bucket_re_encrypted_with_the_dr_key(
     assert rule["status"] == "Enabled" and rule["filter"] == {"prefix": ""}, repl["urn"]
     assert rule["sourceSelectionCriteria"] == {"sseKmsEncryptedObjects": {"status": "Enabled"}}, repl["urn"]
     dest = rule["destination"]
-    dr_key = r.one(KEY, "keys-dr-data")
+    dr_key = r.one(KEY, "storage-replica")
     assert dest["bucket"] == replica["outputs"]["arn"], repl["urn"]
     assert dest["encryptionConfiguration"] == {"replicaKmsKeyId": dr_key["outputs"]["arn"]}, repl["urn"]
     assert dr_key["region"] == "us-west-2", dr_key["urn"]
@@ -365,7 +367,7 @@ def test_replication_role_is_least_privilege(prod: Render) -> None:
     )
     src_key, dst_key = (
         prod.one(KEY, "storage-assets")["outputs"]["arn"],
-        prod.one(KEY, "keys-dr-data")["outputs"]["arn"],
+        prod.one(KEY, "storage-replica")["outputs"]["arn"],
     )
     by_sid = {s["Sid"]: s for s in statements(policy)}
     for st in by_sid.values():
