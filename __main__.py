@@ -8,6 +8,7 @@ typed outputs only.
 import pulumi
 
 from components.cdn import Cdn, CdnArgs
+from components.data import Data, DataArgs
 from components.edge import Edge, EdgeArgs
 from components.keys import Keys, KeysArgs
 from components.network import Network, NetworkArgs
@@ -56,6 +57,27 @@ edge = Edge(
 )
 
 # --- data ---
+data = Data(
+    "data",
+    DataArgs(
+        name_prefix=settings.name_prefix,
+        settings=settings.data,
+        protect=settings.protect,
+        dr_region=settings.dr_region,
+        private_subnet_ids=network.private_subnet_ids,
+        availability_zones=network.availability_zones,
+        db_sg_id=network.db_sg_id,
+        cache_sg_id=network.cache_sg_id,
+        data_key_arn=keys.primary.data,
+        logs_key_arn=keys.primary.logs,
+        secrets_key_arn=keys.primary.secrets,
+        dr_provider=providers.dr,
+        dr_data_key_arn=keys.dr.data,
+        dr_logs_key_arn=keys.dr.logs,
+        dr_secrets_key_arn=keys.dr.secrets,
+    ),
+    opts=in_primary,
+)
 
 # --- storage ---
 storage = Storage(
@@ -124,8 +146,13 @@ operations = Operations(
             "web": edge.web_target_group_arn_suffix,
             "api": edge.api_target_group_arn_suffix,
         },
+        db_instance_id=data.db_instance_id,
+        db_instance_arn=data.db_instance_arn,
+        db_replica_ids=data.db_replica_ids,
+        dr_replica_id=data.dr_replica_id,
+        redis_member_cluster_ids=data.redis_member_cluster_ids,
         backup_resource_arns=[storage.assets_bucket_arn],
-        log_sources={"waf": [edge.waf_log_group_name]},
+        log_sources={"waf": [edge.waf_log_group_name], "database": data.db_log_group_names},
     ),
     opts=in_primary,
 )
@@ -138,6 +165,14 @@ pulumi.export("drRegion", settings.dr_region)
 pulumi.export("vpcId", network.vpc_id)
 pulumi.export("albDnsName", edge.alb_dns_name)
 pulumi.export("apiUrl", f"https://{edge.api_host}")
+pulumi.export("dbAddress", data.db_address)
+pulumi.export("dbMasterSecretArn", data.db_master_secret_arn)
+pulumi.export("dbReplicaIds", data.db_replica_ids)
+if data.dr_replica_arn is not None:
+    pulumi.export("drReplicaArn", data.dr_replica_arn)
+    pulumi.export("drReplicaAddress", data.dr_replica_address)
+pulumi.export("redisPrimaryEndpoint", data.redis_primary_endpoint)
+pulumi.export("redisAuthSecretArn", data.redis_auth_secret_arn)
 pulumi.export("assetsBucketName", storage.assets_bucket_name)
 pulumi.export("replicaBucketArn", storage.replica_bucket_arn)
 pulumi.export("cdnDomainName", cdn.distribution_domain_name)

@@ -8,6 +8,7 @@ raises :class:`ConfigError` naming the stack, the key, the value and what is all
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import json
 import re
 from collections.abc import Mapping
@@ -99,6 +100,14 @@ class Settings(Model):
                 raise ValueError("operations.backup.copyToDr: prod must copy its backups to the DR region")
         if self.dr_region == self.region:
             raise ValueError(f"drRegion: {self.dr_region} is the primary region; pick another region for DR")
+        dr_net = self.data.dr_network
+        if dr_net and ipaddress.IPv4Network(dr_net.vpc_cidr).overlaps(
+            ipaddress.IPv4Network(self.network.vpc_cidr)
+        ):
+            raise ValueError(
+                f"data.drNetwork.vpcCidr: {dr_net.vpc_cidr} overlaps network.vpcCidr {self.network.vpc_cidr}; "
+                "the DR VPC needs its own range so the two can be peered or joined by VPN"
+            )
         return self
 
 

@@ -1,21 +1,98 @@
-"""Data tier settings: RDS MySQL and ElastiCache Redis (the guide's Database Infrastructure section)."""
+"""Data tier settings: RDS MySQL with read replicas (one cross-region) and ElastiCache Redis.
+
+The guide's Database Infrastructure section gives the prod values; where it is dated (MySQL 8.0.35, db.r5,
+Redis 7.0) the allowed values below are the current ones and docs/departures.md says why.
+"""
 
 from __future__ import annotations
 
-from typing import Literal
+import ipaddress
+import re
+from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
-from .common import CacheNodeType, DailyWindow, DbInstanceClass, Model, WeeklyWindow, daily_overlaps_weekly
+from .common import (
+    SIZES,
+    CacheNodeType,
+    Cidr,
+    DailyWindow,
+    DbInstanceClass,
+    LogRetentionDays,
+    Model,
+    WeeklyWindow,
+    daily_overlaps_weekly,
+)
+
+# RDS for MySQL major version → DB parameter group family. 8.0 left RDS standard support on 2026-07-31
+# (Extended Support is billed per vCPU-hour) and its minor 8.0.35 is deprecated: 8.4 is the LTS line.
+# A major version alone lets RDS pick the current default minor and upgrade minors in the maintenance window.
+MYSQL_ENGINE_FAMILIES = {"8.4": "mysql8.4"}
+# ElastiCache Redis OSS version → cache parameter group family (7.1 is 7.0-compatible and the newest Redis OSS).
+REDIS_ENGINE_FAMILIES = {"7.0": "redis7", "7.1": "redis7"}
+# Performance Insights keeps 7 days (free tier), month × 31 for 1-23 months, or 731 days (RDS API).
+PERFORMANCE_INSIGHTS_RETENTION = (7, *(31 * m for m in range(1, 24)), 731)
+
+_IDENT = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+# Names RDS for MySQL reserves or MySQL refuses as the master user.
+_RESERVED_USERS = frozenset({"rdsadmin", "rdsrepladmin", "rdsproxyadmin", "root", "mysql", "admin_rds"})
+
+
+def _database_name(value: str) -> str:
+    if not _IDENT.match(value) or len(value) > 64:
+        raise ValueError(
+            "must start with a letter and hold 1-64 letters, digits or underscores (RDS for MySQL)"
+        )
+    return value
+
+
+def _master_username(value: str) -> str:
+    if not _IDENT.match(value) or len(value) > 16:
+        raise ValueError(
+            "must start with a letter and hold 1-16 letters, digits or underscores (RDS for MySQL)"
+        )
+    if value.lower() in _RESERVED_USERS:
+        raise ValueError(f"is reserved by RDS for MySQL ({', '.join(sorted(_RESERVED_USERS))})")
+    return value
+
+
+def _pi_retention(value: int) -> int:
+    if value not in PERFORMANCE_INSIGHTS_RETENTION:
+        raise ValueError("must be 7, a number of months × 31 (31, 62, ... 713) or 731 days (RDS API)")
+    return value
+
+
+DatabaseName = Annotated[str, AfterValidator(_database_name)]
+MasterUsername = Annotated[str, AfterValidator(_master_username)]
+PerformanceInsightsRetention = Annotated[int, AfterValidator(_pi_retention)]
+
+
+def size_index(instance_class: str) -> int:
+    """Position of a `db.<family>.<size>` / `cache.<family>.<size>` class's size in the size ladder."""
+    return SIZES.index(instance_class.rsplit(".", 1)[-1])
+
+
+class ReplicaSettings(Model):
+    instance_class: DbInstanceClass = Field(description="Replica instance class; the guide: db.r5.large.")
 
 
 class DatabaseSettings(Model):
-    engine_version: Literal[
-        "8.0.35", "8.0.36", "8.0.39", "8.0.40", "8.0.41", "8.0.42", "8.4.3", "8.4.4", "8.4.5"
-    ] = Field(description="MySQL engine version; the guide pins 8.0.35.")
+    engine_version: Literal["8.4"] = Field(
+        description="RDS for MySQL major version (minors upgrade automatically); the guide pins 8.0.35."
+    )
     instance_class: DbInstanceClass = Field(description="Primary instance class; the guide: db.r5.xlarge.")
     allocated_storage: int = Field(ge=20, le=65536, description="GiB of gp3 storage; the guide: 100.")
+    max_allocated_storage: int | None = Field(
+        None, le=65536, description="Storage autoscaling ceiling in GiB (unset: no autoscaling)."
+    )
     multi_az: bool = Field(description="Standby in a second AZ; required in prod.")
+    database_name: DatabaseName = Field(
+        "elite_locadora", description="Schema created at launch (DB_DATABASE)."
+    )
+    username: MasterUsername = Field(
+        "elite_admin",
+        description="Master user; its password is generated and rotated by RDS in Secrets Manager.",
+    )
     backup_retention_days: int = Field(
         ge=1, le=35, description="Automated backup retention (AWS allows 0-35; we need 1+)."
     )
@@ -23,26 +100,129 @@ class DatabaseSettings(Model):
     maintenance_window: WeeklyWindow = Field(
         description="Weekly UTC maintenance window; must not overlap backups."
     )
+    max_connections: int = Field(
+        1000, ge=10, le=100000, description="Parameter max_connections; the guide: 1000."
+    )
+    long_query_time_seconds: float = Field(
+        2, ge=0, le=31536000, description="Parameter long_query_time (slow-query threshold); the guide: 2."
+    )
+    performance_insights_retention_days: PerformanceInsightsRetention = Field(
+        7, description="Performance Insights retention: 7 (free), months × 31, or 731."
+    )
+    monitoring_interval_seconds: Literal[1, 5, 10, 15, 30, 60] = Field(
+        60, description="Enhanced Monitoring granularity; the guide: 60."
+    )
+    log_retention_days: LogRetentionDays = Field(
+        365, description="Days the exported error and slow-query logs are kept in CloudWatch Logs."
+    )
+    replicas: list[ReplicaSettings] = Field(
+        default_factory=list,
+        max_length=5,
+        description="In-region read replicas, the first in the region's second AZ; the guide: one db.r5.large.",
+    )
+    dr_replica: ReplicaSettings | None = Field(
+        None, description="Cross-region read replica in the DR region; the guide: db.r5.large in us-west-2."
+    )
+
+    @property
+    def parameter_group_family(self) -> str:
+        return MYSQL_ENGINE_FAMILIES[self.engine_version]
 
     @model_validator(mode="after")
-    def _windows_apart(self) -> DatabaseSettings:
+    def _consistent(self) -> DatabaseSettings:
         if daily_overlaps_weekly(self.backup_window, self.maintenance_window):
             raise ValueError(
                 f"maintenanceWindow: {self.maintenance_window} overlaps backupWindow {self.backup_window}; "
                 "AWS requires them not to overlap"
             )
+        if (
+            self.max_allocated_storage is not None
+            and self.max_allocated_storage * 10 < self.allocated_storage * 11
+        ):
+            raise ValueError(
+                f"maxAllocatedStorage: {self.max_allocated_storage} GiB must be at least 10% above "
+                f"allocatedStorage ({self.allocated_storage} GiB), or unset to turn autoscaling off"
+            )
+        # A replica replays every write of the primary and may be promoted to take its load: at most one size
+        # below the primary (the guide: xlarge primary, large replicas).
+        floor = size_index(self.instance_class) - 1
+        allowed = ", ".join(SIZES[max(floor, 0) :])
+        for key, replica in [(f"replicas.{i}", r) for i, r in enumerate(self.replicas)] + (
+            [("drReplica", self.dr_replica)] if self.dr_replica else []
+        ):
+            if size_index(replica.instance_class) < floor:
+                raise ValueError(
+                    f"{key}.instanceClass: {replica.instance_class} is smaller than allowed for a replica of "
+                    f"{self.instance_class}; use at most one size smaller (size one of {allowed})"
+                )
         return self
 
 
 class CacheSettings(Model):
+    engine_version: Literal["7.0", "7.1"] = Field(
+        description="ElastiCache Redis OSS version (parameter group family redis7); the guide: 7.0."
+    )
     node_type: CacheNodeType = Field(description="ElastiCache node type; the guide: cache.r6g.large.")
-    snapshot_retention_days: int = Field(ge=0, le=35, description="Daily snapshot retention; the guide: 7.")
+    num_cache_clusters: int = Field(
+        ge=2, le=6, description="Nodes: one primary and 1-5 replicas across AZs; the guide: 3."
+    )
+    snapshot_retention_days: int = Field(ge=1, le=35, description="Daily snapshot retention; the guide: 7.")
     snapshot_window: DailyWindow = Field(description="Daily UTC snapshot window; the guide: 03:00-05:00.")
     maintenance_window: WeeklyWindow = Field(
         description="Weekly UTC maintenance window; the guide: sun:05:00-sun:06:00."
     )
+    log_retention_days: LogRetentionDays = Field(
+        365, description="Days the slow log is kept in CloudWatch Logs."
+    )
+
+    @property
+    def parameter_group_family(self) -> str:
+        return REDIS_ENGINE_FAMILIES[self.engine_version]
+
+    @model_validator(mode="after")
+    def _windows_apart(self) -> CacheSettings:
+        if daily_overlaps_weekly(self.snapshot_window, self.maintenance_window):
+            raise ValueError(
+                f"maintenanceWindow: {self.maintenance_window} overlaps snapshotWindow {self.snapshot_window}; "
+                "ElastiCache requires them not to overlap"
+            )
+        return self
+
+
+class DrNetworkSettings(Model):
+    """The DR region's small network: private subnets only, no internet or NAT gateway."""
+
+    vpc_cidr: Cidr = Field(description="DR VPC range; must not overlap the primary VPC (future peering/VPN).")
+    private_subnets: list[Cidr] = Field(
+        min_length=2, max_length=6, description="One private subnet per DR-region AZ (the DB subnet group)."
+    )
+
+    @model_validator(mode="after")
+    def _subnets_fit(self) -> DrNetworkSettings:
+        vpc = ipaddress.IPv4Network(self.vpc_cidr)
+        nets = [ipaddress.IPv4Network(s) for s in self.private_subnets]
+        for s in nets:
+            if not s.subnet_of(vpc):
+                raise ValueError(f"privateSubnets: {s} is outside vpcCidr {vpc}")
+        for i, a in enumerate(nets):
+            for b in nets[i + 1 :]:
+                if a.overlaps(b):
+                    raise ValueError(f"privateSubnets: {a} overlaps {b}")
+        return self
 
 
 class DataSettings(Model):
     database: DatabaseSettings
     cache: CacheSettings
+    dr_network: DrNetworkSettings | None = Field(
+        None, description="The DR region's network for the cross-region replica (required with drReplica)."
+    )
+
+    @model_validator(mode="after")
+    def _dr_network_with_dr_replica(self) -> DataSettings:
+        if self.database.dr_replica is not None and self.dr_network is None:
+            raise ValueError(
+                "drNetwork: database.drReplica needs a network in the DR region; set drNetwork.vpcCidr and "
+                "drNetwork.privateSubnets"
+            )
+        return self

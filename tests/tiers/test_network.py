@@ -14,18 +14,22 @@ SG = "aws:ec2/securityGroup:SecurityGroup"
 
 def sg_ids(r: Render) -> dict[str, str]:
     """Security group purpose (alb, web, api, db, ...) → its id."""
-    return {g["inputs"]["name"].rsplit("-", 1)[-1]: g["id"] for g in r.of_type(SG)}
+    return {
+        g["inputs"]["name"].rsplit("-", 1)[-1]: g["id"]
+        for g in r.of_type(SG)
+        if g["name"].startswith("network-")
+    }
 
 
 def test_vpc_is_the_guides_range_with_dns(prod: Render) -> None:
-    vpc = prod.one("aws:ec2/vpc:Vpc")
+    vpc = prod.one("aws:ec2/vpc:Vpc", "network")
     assert vpc["inputs"]["cidrBlock"] == "10.0.0.0/16", vpc["urn"]
     assert vpc["inputs"]["enableDnsHostnames"] and vpc["inputs"]["enableDnsSupport"], vpc["urn"]
     assert vpc["inputs"]["tags"]["Name"] == "elite-locadora-prod-vpc"
 
 
 def test_subnets_are_the_guides_over_three_azs_of_the_region(prod: Render) -> None:
-    subnets = {s["name"]: s["inputs"] for s in prod.of_type(SUBNET)}
+    subnets = {s["name"]: s["inputs"] for s in prod.of_type(SUBNET) if s["name"].startswith("network-")}
     assert [subnets[f"network-private-{i}"]["cidrBlock"] for i in (1, 2, 3)] == [
         "10.0.1.0/24",
         "10.0.2.0/24",
@@ -38,7 +42,7 @@ def test_subnets_are_the_guides_over_three_azs_of_the_region(prod: Render) -> No
     ]
     azs = {s["availabilityZone"] for s in subnets.values()}
     assert azs == {"us-east-1a", "us-east-1b", "us-east-1c"}, "AZs come from the region's list (first three)"
-    vpc_id = prod.one("aws:ec2/vpc:Vpc")["id"]
+    vpc_id = prod.one("aws:ec2/vpc:Vpc", "network")["id"]
     assert all(s["vpcId"] == vpc_id for s in subnets.values())
 
 
@@ -64,7 +68,7 @@ def test_public_subnets_route_through_the_internet_gateway(prod: Render) -> None
 
 def test_vpn_gateway_is_attached_and_propagates_to_private_tables(prod: Render) -> None:
     vgw = prod.one("aws:ec2/vpnGateway:VpnGateway")
-    assert vgw["inputs"]["vpcId"] == prod.one("aws:ec2/vpc:Vpc")["id"]
+    assert vgw["inputs"]["vpcId"] == prod.one("aws:ec2/vpc:Vpc", "network")["id"]
     assert len(prod.of_type("aws:ec2/vpnGatewayRoutePropagation:VpnGatewayRoutePropagation")) == 3
 
 
@@ -105,6 +109,7 @@ def test_security_groups_are_least_privilege(prod: Render) -> None:
             r["inputs"].get("cidrIpv4") or name[r["inputs"]["referencedSecurityGroupId"]],
         )
         for r in prod.of_type(INGRESS)
+        if r["name"].startswith("network-")
     }
     assert ingress == {
         ("alb", 80, "0.0.0.0/0"),
@@ -119,6 +124,8 @@ def test_security_groups_are_least_privilege(prod: Render) -> None:
     }
     for rule in prod.of_type(INGRESS, EGRESS):
         i = rule["inputs"]
+        if not rule["name"].startswith("network-"):
+            continue
         assert i["fromPort"] == i["toPort"] and i["ipProtocol"] == "tcp", f"{rule['urn']}: one port, tcp"
         assert "cidrIpv6" not in i, f"{rule['urn']}: nothing open to ::/0"
         if i.get("cidrIpv4") == "0.0.0.0/0" and rule["type"] == INGRESS:

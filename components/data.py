@@ -1,0 +1,479 @@
+"""Data tier: RDS MySQL (Multi-AZ primary, in-region and cross-region read replicas) and ElastiCache Redis.
+
+Secrets never pass through config or outputs in clear: RDS generates the master password and keeps it in a
+Secrets Manager secret it rotates (`manage_master_user_password`); the Redis auth token is generated at deploy
+time and stored in a Secrets Manager secret replicated to the DR region. Consumers get the secrets' ARNs.
+The DR replica lives in a small network of its own in the DR region (components/dr_network.py); docs/data.md
+is the failover runbook.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_random as random
+
+from components.dr_network import DrNetwork, DrNetworkArgs
+from settings.data import DataSettings
+
+MYSQL_PORT = 3306
+REDIS_PORT = 6379
+# RDS for MySQL log types exported to CloudWatch Logs (the guide: error and slow query logs).
+DB_LOG_EXPORTS = ("error", "slowquery")
+# The RSA 2048 CA (valid to 2061) that signs the server certificates clients verify with TLS.
+DB_CA_CERT = "rds-ca-rsa2048-g1"
+# At the end of a major version's standard support, upgrade rather than be billed for RDS Extended Support.
+DB_LIFECYCLE = "open-source-rds-extended-support-disabled"
+REDIS_DESCRIPTION = "Elite Locadora Redis Cluster"
+ENHANCED_MONITORING_POLICY = "policy/service-role/AmazonRDSEnhancedMonitoringRole"
+
+
+@dataclass
+class DataArgs:
+    name_prefix: str
+    """Physical-name prefix, `elite-locadora-<env>`."""
+    settings: DataSettings
+    """The validated data settings of the stack."""
+    protect: bool
+    """Protect the databases, cache and their secrets from deletion and replacement, and retain them (prod)."""
+    dr_region: str
+    """Disaster-recovery region: the cross-region replica and the replicated Redis secret live there."""
+    private_subnet_ids: pulumi.Input[list[str]]
+    """Private subnets of the primary VPC, one per AZ: the DB and cache subnet groups span them."""
+    availability_zones: pulumi.Input[list[str]]
+    """The primary VPC's AZ names in subnet order (network tier): the replica goes to the second."""
+    db_sg_id: pulumi.Input[str]
+    """Security group of the database (network tier): MySQL from the API and worker tasks only."""
+    cache_sg_id: pulumi.Input[str]
+    """Security group of the cache (network tier): Redis from the API and worker tasks only."""
+    data_key_arn: pulumi.Input[str]
+    """KMS key (primary region) for database storage, Performance Insights and the cache at rest."""
+    logs_key_arn: pulumi.Input[str]
+    """KMS key (primary region) for the exported database logs and the Redis slow log."""
+    secrets_key_arn: pulumi.Input[str]
+    """KMS key (primary region) for the RDS-managed master secret and the Redis auth-token secret."""
+    dr_provider: aws.Provider
+    """Provider of the DR region: the DR network, replica, its parameter group and log groups."""
+    dr_data_key_arn: pulumi.Input[str]
+    """KMS key of the DR region that encrypts the cross-region replica's storage and Performance Insights."""
+    dr_logs_key_arn: pulumi.Input[str]
+    """KMS key of the DR region for the replica's exported logs."""
+    dr_secrets_key_arn: pulumi.Input[str]
+    """KMS key of the DR region for the replica of the Redis auth-token secret."""
+
+
+class Data(pulumi.ComponentResource):
+    db_instance_id: pulumi.Output[str]
+    db_instance_arn: pulumi.Output[str]
+    db_address: pulumi.Output[str]
+    db_port: pulumi.Output[int]
+    db_name: pulumi.Output[str]
+    db_username: pulumi.Output[str]
+    db_master_secret_arn: pulumi.Output[str]
+    db_replica_ids: list[pulumi.Output[str]]
+    db_log_group_names: list[pulumi.Output[str]]
+    dr_replica_id: pulumi.Output[str] | None
+    dr_replica_arn: pulumi.Output[str] | None
+    dr_replica_address: pulumi.Output[str] | None
+    dr_vpc_id: pulumi.Output[str] | None
+    dr_app_sg_id: pulumi.Output[str] | None
+    redis_primary_endpoint: pulumi.Output[str]
+    redis_reader_endpoint: pulumi.Output[str]
+    redis_port: pulumi.Output[int]
+    redis_replication_group_id: pulumi.Output[str]
+    redis_member_cluster_ids: list[pulumi.Output[str]]
+    redis_auth_secret_arn: pulumi.Output[str]
+
+    def __init__(self, name: str, args: DataArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("elite-locadora:data:Data", name, None, opts)
+        self._name, self._args = name, args
+        self._child = pulumi.ResourceOptions(parent=self)
+        self._dr_child = pulumi.ResourceOptions(parent=self, provider=args.dr_provider)
+        # Losing these loses data: protected from deletion/replacement, and kept if removed from the program.
+        self._stateful = pulumi.ResourceOptions(
+            parent=self, protect=args.protect, retain_on_delete=args.protect
+        )
+        self._dr_stateful = pulumi.ResourceOptions.merge(
+            self._stateful, pulumi.ResourceOptions(provider=args.dr_provider)
+        )
+
+        monitoring_role = self._create_monitoring_role()
+        primary = self._create_primary(monitoring_role)
+        replicas = self._create_replicas(primary, monitoring_role)
+        dr_replica = self._create_dr_replica(primary, monitoring_role)
+        self._create_cache()
+
+        self.db_instance_id, self.db_instance_arn = primary.identifier, primary.arn
+        self.db_address, self.db_port = primary.address, primary.port
+        self.db_name, self.db_username = primary.db_name, primary.username
+        self.db_master_secret_arn = primary.master_user_secrets.apply(lambda s: s[0].secret_arn)
+        self.db_replica_ids = [r.identifier for r in replicas]
+        self.dr_replica_id = dr_replica.identifier if dr_replica else None
+        self.dr_replica_arn = dr_replica.arn if dr_replica else None
+        self.dr_replica_address = dr_replica.address if dr_replica else None
+        self.register_outputs(
+            {
+                "db_instance_id": self.db_instance_id,
+                "db_instance_arn": self.db_instance_arn,
+                "db_address": self.db_address,
+                "db_port": self.db_port,
+                "db_name": self.db_name,
+                "db_username": self.db_username,
+                "db_master_secret_arn": self.db_master_secret_arn,
+                "db_replica_ids": self.db_replica_ids,
+                "db_log_group_names": self.db_log_group_names,
+                "dr_replica_id": self.dr_replica_id,
+                "dr_replica_arn": self.dr_replica_arn,
+                "dr_replica_address": self.dr_replica_address,
+                "dr_vpc_id": self.dr_vpc_id,
+                "dr_app_sg_id": self.dr_app_sg_id,
+                "redis_primary_endpoint": self.redis_primary_endpoint,
+                "redis_reader_endpoint": self.redis_reader_endpoint,
+                "redis_port": self.redis_port,
+                "redis_replication_group_id": self.redis_replication_group_id,
+                "redis_member_cluster_ids": self.redis_member_cluster_ids,
+                "redis_auth_secret_arn": self.redis_auth_secret_arn,
+            }
+        )
+
+    # -- shared pieces ---------------------------------------------------------------------------------------
+    def _create_monitoring_role(self) -> aws.iam.Role:
+        """Enhanced Monitoring publishes OS metrics through this role; IAM is global, so the DR replica uses it too."""
+        n, prefix = self._name, self._args.name_prefix
+        invoke = pulumi.InvokeOptions(parent=self)
+        account = aws.get_caller_identity_output(opts=invoke).account_id
+        partition = aws.get_partition_output(opts=invoke).partition
+        role = aws.iam.Role(
+            f"{n}-rds-monitoring",
+            name=f"{prefix}-rds-monitoring",
+            description="Lets RDS Enhanced Monitoring publish OS metrics of this stack's MySQL instances.",
+            assume_role_policy=account.apply(
+                lambda acct: json.dumps(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Principal": {"Service": "monitoring.rds.amazonaws.com"},
+                                "Action": "sts:AssumeRole",
+                                "Condition": {"StringEquals": {"aws:SourceAccount": acct}},
+                            }
+                        ],
+                    }
+                )
+            ),
+            opts=self._child,
+        )
+        aws.iam.RolePolicyAttachment(
+            f"{n}-rds-monitoring",
+            role=role.name,
+            policy_arn=partition.apply(lambda p: f"arn:{p}:iam::aws:{ENHANCED_MONITORING_POLICY}"),
+            opts=self._child,
+        )
+        return role
+
+    def _db_parameter_group(self, suffix: str, opts: pulumi.ResourceOptions) -> aws.rds.ParameterGroup:
+        """The guide's parameters plus TLS-only connections; one per region (parameter groups are regional)."""
+        db, prefix = self._args.settings.database, self._args.name_prefix
+        parameters: dict[str, Any] = {
+            # RDS formula syntax: three quarters of the instance class's memory, in bytes.
+            "innodb_buffer_pool_size": ("{DBInstanceClassMemory*3/4}", "pending-reboot"),
+            "max_connections": (db.max_connections, "immediate"),
+            "slow_query_log": (1, "immediate"),
+            "long_query_time": (f"{db.long_query_time_seconds:g}", "immediate"),
+            "log_queries_not_using_indexes": (1, "immediate"),
+            # The slow query log reaches CloudWatch Logs only when written to a file.
+            "log_output": ("FILE", "immediate"),
+            "require_secure_transport": (1, "immediate"),
+        }
+        return aws.rds.ParameterGroup(
+            f"{self._name}-mysql{suffix}",
+            name=f"{prefix}{suffix}-{db.parameter_group_family.replace('.', '-')}",
+            family=db.parameter_group_family,
+            description=f"Elite Locadora MySQL {db.engine_version}: guide parameters, TLS required",
+            parameters=[
+                aws.rds.ParameterGroupParameterArgs(name=k, value=str(v), apply_method=m)
+                for k, (v, m) in parameters.items()
+            ],
+            opts=opts,
+        )
+
+    def _db_log_groups(
+        self, logical: str, identifier: str, key_arn: pulumi.Input[str], opts: pulumi.ResourceOptions
+    ) -> list[aws.cloudwatch.LogGroup]:
+        """Created before the instance so that RDS writes into encrypted groups with a retention, not its own."""
+        db = self._args.settings.database
+        return [
+            aws.cloudwatch.LogGroup(
+                f"{logical}-{kind}",
+                name=f"/aws/rds/instance/{identifier}/{kind}",
+                retention_in_days=db.log_retention_days,
+                kms_key_id=key_arn,
+                opts=opts,
+            )
+            for kind in DB_LOG_EXPORTS
+        ]
+
+    def _instance_common(self, monitoring_role: aws.iam.Role, pi_key: pulumi.Input[str]) -> dict[str, Any]:
+        """What every MySQL instance of the stack shares, primary and replicas alike."""
+        db = self._args.settings.database
+        return {
+            "storage_type": "gp3",
+            "max_allocated_storage": db.max_allocated_storage,
+            "publicly_accessible": False,
+            "port": MYSQL_PORT,
+            "ca_cert_identifier": DB_CA_CERT,
+            "auto_minor_version_upgrade": True,
+            "maintenance_window": db.maintenance_window,
+            "copy_tags_to_snapshot": True,
+            "deletion_protection": True,
+            "performance_insights_enabled": True,
+            "performance_insights_kms_key_id": pi_key,
+            "performance_insights_retention_period": db.performance_insights_retention_days,
+            "monitoring_interval": db.monitoring_interval_seconds,
+            "monitoring_role_arn": monitoring_role.arn,
+            "enabled_cloudwatch_logs_exports": list(DB_LOG_EXPORTS),
+        }
+
+    # -- RDS MySQL -------------------------------------------------------------------------------------------
+    def _create_primary(self, monitoring_role: aws.iam.Role) -> aws.rds.Instance:
+        a, db, n = self._args, self._args.settings.database, self._name
+        identifier = f"{a.name_prefix}-mysql"
+        subnet_group = aws.rds.SubnetGroup(
+            f"{n}-mysql",
+            name=f"{a.name_prefix}-mysql",
+            description="Private subnets of the primary VPC, one per AZ",
+            subnet_ids=a.private_subnet_ids,
+            opts=self._child,
+        )
+        self._parameter_group = self._db_parameter_group("", self._child)
+        logs = self._db_log_groups(f"{n}-mysql", identifier, a.logs_key_arn, self._child)
+        self.db_log_group_names = [g.name for g in logs]
+        return aws.rds.Instance(
+            f"{n}-mysql",
+            identifier=identifier,
+            engine="mysql",
+            engine_version=db.engine_version,
+            engine_lifecycle_support=DB_LIFECYCLE,
+            allow_major_version_upgrade=False,
+            instance_class=db.instance_class,
+            allocated_storage=db.allocated_storage,
+            storage_encrypted=True,
+            kms_key_id=a.data_key_arn,
+            multi_az=db.multi_az,
+            db_name=db.database_name,
+            username=db.username,
+            manage_master_user_password=True,
+            master_user_secret_kms_key_id=a.secrets_key_arn,
+            db_subnet_group_name=subnet_group.name,
+            vpc_security_group_ids=[a.db_sg_id],
+            parameter_group_name=self._parameter_group.name,
+            backup_retention_period=db.backup_retention_days,
+            backup_window=db.backup_window,
+            delete_automated_backups=False,
+            skip_final_snapshot=False,
+            final_snapshot_identifier=f"{identifier}-final",
+            tags={"Name": identifier, "Role": "primary"},
+            **self._instance_common(monitoring_role, a.data_key_arn),
+            opts=pulumi.ResourceOptions.merge(self._stateful, pulumi.ResourceOptions(depends_on=logs)),
+        )
+
+    def _create_replicas(
+        self, primary: aws.rds.Instance, monitoring_role: aws.iam.Role
+    ) -> list[aws.rds.Instance]:
+        """In-region read replicas, the first in the VPC's second AZ (the guide: us-east-1b), then round the AZs."""
+        a, n = self._args, self._name
+        azs = pulumi.Output.from_input(a.availability_zones)
+        replicas = []
+        for i, replica in enumerate(a.settings.database.replicas):
+            identifier = f"{a.name_prefix}-mysql-replica-{i + 1}"
+            logs = self._db_log_groups(f"{n}-mysql-replica-{i + 1}", identifier, a.logs_key_arn, self._child)
+            replicas.append(
+                aws.rds.Instance(
+                    f"{n}-mysql-replica-{i + 1}",
+                    identifier=identifier,
+                    # Same region: the source's identifier; storage encryption and key come from the source.
+                    replicate_source_db=primary.identifier,
+                    instance_class=replica.instance_class,
+                    availability_zone=azs.apply(lambda z, i=i: z[(i + 1) % len(z)]),
+                    vpc_security_group_ids=[a.db_sg_id],
+                    parameter_group_name=self._parameter_group.name,
+                    # A replica takes no final snapshot (RDS refuses one); the primary's backups cover its data.
+                    skip_final_snapshot=True,
+                    tags={"Name": identifier, "Role": "read-replica"},
+                    **self._instance_common(monitoring_role, a.data_key_arn),
+                    opts=pulumi.ResourceOptions.merge(
+                        self._stateful, pulumi.ResourceOptions(depends_on=logs)
+                    ),
+                )
+            )
+        return replicas
+
+    def _create_dr_replica(
+        self, primary: aws.rds.Instance, monitoring_role: aws.iam.Role
+    ) -> aws.rds.Instance | None:
+        """The cross-region replica in the DR region, in its own small network, encrypted with that region's key."""
+        a, s, n = self._args, self._args.settings, self._name
+        self.dr_vpc_id = self.dr_app_sg_id = None
+        if s.database.dr_replica is None or s.dr_network is None:
+            return None
+        network = DrNetwork(
+            f"{n}-dr-network",
+            DrNetworkArgs(name_prefix=a.name_prefix, settings=s.dr_network, provider=a.dr_provider),
+            opts=self._dr_child,
+        )
+        self.dr_vpc_id, self.dr_app_sg_id = network.vpc_id, network.app_sg_id
+        subnet_group = aws.rds.SubnetGroup(
+            f"{n}-mysql-dr",
+            name=f"{a.name_prefix}-mysql-dr",
+            description=f"Private subnets of the DR VPC in {a.dr_region}, one per AZ",
+            subnet_ids=network.private_subnet_ids,
+            opts=self._dr_child,
+        )
+        parameter_group = self._db_parameter_group("-dr", self._dr_child)
+        identifier = f"{a.name_prefix}-mysql-dr"
+        logs = self._db_log_groups(f"{n}-mysql-dr", identifier, a.dr_logs_key_arn, self._dr_child)
+        return aws.rds.Instance(
+            f"{n}-mysql-dr",
+            identifier=identifier,
+            # Cross-region: the source's ARN, and a key of this region (a KMS key never leaves its region).
+            replicate_source_db=primary.arn,
+            instance_class=s.database.dr_replica.instance_class,
+            storage_encrypted=True,
+            kms_key_id=a.dr_data_key_arn,
+            availability_zone=network.availability_zones.apply(lambda z: z[0]),
+            db_subnet_group_name=subnet_group.name,
+            vpc_security_group_ids=[network.db_sg_id],
+            parameter_group_name=parameter_group.name,
+            # Backups of its own from day one, so that a promoted replica is recoverable at once.
+            backup_retention_period=s.database.backup_retention_days,
+            backup_window=s.database.backup_window,
+            delete_automated_backups=False,
+            skip_final_snapshot=True,
+            tags={"Name": identifier, "Role": "dr-replica"},
+            **self._instance_common(monitoring_role, a.dr_data_key_arn),
+            opts=pulumi.ResourceOptions.merge(self._dr_stateful, pulumi.ResourceOptions(depends_on=logs)),
+        )
+
+    # -- ElastiCache Redis -----------------------------------------------------------------------------------
+    def _create_cache(self) -> None:
+        a, c, n = self._args, self._args.settings.cache, self._name
+        group_id = f"{a.name_prefix}-redis"
+        subnet_group = aws.elasticache.SubnetGroup(
+            f"{n}-redis",
+            name=group_id,
+            description="Private subnets of the primary VPC, one per AZ",
+            subnet_ids=a.private_subnet_ids,
+            opts=self._child,
+        )
+        parameter_group = aws.elasticache.ParameterGroup(
+            f"{n}-redis",
+            name=f"{a.name_prefix}-{c.parameter_group_family}",
+            family=c.parameter_group_family,
+            description=f"Elite Locadora Redis {c.engine_version}: LRU eviction, idle timeout, keepalive",
+            parameters=[
+                aws.elasticache.ParameterGroupParameterArgs(name=k, value=v)
+                for k, v in {
+                    "maxmemory-policy": "allkeys-lru",
+                    "timeout": "300",
+                    "tcp-keepalive": "60",
+                }.items()
+            ],
+            opts=self._child,
+        )
+        slow_log = aws.cloudwatch.LogGroup(
+            f"{n}-redis-slow-log",
+            name=f"/aws/elasticache/{group_id}/slow-log",
+            retention_in_days=c.log_retention_days,
+            kms_key_id=a.logs_key_arn,
+            opts=self._child,
+        )
+        # ElastiCache accepts 16-128 printable characters without @, " or /: letters and digits are safe.
+        token = random.RandomPassword(f"{n}-redis-auth", length=64, special=False, opts=self._child)
+        azs = pulumi.Output.from_input(a.availability_zones)
+        group = aws.elasticache.ReplicationGroup(
+            f"{n}-redis",
+            replication_group_id=group_id,
+            description=REDIS_DESCRIPTION,
+            engine="redis",
+            engine_version=c.engine_version,
+            node_type=c.node_type,
+            num_cache_clusters=c.num_cache_clusters,
+            # One node per AZ, primary first: the replicas sit in the other AZs.
+            preferred_cache_cluster_azs=azs.apply(
+                lambda z: [z[i % len(z)] for i in range(c.num_cache_clusters)]
+            ),
+            automatic_failover_enabled=True,
+            multi_az_enabled=True,
+            port=REDIS_PORT,
+            parameter_group_name=parameter_group.name,
+            subnet_group_name=subnet_group.name,
+            security_group_ids=[a.cache_sg_id],
+            at_rest_encryption_enabled=True,
+            kms_key_id=a.data_key_arn,
+            transit_encryption_enabled=True,
+            transit_encryption_mode="required",
+            auth_token=token.result,
+            auto_minor_version_upgrade=True,
+            snapshot_retention_limit=c.snapshot_retention_days,
+            snapshot_window=c.snapshot_window,
+            maintenance_window=c.maintenance_window,
+            final_snapshot_identifier=f"{group_id}-final",
+            log_delivery_configurations=[
+                aws.elasticache.ReplicationGroupLogDeliveryConfigurationArgs(
+                    destination=slow_log.name,
+                    destination_type="cloudwatch-logs",
+                    log_format="json",
+                    log_type="slow-log",
+                )
+            ],
+            tags={"Name": group_id},
+            opts=self._stateful,
+        )
+        self._create_auth_secret(group, token)
+        self.redis_primary_endpoint = group.primary_endpoint_address
+        self.redis_reader_endpoint = group.reader_endpoint_address
+        self.redis_port = group.port
+        self.redis_replication_group_id = group.replication_group_id
+        # One id per node (CacheClusterId, the dimension of the per-node metrics), primary first.
+        self.redis_member_cluster_ids = [
+            group.member_clusters.apply(lambda ids, i=i: ids[i]) for i in range(c.num_cache_clusters)
+        ]
+
+    def _create_auth_secret(
+        self, group: aws.elasticache.ReplicationGroup, token: random.RandomPassword
+    ) -> None:
+        """The token, with where to use it, in a KMS-encrypted secret replicated to the DR region."""
+        a = self._args
+        secret = aws.secretsmanager.Secret(
+            f"{self._name}-redis-auth",
+            name=f"{a.name_prefix}-redis-auth",
+            description="AUTH token of the Redis replication group (TLS required), with its endpoint",
+            kms_key_id=a.secrets_key_arn,
+            replicas=[
+                aws.secretsmanager.SecretReplicaArgs(region=a.dr_region, kms_key_id=a.dr_secrets_key_arn)
+            ],
+            recovery_window_in_days=30 if a.protect else 7,
+            opts=self._stateful,
+        )
+        aws.secretsmanager.SecretVersion(
+            f"{self._name}-redis-auth",
+            secret_id=secret.id,
+            secret_string=pulumi.Output.secret(
+                pulumi.Output.json_dumps(
+                    {
+                        "authToken": token.result,
+                        "host": group.primary_endpoint_address,
+                        "readerHost": group.reader_endpoint_address,
+                        "port": REDIS_PORT,
+                        "tls": True,
+                    }
+                )
+            ),
+            opts=self._child,
+        )
+        self.redis_auth_secret_arn = secret.arn
