@@ -74,7 +74,8 @@ class LogSearch(pulumi.ComponentResource):
         password, secret = self._create_master_user()
         delivery_role = self._create_delivery_role()
         bucket = self._create_failed_records_bucket()
-        domain = self._create_domain(password, delivery_role)
+        publishing = self._create_domain_logs()
+        domain = self._create_domain(password, delivery_role, publishing)
         self._grant_delivery(delivery_role, domain, bucket)
         self.delivery_stream_arns = self._create_streams(delivery_role, domain, bucket)
 
@@ -248,8 +249,46 @@ class LogSearch(pulumi.ComponentResource):
         return bucket
 
     # -- domain ----------------------------------------------------------------------------------------------
+    def _create_domain_logs(
+        self,
+    ) -> tuple[list[aws.opensearch.DomainLogPublishingOptionArgs], pulumi.Resource]:
+        """The domain's own error and audit logs (Security Hub Opensearch.4, .5) in encrypted log groups that
+        only this domain may write to."""
+        args = self._args
+        groups = {
+            kind: aws.cloudwatch.LogGroup(
+                f"{self._name}-domain-{kind}",
+                name=f"/aws/opensearch/{self._domain_physical}/{kind}",
+                retention_in_days=self._s.domain_log_retention_days,
+                kms_key_id=args.logs_key_arn,
+                opts=self._child,
+            )
+            for kind in ("application", "audit")
+        }
+        domain_arn = pulumi.Output.all(self._partition, self._region, self._account).apply(
+            lambda a: f"arn:{a[0]}:es:{a[1]}:{a[2]}:domain/{self._domain_physical}"
+        )
+        policy = aws.cloudwatch.LogResourcePolicy(
+            f"{self._name}-domain-logs",
+            policy_name=f"{self._domain_physical}-publishing",
+            policy_document=pulumi.Output.all(
+                self._account, domain_arn, *[g.arn for g in groups.values()]
+            ).apply(lambda a: domain_logs_policy(a[0], a[1], list(a[2:]))),
+            opts=self._child,
+        )
+        options = [
+            aws.opensearch.DomainLogPublishingOptionArgs(
+                log_type=log_type, cloudwatch_log_group_arn=groups[kind].arn, enabled=True
+            )
+            for kind, log_type in (("application", "ES_APPLICATION_LOGS"), ("audit", "AUDIT_LOGS"))
+        ]
+        return options, policy
+
     def _create_domain(
-        self, password: pulumi.Output[str], delivery_role: aws.iam.Role
+        self,
+        password: pulumi.Output[str],
+        delivery_role: aws.iam.Role,
+        publishing: tuple[list[aws.opensearch.DomainLogPublishingOptionArgs], pulumi.Resource],
     ) -> aws.opensearch.Domain:
         args, s = self._args, self._s
         zones = s.availability_zones
@@ -306,8 +345,11 @@ class LogSearch(pulumi.ComponentResource):
                 auto_software_update_enabled=True
             ),
             off_peak_window_options=aws.opensearch.DomainOffPeakWindowOptionsArgs(enabled=True),
+            log_publishing_options=publishing[0],
             tags={"Name": self._domain_physical},
-            opts=pulumi.ResourceOptions(parent=self, protect=args.protect, retain_on_delete=args.protect),
+            opts=pulumi.ResourceOptions(
+                parent=self, protect=args.protect, retain_on_delete=args.protect, depends_on=[publishing[1]]
+            ),
         )
 
     def _grant_delivery(
@@ -448,6 +490,27 @@ class LogSearch(pulumi.ComponentResource):
                     opts=self._child,
                 )
         return {k: st.arn for k, st in streams.items()}
+
+
+def domain_logs_policy(account: str, domain_arn: str, log_group_arns: list[str]) -> str:
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "OpenSearchPublishesDomainLogs",
+                    "Effect": "Allow",
+                    "Principal": {"Service": "es.amazonaws.com"},
+                    "Action": ["logs:PutLogEvents", "logs:CreateLogStream"],
+                    "Resource": [f"{arn}:*" for arn in log_group_arns],
+                    "Condition": {
+                        "StringEquals": {"aws:SourceAccount": account},
+                        "ArnLike": {"aws:SourceArn": domain_arn},
+                    },
+                }
+            ],
+        }
+    )
 
 
 def domain_access_policy(domain_arn: str, delivery_role_arn: str, account_root: str) -> str:

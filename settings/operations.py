@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from .common import DailyWindow, Model
+from .common import DailyWindow, LogRetentionDays, Model
 
 # Config keys of this tier that hold secrets (`pulumi config set --secret <key>`); listed in settings.SECRET_KEYS.
 STRIPE_SECRET_KEY = "stripeSecretKey"
@@ -162,6 +162,9 @@ class SearchSettings(Model):
     )
     index_rotation: Literal["OneHour", "OneDay", "OneWeek", "OneMonth"] = Field(
         "OneDay", description="How often Firehose starts a new index (old ones are dropped by age)."
+    )
+    domain_log_retention_days: LogRetentionDays = Field(
+        90, description="Days the domain's own error and audit logs stay in CloudWatch Logs."
     )
     failed_records_expiration_days: int = Field(
         30, ge=1, le=3650, description="Days records that could not be indexed stay in the S3 bucket."

@@ -206,3 +206,26 @@ def test_failed_records_bucket_is_encrypted_private_versioned_tls_only(prod: Ren
     [lc] = on_bucket("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")["rules"]
     assert lc["expiration"]["days"] == 90, "operations.search.failedRecordsExpirationDays (prod: 90)"
     assert b["protect"] is True, b["urn"]
+
+
+def test_domain_publishes_its_error_and_audit_logs_to_encrypted_groups_only_it_may_write(
+    prod: Render,
+) -> None:
+    d = prod.one(DOMAIN)
+    groups = {g["outputs"]["arn"]: g for g in prod.of_type("aws:cloudwatch/logGroup:LogGroup")}
+    published = {o["logType"]: o for o in d["inputs"]["logPublishingOptions"]}
+    assert set(published) == {"ES_APPLICATION_LOGS", "AUDIT_LOGS"}, d["urn"]
+    for o in published.values():
+        g = groups[o["cloudwatchLogGroupArn"]]
+        assert o["enabled"] is True and g["inputs"]["kmsKeyId"] == key_arn(prod, "logs", "us-east-1"), g[
+            "urn"
+        ]
+        assert g["inputs"]["retentionInDays"] == 90, f"{g['urn']}: operations.search.domainLogRetentionDays"
+    [policy] = prod.of_type("aws:cloudwatch/logResourcePolicy:LogResourcePolicy")
+    [st] = statements(policy["inputs"]["policyDocument"])
+    assert st["Principal"] == {"Service": "es.amazonaws.com"}, policy["urn"]
+    assert st["Condition"]["ArnLike"]["aws:SourceArn"] == d["outputs"]["arn"], (
+        f"{policy['urn']}: this domain only"
+    )
+    assert sorted(st["Resource"]) == sorted(f"{o['cloudwatchLogGroupArn']}:*" for o in published.values())
+    assert policy["urn"] in d["dependsOn"], f"{d['urn']}: the policy must exist before the domain publishes"
