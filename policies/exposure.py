@@ -237,6 +237,53 @@ def _lb_drop_invalid_headers(props, cfg, args):
         yield "forwards invalid HTTP headers (request smuggling); set dropInvalidHeaderFields: true"
 
 
+def _sg_rules_in_one_place(resources, cfg):
+    separate = (
+        INGRESS_RULES | LEGACY_RULES | frozenset({"aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"})
+    )
+    index, _ = index_by_target(resources, separate, "securityGroupId")
+    for sg in of_types(resources, SECURITY_GROUPS):
+        inline = items(get(sg.props, "ingress")) + items(get(sg.props, "egress"))
+        if not inline:
+            continue
+        rules = related(index, {sg.urn, *[v for v in (get(sg.props, "id"),) if isinstance(v, str)]})
+        if rules:
+            yield (
+                sg,
+                (
+                    f"has inline rules and {len(rules)} separate rule resource(s) ({rules[0].name}, …); they overwrite "
+                    "each other on every update: keep the rules in aws.vpc.SecurityGroupIngressRule/EgressRule only"
+                ),
+            )
+
+
+def _role_policies_in_one_place(resources, cfg):
+    inline_index, _ = index_by_target(resources, frozenset({"aws:iam/rolePolicy:RolePolicy"}), "role")
+    attach_index, _ = index_by_target(
+        resources, frozenset({"aws:iam/rolePolicyAttachment:RolePolicyAttachment"}), "role"
+    )
+    for role in of_types(resources, frozenset({"aws:iam/role:Role"})):
+        keys = {
+            role.urn,
+            *[v for v in (get(role.props, "name"), get(role.props, "id")) if isinstance(v, str)],
+        }
+        if items(get(role.props, "inlinePolicies")) and related(inline_index, keys):
+            yield (
+                role,
+                (
+                    "declares inlinePolicies and also has aws.iam.RolePolicy resources; keep inline policies in one place"
+                ),
+            )
+        if items(get(role.props, "managedPolicyArns")) and related(attach_index, keys):
+            yield (
+                role,
+                (
+                    "declares managedPolicyArns and also has aws.iam.RolePolicyAttachment resources; keep attachments in "
+                    "one place"
+                ),
+            )
+
+
 SECRET_ENV = {
     "secretNamePattern": {
         "type": "string",
@@ -343,6 +390,24 @@ POLICIES = [
         severity="high",
         level="mandatory",
         remediation="Associate a REGIONAL web ACL with each public ALB and set webAclId on each distribution.",
+    ),
+    stack_policy(
+        "security-group-rules-in-one-place",
+        "Checks that no security group has both inline rules and separate rule "
+        "resources (AWSGuard's rule: they overwrite each other).",
+        _sg_rules_in_one_place,
+        severity="medium",
+        level="mandatory",
+        remediation="Remove the inline ingress/egress blocks and keep one aws.vpc.SecurityGroup*Rule per rule.",
+    ),
+    stack_policy(
+        "iam-role-policies-in-one-place",
+        "Checks that no IAM role manages its policies both inline and through separate policy resources.",
+        _role_policies_in_one_place,
+        severity="medium",
+        level="mandatory",
+        remediation="Use either inlinePolicies/managedPolicyArns on the role or RolePolicy/RolePolicyAttachment "
+        "resources, not both.",
     ),
     resource_policy(
         "lb-deletion-protection",

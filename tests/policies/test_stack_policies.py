@@ -238,3 +238,55 @@ def test_waf_on_every_public_alb_and_distribution(pack) -> None:
     internal = [r for r in no_waf]
     internal[-2] = res("aws:lb/loadBalancer:LoadBalancer", {"internal": True, "arn": "arn:lb"}, name="alb")
     assert stack_verdicts(pack, policy, internal) == []
+
+
+def test_security_group_rules_live_in_one_place(pack) -> None:
+    policy = "security-group-rules-in-one-place"
+    inline = res(
+        "aws:ec2/securityGroup:SecurityGroup",
+        {
+            "id": "sg-1",
+            "ingress": [{"protocol": "tcp", "fromPort": 443, "toPort": 443, "securityGroups": ["sg-2"]}],
+        },
+        name="mixed",
+    )
+    rule = res(
+        "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+        {
+            "securityGroupId": "sg-1",
+            "fromPort": 80,
+            "toPort": 80,
+            "ipProtocol": "tcp",
+            "referencedSecurityGroupId": "sg-2",
+        },
+        name="rule",
+    )
+    assert stack_verdicts(pack, policy, [inline]) == []
+    assert (
+        stack_verdicts(pack, policy, [res("aws:ec2/securityGroup:SecurityGroup", {"id": "sg-1"}), rule]) == []
+    )
+    [v] = stack_verdicts(pack, policy, [inline, rule])
+    assert v.urn.endswith("::mixed") and "overwrite each other" in v.message
+
+
+def test_role_policies_live_in_one_place(pack) -> None:
+    policy = "iam-role-policies-in-one-place"
+    role = res(
+        "aws:iam/role:Role",
+        {"name": "app", "inlinePolicies": [{"name": "p", "policy": "{}"}], "assumeRolePolicy": "{}"},
+        name="app",
+    )
+    attach = res(
+        "aws:iam/rolePolicyAttachment:RolePolicyAttachment", {"role": "app", "policyArn": "arn:x"}, name="a"
+    )
+    inline = res("aws:iam/rolePolicy:RolePolicy", {"role": "app", "policy": "{}"}, name="i")
+    assert stack_verdicts(pack, policy, [role, attach]) == [], "inline + attachment do not conflict"
+    [v] = stack_verdicts(pack, policy, [role, inline])
+    assert v.urn.endswith("::app") and "inlinePolicies" in v.message
+    managed = res(
+        "aws:iam/role:Role",
+        {"name": "app", "managedPolicyArns": ["arn:x"], "assumeRolePolicy": "{}"},
+        name="app",
+    )
+    [v] = stack_verdicts(pack, policy, [managed, attach])
+    assert "managedPolicyArns" in v.message
