@@ -14,8 +14,9 @@ from components.keys import Keys, KeysArgs
 from components.network import Network, NetworkArgs
 from components.operations import Operations, OperationsArgs
 from components.providers import create_providers
+from components.secrets import AppSecrets, AppSecretsArgs
 from components.storage import Storage, StorageArgs
-from settings import load_settings
+from settings import NAMESPACE, load_secrets, load_settings
 
 settings = load_settings()
 providers = create_providers(settings)
@@ -120,6 +121,23 @@ cdn = Cdn(
 )
 
 # --- secrets ---
+app_secrets = AppSecrets(
+    "secrets",
+    AppSecretsArgs(
+        parameter_prefix=f"/{NAMESPACE}/{settings.environment}",
+        config_secrets=load_secrets(),
+        jwt_secret_length=settings.operations.jwt_secret_length,
+        secrets_key_arn=keys.primary.secrets,
+        db_username=data.db_username,
+        db_address=data.db_address,
+        db_port=data.db_port,
+        db_name=data.db_name,
+        dr_provider=providers.dr,
+        dr_secrets_key_arn=keys.dr.secrets,
+        dr_db_address=data.dr_replica_address,
+    ),
+    opts=in_primary,
+)
 
 # --- compute ---
 

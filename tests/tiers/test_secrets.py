@@ -1,0 +1,128 @@
+"""Application parameters and secrets: the guide's three SSM SecureString parameters, encrypted with the secrets
+key, copied to the DR region, secret end to end (never in clear in preview.json, outputs or the report)."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+
+import pytest
+import yaml
+
+from components.secrets import database_url
+from settings import SECRET_KEYS
+from tests.render import Render
+from tests.render import render as render_once
+from tests.tiers.ops_helpers import PARAMETER, key_arn
+from tools.preview import ROOT, placeholder
+
+PATHS = ("database/url", "app/jwt-secret", "payments/stripe-secret")
+RANDOM = "random:index/randomPassword:RandomPassword"
+# The offline preview's stand-ins for generated values start with this (tools/mocks.py); they must never show.
+GENERATED = re.compile(r"Offline[0-9a-f]{16,}")
+
+
+def parameter(r: Render, path: str, region: str = "us-east-1") -> dict:
+    name = f"/elite-locadora/{r.stack}/{path}"
+    [p] = [p for p in r.of_type(PARAMETER) if p["inputs"]["name"] == name and p["region"] == region]
+    return p
+
+
+@pytest.mark.parametrize("stack", ["prod", "staging"])
+@pytest.mark.parametrize("region,where", [("us-east-1", "primary"), ("us-west-2", "DR")])
+def test_the_guides_parameters_are_secure_strings_under_the_secrets_key(render, stack, region, where) -> None:
+    r = render(stack)
+    dr_replica = any(d["region"] == "us-west-2" for d in r.of_type("aws:rds/instance:Instance"))
+    for path in PATHS:
+        if region == "us-west-2" and path == "database/url" and not dr_replica:
+            continue  # no cross-region replica in this stack: nothing for a DR database URL to name
+        p = parameter(r, path, region)
+        assert p["inputs"]["type"] == "SecureString", f"{p['urn']}: the guide's type"
+        assert p["inputs"]["keyId"] == key_arn(r, "secrets", region), f"{p['urn']}: {where} secrets key"
+        assert p["inputs"]["value"] == "[secret]" and "value" in p["secretInputs"], (
+            f"{p['urn']}: value in clear"
+        )
+        assert p["inputs"]["tier"] == "Standard", p["urn"]
+
+
+@pytest.mark.parametrize("stack", ["prod", "staging"])
+def test_no_secret_value_appears_in_clear_anywhere(render, stack: str) -> None:
+    r = render(stack)
+    text = json.dumps(r.data)
+    for key in SECRET_KEYS:
+        assert placeholder(f"elite-locadora:{key}") not in text, (
+            f"stack {stack}: config secret {key} in clear"
+        )
+    assert not GENERATED.search(text), (
+        f"stack {stack}: a generated secret is in clear: {GENERATED.search(text)[0][:12]}…"
+    )
+    assert not GENERATED.search(r.report) and "offline-placeholder" not in r.report, (
+        "the report shows a secret"
+    )
+    for name, value in r.outputs.items():
+        assert "placeholder" not in str(value) and not GENERATED.search(str(value)), f"output {name}"
+
+
+def test_stripe_key_is_a_declared_config_secret() -> None:
+    project = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())
+    assert project["config"]["stripeSecretKey"]["secret"] is True, (
+        "Pulumi.yaml: stripeSecretKey must be secret"
+    )
+    assert {"stripeSecretKey", "jwtSecret"} <= set(SECRET_KEYS)
+    for stack in ("prod", "staging"):
+        cfg = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())["config"]
+        for key in ("elite-locadora:stripeSecretKey", "elite-locadora:jwtSecret"):
+            assert key not in cfg or set(cfg[key]) == {"secure"}, (
+                f"Pulumi.{stack}.yaml: {key} must be --secret"
+            )
+
+
+def test_jwt_secret_is_generated_when_not_configured(prod: Render) -> None:
+    jwt = parameter(prod, "app/jwt-secret")
+    [generated] = [g for g in prod.of_type(RANDOM) if g["name"] == "secrets-jwt-secret-value"]
+    assert generated["inputs"]["length"] == 64 and generated["inputs"]["special"] is False
+    assert generated["urn"] in jwt["propertyDependencies"]["value"], (
+        f"{jwt['urn']}: value must come from the generator"
+    )
+    dr = parameter(prod, "app/jwt-secret", "us-west-2")
+    assert generated["urn"] in dr["propertyDependencies"]["value"], (
+        f"{dr['urn']}: the DR copy holds the same secret"
+    )
+
+
+def test_configured_jwt_secret_replaces_the_generator(tmp_path) -> None:
+    program = tmp_path / "program"
+    program.mkdir()
+    for name in ("__main__.py", "Pulumi.yaml", "components", "settings"):
+        src = ROOT / name
+        (shutil.copytree if src.is_dir() else shutil.copy)(src, program / name)
+    doc = yaml.safe_load((ROOT / "Pulumi.staging.yaml").read_text())
+    doc["config"]["elite-locadora:jwtSecret"] = {"secure": "v1:c2VjcmV0"}
+    (program / "Pulumi.staging.yaml").write_text(yaml.safe_dump(doc))
+    r = render_once("staging", tmp_path / "out", program=program, extra=["--no-policy"])
+    assert not [g for g in r.of_type(RANDOM) if g["name"] == "secrets-jwt-secret-value"], (
+        "generator still created"
+    )
+    jwt = parameter(r, "app/jwt-secret")
+    assert jwt["inputs"]["value"] == "[secret]" and "value" in jwt["secretInputs"], jwt["urn"]
+    assert placeholder("elite-locadora:jwtSecret") not in json.dumps(r.data)
+
+
+def test_database_url_carries_no_password() -> None:
+    url = database_url("app", "db.example.internal", 3306, "elite_locadora")
+    assert url == "mysql://app@db.example.internal:3306/elite_locadora"
+    assert not re.match(r"^mysql://[^@/]*:[^@/]*@", url), "user:password@ form"
+
+
+def test_database_url_is_built_from_the_primary_and_the_dr_replica(prod: Render) -> None:
+    db = [d for d in prod.of_type("aws:rds/instance:Instance") if not d["inputs"].get("replicateSourceDb")]
+    replicas = [d for d in prod.of_type("aws:rds/instance:Instance") if d["region"] == "us-west-2"]
+    url = parameter(prod, "database/url")
+    assert db[0]["urn"] in url["propertyDependencies"]["value"], (
+        f"{url['urn']}: must be derived from the primary"
+    )
+    dr_url = parameter(prod, "database/url", "us-west-2")
+    assert replicas and replicas[0]["urn"] in dr_url["propertyDependencies"]["value"], (
+        f"{dr_url['urn']}: the DR URL must name the cross-region replica"
+    )
