@@ -147,12 +147,13 @@ class DatabaseSettings(Model):
         # below the primary (the guide: xlarge primary, large replicas).
         floor = size_index(self.instance_class) - 1
         allowed = ", ".join(SIZES[max(floor, 0) :])
-        for key, replica in [(f"replicas.{i}", r) for i, r in enumerate(self.replicas)] + (
-            [("drReplica", self.dr_replica)] if self.dr_replica else []
-        ):
+        named = [(f"replicas: replica {i + 1} instanceClass", r) for i, r in enumerate(self.replicas)]
+        if self.dr_replica:
+            named.append(("drReplica.instanceClass:", self.dr_replica))
+        for key, replica in named:
             if size_index(replica.instance_class) < floor:
                 raise ValueError(
-                    f"{key}.instanceClass: {replica.instance_class} is smaller than allowed for a replica of "
+                    f"{key} {replica.instance_class} is smaller than allowed for a replica of "
                     f"{self.instance_class}; use at most one size smaller (size one of {allowed})"
                 )
         return self
