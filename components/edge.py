@@ -237,7 +237,9 @@ class Edge(pulumi.ComponentResource):
             records=[records.apply(lambda r: r[0][2])],
             ttl=300,
             allow_overwrite=True,
-            opts=self._child,
+            # ACM gives every certificate of a domain in the account the same validation CNAME (the CDN's
+            # us-east-1 certificate shares it): deleting this stack's copy must not break the other's renewal.
+            opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True),
         )
         fqdns = [record.fqdn]
         validation = aws.acm.CertificateValidation(
