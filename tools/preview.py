@@ -629,5 +629,16 @@ def main(argv: list[str] | None = None) -> int:
     return result.exit_code
 
 
+def _register_cost() -> None:
+    """The monthly cost estimate (tools/cost.py): a "cost" block in preview.json and a table by tier."""
+    from tools.cost import preview_step, report_section
+
+    DOCUMENT_STEPS.append(preview_step)
+    REPORT_SECTIONS.append(report_section)
+
+
+_register_cost()
+
+
 if __name__ == "__main__":
     sys.exit(main())

@@ -1,0 +1,154 @@
+"""Cost: the stack's estimated monthly cost stays within the budget configured for it.
+
+The estimate is policies/costing.py's, from the resources the engine hands AnalyzeStack (each priced in its
+provider's region) with the price file policies/data/prices.yaml and the usage assumptions in this policy's
+config — the same numbers the offline preview writes into preview.json's "cost" block.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import costing
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyConfigSchema,
+    Severity,
+    StackValidationPolicy,
+)
+from pulumi_policy.proxy import UnknownValueError
+
+POLICY = "monthly-cost-within-budget"
+_PROVIDER_PACKAGES = ("aws:", "random:", "tls:", "pulumi:providers:")
+
+
+def plain(value: Any) -> Any:
+    """The engine's property proxies as plain JSON values; a value unknown at preview becomes "[unknown]"."""
+    try:
+        if isinstance(value, (str, bytes, int, float, bool)) or value is None:
+            return value
+        if hasattr(value, "keys"):
+            out = {}
+            for key in list(value.keys()):
+                try:
+                    out[str(key)] = plain(value[key])
+                except UnknownValueError:
+                    out[str(key)] = costing.UNKNOWN
+            return out
+        if hasattr(value, "__len__") and hasattr(value, "__getitem__"):
+            items = []
+            for i in range(len(value)):
+                try:
+                    items.append(plain(value[i]))
+                except UnknownValueError:
+                    items.append(costing.UNKNOWN)
+            return items
+    except UnknownValueError:
+        return costing.UNKNOWN
+    return value
+
+
+def _region(resource: Any) -> str | None:
+    own = plain(resource.props).get("region") if resource.props is not None else None
+    if isinstance(own, str) and own != costing.UNKNOWN:
+        return own
+    provider = getattr(resource, "provider", None)
+    if provider is not None:
+        region = plain(provider.props).get("region")
+        if isinstance(region, str) and region != costing.UNKNOWN:
+            return region
+    return None
+
+
+def _tier(resource: Any) -> str:
+    top, depth = resource, 0
+    while getattr(top, "parent", None) is not None and depth < 100:
+        top, depth = top.parent, depth + 1
+    return top.resource_type if top is not resource else "(stack)"
+
+
+def from_policy_resources(resources: Any) -> list[costing.Resource]:
+    """The stack's PolicyResources as the estimator's resources."""
+    out = []
+    for r in resources:
+        deps = {
+            k: [getattr(d, "urn", d) for d in v]
+            for k, v in (getattr(r, "property_dependencies", None) or {}).items()
+        }
+        out.append(
+            costing.Resource(
+                urn=r.urn,
+                type=r.resource_type,
+                name=r.name,
+                region=_region(r),
+                props=plain(r.props) or {},
+                parent=r.parent.urn if getattr(r, "parent", None) is not None else None,
+                tier=_tier(r),
+                custom=r.resource_type.startswith(_PROVIDER_PACKAGES),
+                property_dependencies=deps,
+            )
+        )
+    return out
+
+
+def message(result: costing.Estimate, budget: float) -> str:
+    over = result.monthly - budget
+    lines = "; ".join(
+        f"{i}. {line.name} ({line.type}, {line.tier}) ${line.monthly:,.2f}"
+        for i, line in enumerate(result.largest(3), 1)
+    )
+    text = (
+        f"estimated monthly cost ${result.monthly:,.2f} exceeds the budget ${budget:,.2f} "
+        f"by ${over:,.2f} ({over / budget:.0%}); largest lines: {lines}"
+    )
+    if result.unpriced:
+        text += f"; {len(result.unpriced)} resource(s) unpriced and not counted"
+    return text + ". Right-size the largest lines or raise monthlyBudgetUsd in this stack's policy config."
+
+
+def _validate(args: Any, report_violation: Callable[..., None]) -> None:
+    config: Mapping[str, Any] = args.get_config() or {}
+    budget = config.get("monthlyBudgetUsd")
+    if budget is None:
+        return  # no budget configured for this stack: nothing to hold the estimate to
+    try:
+        prices = costing.load_prices()
+        usage = costing.load_usage(config.get("usage"), where="usage")
+        if isinstance(budget, bool) or not isinstance(budget, (int, float)) or budget <= 0:
+            raise costing.CostConfigError(f"monthlyBudgetUsd: expected a positive number, got {budget!r}")
+    except costing.CostConfigError as exc:
+        report_violation(f"cannot estimate the stack's cost: {exc}")
+        return
+    result = costing.estimate(from_policy_resources(args.resources), prices, usage)
+    if result.monthly > budget:
+        report_violation(message(result, float(budget)))
+
+
+POLICIES = [
+    StackValidationPolicy(
+        name=POLICY,
+        description=(
+            "Checks that the stack's estimated monthly cost (on-demand list prices × usage assumptions) "
+            "stays within monthlyBudgetUsd."
+        ),
+        validate=_validate,
+        enforcement_level=EnforcementLevel.ADVISORY,
+        severity=Severity.MEDIUM,
+        config_schema=PolicyConfigSchema(
+            properties={
+                "monthlyBudgetUsd": {
+                    "type": "number",
+                    "exclusiveMinimum": 0,
+                    "description": "the stack's monthly budget in USD (no budget: the policy does not judge)",
+                },
+                "usage": costing.usage_schema(),
+            }
+        ),
+        remediation_steps=(
+            "Look at the largest lines of the estimate (`python -m tools.cost estimate out/<stack>/preview.json`): "
+            "right-size instance classes, node and task counts, Multi-AZ where the stack does not need it; or "
+            "raise monthlyBudgetUsd in policies/config/<stack>.json if the spend is intended."
+        ),
+    )
+]
