@@ -147,6 +147,13 @@ def test_subscription_filters_send_each_log_group_to_its_sources_stream(prod: Re
     filters = prod.of_type(FILTER)
     waf_group = prod.one("aws:cloudwatch/logGroup:LogGroup", "edge-waf-logs")["inputs"]["name"]
     assert any(f["inputs"]["logGroup"] == waf_group for f in filters), "the WAF log group is not shipped"
+    db_groups = {
+        g["inputs"]["name"]
+        for g in prod.of_type("aws:cloudwatch/logGroup:LogGroup")
+        if g["inputs"]["name"].startswith("/aws/rds/instance/elite-locadora-prod-mysql/")
+    }
+    shipped = {f["inputs"]["logGroup"] for f in filters if f["name"].startswith("operations-logs-database-")}
+    assert db_groups and shipped == db_groups, "every log group of the primary database is shipped"
     for f in filters:
         source = f["name"].removeprefix("operations-logs-").rsplit("-", 1)[0]
         assert f["inputs"]["destinationArn"] == streams[f"elite-locadora-prod-logs-{source}"], f["urn"]

@@ -57,6 +57,29 @@ def test_response_time_threshold_follows_the_setting_not_a_literal(render, tmp_p
     assert alarms(r)["api-response-time-high"]["inputs"]["threshold"] == 1.5
 
 
+RDS = "aws:rds/instance:Instance"
+
+
+def primary_db(r: Render) -> dict:
+    [db] = [
+        d for d in r.of_type(RDS) if d["region"] == "us-east-1" and not d["inputs"].get("replicateSourceDb")
+    ]
+    return db
+
+
+@pytest.mark.parametrize("stack", ["prod", "staging"])
+def test_database_connections_alarm_is_the_guides_on_the_primary(render, stack: str) -> None:
+    r = render(stack)
+    a = alarms(r)["db-connections-high"]
+    i, urn = a["inputs"], a["urn"]
+    assert (i["namespace"], i["metricName"], i["unit"]) == ("AWS/RDS", "DatabaseConnections", "Count"), urn
+    assert (i["threshold"], i["period"], i["evaluationPeriods"]) == (80, 300, 3), (
+        f"{urn}: the guide's 80 / 300 s / 3"
+    )
+    assert i["comparisonOperator"] == "GreaterThanThreshold", urn
+    assert i["dimensions"] == {"DBInstanceIdentifier": primary_db(r)["outputs"]["identifier"]}, urn
+
+
 # -- on-call alarms ------------------------------------------------------------------------------------------------
 def test_unhealthy_targets_alarm_per_target_group(prod: Render) -> None:
     for service in ("web", "api"):
@@ -326,3 +349,46 @@ def test_bad_operations_config_is_refused_naming_the_key(stack, change, key, wor
         _build(stack, change)
     except ConfigError as exc:
         assert words in str(exc), f"message for {key} should say '{words}': {exc}"
+
+
+def test_database_storage_and_replica_lag_alarms_watch_each_instance_in_its_region(prod: Render) -> None:
+    a = alarms(prod)
+    db = primary_db(prod)
+    free = a["db-free-storage-low"]["inputs"]
+    assert free["dimensions"] == {"DBInstanceIdentifier": db["outputs"]["identifier"]}
+    assert (free["threshold"], free["comparisonOperator"], free["unit"]) == (
+        10 * 1024**3,
+        "LessThanThreshold",
+        "Bytes",
+    )
+    replicas = [d for d in prod.of_type(RDS) if d["inputs"].get("replicateSourceDb")]
+    assert replicas, "prod has read replicas"
+    watched = {}
+    for key, alarm in a.items():
+        if key.endswith("-lag-high"):
+            assert alarm["inputs"]["metricName"] == "ReplicaLag" and alarm["inputs"]["threshold"] == 300, (
+                alarm["urn"]
+            )
+            watched[alarm["inputs"]["dimensions"]["DBInstanceIdentifier"]] = alarm["region"]
+    assert watched == {d["outputs"]["identifier"]: d["region"] for d in replicas}, (
+        "one ReplicaLag alarm per replica, in the replica's region (CloudWatch alarms are regional)"
+    )
+
+
+def test_redis_alarms_watch_every_member_cluster(prod: Render) -> None:
+    [group] = prod.of_type("aws:elasticache/replicationGroup:ReplicationGroup")
+    members = set(group["outputs"]["memberClusters"])
+    assert len(members) == group["inputs"]["numCacheClusters"]
+    for metric, threshold in (
+        ("EngineCPUUtilization", 80),
+        ("DatabaseMemoryUsagePercentage", 80),
+        ("Evictions", 1000),
+    ):
+        found = [x for x in prod.of_type(ALARM) if x["inputs"].get("metricName") == metric]
+        assert {x["inputs"]["dimensions"]["CacheClusterId"] for x in found} == members, (
+            f"{metric}: one alarm per node"
+        )
+        assert all(
+            x["inputs"]["namespace"] == "AWS/ElastiCache" and x["inputs"]["threshold"] == threshold
+            for x in found
+        )
