@@ -323,7 +323,12 @@ class Data(pulumi.ComponentResource):
             return None
         network = DrNetwork(
             f"{n}-dr-network",
-            DrNetworkArgs(name_prefix=a.name_prefix, settings=s.dr_network, provider=a.dr_provider),
+            DrNetworkArgs(
+                name_prefix=a.name_prefix,
+                settings=s.dr_network,
+                provider=a.dr_provider,
+                logs_key_arn=a.dr_logs_key_arn,
+            ),
             opts=self._dr_child,
         )
         self.dr_vpc_id, self.dr_app_sg_id = network.vpc_id, network.app_sg_id

@@ -8,6 +8,7 @@ application tasks started in this region during a failover join (docs/data.md); 
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import pulumi
@@ -26,6 +27,8 @@ class DrNetworkArgs:
     """The validated DR network settings (VPC range, one private subnet per AZ)."""
     provider: aws.Provider
     """Provider of the disaster-recovery region; every resource here is created through it."""
+    logs_key_arn: pulumi.Input[str]
+    """KMS key of the DR region that encrypts the DR VPC's flow-log group."""
 
 
 class DrNetwork(pulumi.ComponentResource):
@@ -61,6 +64,7 @@ class DrNetwork(pulumi.ComponentResource):
             name, vpc_id=vpc.id, tags={"Name": f"{prefix}-default"}, opts=self._child
         )
         subnets = self._create_subnets(vpc, prefix)
+        self._create_flow_logs(vpc, prefix)
         db_sg, app_sg = self._create_security_groups(vpc, prefix)
 
         self.vpc_id = vpc.id
@@ -88,6 +92,76 @@ class DrNetwork(pulumi.ComponentResource):
             )
             for i, cidr in enumerate(self._args.settings.private_subnets)
         ]
+
+    def _create_flow_logs(self, vpc: aws.ec2.Vpc, prefix: str) -> None:
+        """Every connection attempt to the replica's network is recorded, as in the primary VPC."""
+        n, s = self._name, self._args.settings
+        group = aws.cloudwatch.LogGroup(
+            f"{n}-flow-logs",
+            name=f"/aws/vpc/flow-logs/{prefix}",
+            retention_in_days=s.flow_log_retention_days,
+            kms_key_id=self._args.logs_key_arn,
+            opts=self._child,
+        )
+        account = aws.get_caller_identity_output(
+            opts=pulumi.InvokeOptions(parent=self, provider=self._args.provider)
+        ).account_id
+        role = aws.iam.Role(
+            f"{n}-flow-logs",
+            name=f"{prefix}-vpc-flow-logs",
+            description="Lets VPC Flow Logs write the DR VPC's flow log group.",
+            assume_role_policy=account.apply(
+                lambda acct: json.dumps(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
+                                "Action": "sts:AssumeRole",
+                                "Condition": {"StringEquals": {"aws:SourceAccount": acct}},
+                            }
+                        ],
+                    }
+                )
+            ),
+            opts=self._child,
+        )
+        aws.iam.RolePolicy(
+            f"{n}-flow-logs",
+            role=role.id,
+            policy=group.arn.apply(
+                lambda arn: json.dumps(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Action": [
+                                    "logs:CreateLogStream",
+                                    "logs:PutLogEvents",
+                                    "logs:DescribeLogGroups",
+                                    "logs:DescribeLogStreams",
+                                ],
+                                "Resource": [arn, f"{arn}:*"],
+                            }
+                        ],
+                    }
+                )
+            ),
+            opts=self._child,
+        )
+        aws.ec2.FlowLog(
+            f"{n}-flow-logs",
+            vpc_id=vpc.id,
+            traffic_type="ALL",
+            log_destination_type="cloud-watch-logs",
+            log_destination=group.arn,
+            iam_role_arn=role.arn,
+            max_aggregation_interval=60,
+            tags={"Name": f"{prefix}-flow-logs"},
+            opts=self._child,
+        )
 
     def _create_security_groups(
         self, vpc: aws.ec2.Vpc, prefix: str

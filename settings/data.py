@@ -197,6 +197,9 @@ class DrNetworkSettings(Model):
     private_subnets: list[Cidr] = Field(
         min_length=2, max_length=6, description="One private subnet per DR-region AZ (the DB subnet group)."
     )
+    flow_log_retention_days: LogRetentionDays = Field(
+        365, description="Days the DR VPC's flow logs are kept."
+    )
 
     @model_validator(mode="after")
     def _subnets_fit(self) -> DrNetworkSettings:

@@ -208,6 +208,12 @@ def test_dr_network_is_private_over_the_dr_regions_azs(prod: Render) -> None:
     dr_ids = {x["id"] for x in prod.of_type("aws:ec2/vpc:Vpc") if x["region"] == "us-west-2"}
     for token in ("aws:ec2/internetGateway:InternetGateway", "aws:ec2/natGateway:NatGateway"):
         assert not [x for x in prod.of_type(token) if x["inputs"].get("vpcId") in dr_ids], f"no {token} in DR"
+    flow = prod.one("aws:ec2/flowLog:FlowLog", "data-dr-network-flow-logs")
+    group = prod.one(LOG_GROUP, "data-dr-network-flow-logs")
+    assert flow["inputs"]["vpcId"] == vpc["id"] and flow["inputs"]["trafficType"] == "ALL", flow["urn"]
+    assert flow["inputs"]["logDestination"] == group["outputs"]["arn"] and group["region"] == "us-west-2"
+    assert group["inputs"]["kmsKeyId"] == key_arn(prod, "dr", "logs"), f"{group['urn']}: the DR logs key"
+    assert group["inputs"]["retentionInDays"] == 365, "data.drNetwork.flowLogRetentionDays"
     default = prod.one("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", "data-dr-network")
     assert default["inputs"]["vpcId"] == vpc["id"] and not default["inputs"].get("ingress"), default["urn"]
     db_sg, app_sg = (prod.one(SG, f"data-dr-network-{k}")["id"] for k in ("db", "app"))

@@ -75,7 +75,7 @@ def test_vpn_gateway_is_attached_and_propagates_to_private_tables(prod: Render) 
 @pytest.mark.parametrize("stack,days", [("prod", 365), ("staging", 30)])
 def test_flow_logs_go_to_an_encrypted_log_group_with_retention(render, stack: str, days: int) -> None:
     r: Render = render(stack)
-    flow = r.one("aws:ec2/flowLog:FlowLog")
+    flow = r.one("aws:ec2/flowLog:FlowLog", "network-flow-logs")
     group = r.one("aws:cloudwatch/logGroup:LogGroup", "network-flow-logs")
     assert (
         flow["inputs"]["logDestination"] == group["outputs"]["arn"] and flow["inputs"]["trafficType"] == "ALL"
