@@ -331,6 +331,42 @@ def test_staging_is_the_same_shape_right_sized(staging: Render) -> None:
     assert rg["inputs"]["automaticFailoverEnabled"] is True, f"{rg['urn']}: still fails over"
 
 
+def _program_with_data(tmp_path, stack: str, change) -> str:
+    """A copy of the program whose stack file has a changed data block."""
+    import shutil
+
+    import yaml
+
+    dst = tmp_path / "program"
+    dst.mkdir()
+    for name in ("__main__.py", "Pulumi.yaml", "components", "settings"):
+        src = ROOT / name
+        (shutil.copytree if src.is_dir() else shutil.copy)(src, dst / name)
+    doc = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())
+    change(doc["config"]["elite-locadora:data"])
+    (dst / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump(doc))
+    return str(dst)
+
+
+def test_staging_gets_a_dr_replica_when_configured(render, tmp_path) -> None:
+    def add_dr(data: dict) -> None:
+        data["database"]["drReplica"] = {"instanceClass": "db.t4g.medium"}
+        data["drNetwork"] = {"vpcCidr": "10.101.0.0/16", "privateSubnets": ["10.101.1.0/24", "10.101.2.0/24"]}
+
+    program = _program_with_data(tmp_path, "staging", add_dr)
+    r: Render = render("staging", program=program, pack_config=ROOT / "policies/config/staging.json")
+    dr = r.one(RDS, "data-mysql-dr")
+    assert dr["region"] == "us-west-2" and dr["inputs"]["instanceClass"] == "db.t4g.medium", dr["urn"]
+    assert dr["inputs"]["replicateSourceDb"] == r.one(RDS, "data-mysql")["outputs"]["arn"], dr["urn"]
+    assert dr["inputs"]["kmsKeyId"] == key_arn(r, "dr", "data"), dr["urn"]
+    assert dr["protect"] is False, f"{dr['urn']}: staging protects nothing"
+    subnets = [s for s in r.of_type(SUBNET) if s["name"].startswith("data-dr-network-")]
+    assert {s["inputs"]["availabilityZone"] for s in subnets} == {"us-west-2a", "us-west-2b"}
+    assert r.outputs["drReplicaArn"] == dr["outputs"]["arn"]
+    urns = {x["urn"] for x in in_data_tier(r)}
+    assert not [v for v in r.mandatory() if v["urn"] in urns], [v["message"] for v in r.mandatory()]
+
+
 @pytest.mark.parametrize("stack", ["prod", "staging"])
 def test_the_pack_finds_nothing_in_the_data_tier(render, stack: str) -> None:
     r: Render = render(stack)
