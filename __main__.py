@@ -8,6 +8,7 @@ typed outputs only.
 import pulumi
 
 from components.cdn import Cdn, CdnArgs
+from components.compute import Compute, ComputeArgs
 from components.data import Data, DataArgs
 from components.edge import Edge, EdgeArgs
 from components.keys import Keys, KeysArgs
@@ -140,6 +141,46 @@ app_secrets = AppSecrets(
 )
 
 # --- compute ---
+compute = Compute(
+    "compute",
+    ComputeArgs(
+        name_prefix=settings.name_prefix,
+        environment=settings.environment,
+        settings=settings.compute,
+        protect=settings.protect,
+        region=settings.region,
+        dr_region=settings.dr_region,
+        dr_provider=providers.dr,
+        data_key_arn=keys.primary.data,
+        dr_data_key_arn=keys.dr.data,
+        logs_key_arn=keys.primary.logs,
+        secrets_key_arn=keys.primary.secrets,
+        private_subnet_ids=network.private_subnet_ids,
+        web_sg_id=network.web_sg_id,
+        api_sg_id=network.api_sg_id,
+        web_target_group_arn=edge.web_target_group_arn,
+        api_target_group_arn=edge.api_target_group_arn,
+        alb_arn_suffix=edge.alb_arn_suffix,
+        web_target_group_arn_suffix=edge.web_target_group_arn_suffix,
+        api_target_group_arn_suffix=edge.api_target_group_arn_suffix,
+        app_url=f"https://{edge.api_host}",
+        db_address=data.db_address,
+        db_port=data.db_port,
+        db_name=data.db_name,
+        db_username=data.db_username,
+        db_master_secret_arn=data.db_master_secret_arn,
+        redis_primary_endpoint=data.redis_primary_endpoint,
+        redis_port=data.redis_port,
+        redis_auth_secret_arn=data.redis_auth_secret_arn,
+        database_url_parameter_arn=app_secrets.database_url_parameter_arn,
+        jwt_secret_parameter_arn=app_secrets.jwt_secret_parameter_arn,
+        stripe_secret_parameter_arn=app_secrets.stripe_secret_parameter_arn,
+        assets_bucket_name=storage.assets_bucket_name,
+        assets_bucket_arn=storage.assets_bucket_arn,
+        assets_key_arn=storage.assets_key_arn,
+    ),
+    opts=in_primary,
+)
 
 # --- operations ---
 operations = Operations(
@@ -169,8 +210,18 @@ operations = Operations(
         db_replica_ids=data.db_replica_ids,
         dr_replica_id=data.dr_replica_id,
         redis_member_cluster_ids=data.redis_member_cluster_ids,
+        cluster_name=compute.cluster_name,
+        service_names={
+            "web": compute.web_service_name,
+            "api": compute.api_service_name,
+            "worker": compute.worker_service_name,
+        },
         backup_resource_arns=[storage.assets_bucket_arn],
-        log_sources={"waf": [edge.waf_log_group_name], "database": data.db_log_group_names},
+        log_sources={
+            "ecs": compute.log_group_names,
+            "waf": [edge.waf_log_group_name],
+            "database": data.db_log_group_names,
+        },
     ),
     opts=in_primary,
 )
@@ -195,6 +246,9 @@ pulumi.export("assetsBucketName", storage.assets_bucket_name)
 pulumi.export("replicaBucketArn", storage.replica_bucket_arn)
 pulumi.export("cdnDomainName", cdn.distribution_domain_name)
 pulumi.export("cdnDistributionId", cdn.distribution_id)
+pulumi.export("clusterName", compute.cluster_name)
+pulumi.export("frontendRepositoryUrl", compute.frontend_repository_url)
+pulumi.export("backendRepositoryUrl", compute.backend_repository_url)
 pulumi.export("alarmTopicArn", operations.alarm_topic_arn)
 pulumi.export("dashboardName", operations.dashboard_name)
 pulumi.export("searchDomainEndpoint", operations.search_domain_endpoint)

@@ -17,6 +17,7 @@ from typing import Any, Literal
 from pydantic import Field, ValidationError, computed_field, model_validator
 
 from .common import Model, Region
+from .compute import ComputeSettings
 from .data import DataSettings
 from .edge import EdgeSettings
 from .network import NetworkSettings
@@ -57,6 +58,7 @@ class Settings(Model):
     operations: OperationsSettings
     storage: StorageSettings
     cdn: CdnSettings
+    compute: ComputeSettings
 
     @computed_field
     @property
@@ -98,6 +100,7 @@ class Settings(Model):
                 )
             if not self.operations.backup.copy_to_dr:
                 raise ValueError("operations.backup.copyToDr: prod must copy its backups to the DR region")
+            self.compute.check_prod()
         if self.dr_region == self.region:
             raise ValueError(f"drRegion: {self.dr_region} is the primary region; pick another region for DR")
         dr_net = self.data.dr_network

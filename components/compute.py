@@ -1,0 +1,766 @@
+"""Compute tier: ECS on Fargate for the web app (React on nginx), the API (Laravel) and its queue worker.
+
+One cluster `elite-locadora-<env>` with Container Insights and the FARGATE/FARGATE_SPOT capacity providers;
+three task definitions (frontend, backend, worker) whose containers run as non-root users on read-only root
+file systems, log to KMS-encrypted `awslogs` groups and get every secret through `secrets` (`valueFrom` an
+SSM SecureString or a Secrets Manager ARN), never through `environment`; three services in the private
+subnets (no public IPs) with a deployment circuit breaker that rolls back, 100/200% deployments and
+target-tracking auto scaling. An execution role pulls the two repositories, writes the three log groups and
+reads exactly the injected parameters and secrets; each service has its own task role with only what it uses.
+
+A release is an image tag (git SHA) in `elite-locadora:compute.images`: `pulumi up` registers a new task
+definition revision and the services roll to it (README, "Compute").
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from settings.compute import ComputeSettings, ServiceSettings, image_reference
+
+from .registry import APPLICATIONS, Registry, RegistryArgs
+
+WEB_PORT, API_PORT = 80, 8000
+SERVICES = ("web", "api", "worker")
+# Paths each image writes at run time; with a read-only root file system they are task-scoped volumes (bind
+# mounts on Fargate ephemeral storage). The image declares them as VOLUMEs owned by its user (README).
+WRITABLE_PATHS = {
+    "web": ("/var/cache/nginx", "/var/run", "/tmp"),
+    "api": ("/var/www/storage", "/var/www/bootstrap/cache", "/tmp"),
+    "worker": ("/var/www/storage", "/var/www/bootstrap/cache", "/tmp"),
+}
+# Container health checks: a cheap HTTP request to the route the target group also checks. The guide's
+# `php artisan tinker --execute=...` boots the whole framework and a REPL every 30 s (docs/departures.md).
+HEALTH_CHECKS = {
+    "web": "wget -q -O /dev/null http://localhost/health || exit 1",
+    "api": f"curl -fsS -o /dev/null http://localhost:{API_PORT}/up || exit 1",
+}
+WORKER_COMMAND = ["php", "artisan", "queue:work", "redis", "--sleep=3", "--tries=3", "--max-time=3600"]
+# ECS Exec's agent talks to Systems Manager through these; they have no resource-level permissions.
+EXEC_ACTIONS = [
+    "ssmmessages:CreateControlChannel",
+    "ssmmessages:CreateDataChannel",
+    "ssmmessages:OpenControlChannel",
+    "ssmmessages:OpenDataChannel",
+]
+
+
+@dataclass
+class ComputeArgs:
+    name_prefix: str
+    """Physical-name prefix, `elite-locadora-<env>` (the cluster's name)."""
+    environment: str
+    """`prod` or `staging`: prod keeps the guide's repository, family and log group names."""
+    settings: ComputeSettings
+    """The validated compute settings of the stack."""
+    protect: bool
+    """Protect the repositories."""
+    region: str
+    """Primary region (log configuration, KMS conditions)."""
+    dr_region: str
+    """DR region the repositories are replicated to."""
+    dr_provider: aws.Provider
+    """Provider of the DR region."""
+    data_key_arn: pulumi.Input[str]
+    """KMS key that encrypts the images."""
+    dr_data_key_arn: pulumi.Input[str]
+    """KMS key of the DR region for the replicated images."""
+    logs_key_arn: pulumi.Input[str]
+    """KMS key of the container log groups and of ECS Exec sessions."""
+    secrets_key_arn: pulumi.Input[str]
+    """KMS key of the SSM parameters and Secrets Manager secrets the tasks receive."""
+    private_subnet_ids: pulumi.Input[Sequence[str]]
+    """Private subnets (one per AZ) the tasks run in."""
+    web_sg_id: pulumi.Input[str]
+    """Security group of the web tasks."""
+    api_sg_id: pulumi.Input[str]
+    """Security group of the API and worker tasks."""
+    web_target_group_arn: pulumi.Input[str]
+    """Target group the web service registers with (port 80)."""
+    api_target_group_arn: pulumi.Input[str]
+    """Target group the API service registers with (port 8000)."""
+    alb_arn_suffix: pulumi.Input[str]
+    """`app/<name>/<id>` of the load balancer (ALBRequestCountPerTarget's resource label)."""
+    web_target_group_arn_suffix: pulumi.Input[str]
+    """`targetgroup/<name>/<id>` of the web target group."""
+    api_target_group_arn_suffix: pulumi.Input[str]
+    """`targetgroup/<name>/<id>` of the API target group."""
+    app_url: str
+    """Public URL of the API (`APP_URL`, and the web app's API URL)."""
+    db_address: pulumi.Input[str]
+    """Address of the primary database (`DB_HOST`)."""
+    db_port: pulumi.Input[int]
+    """Port of the database (`DB_PORT`)."""
+    db_name: pulumi.Input[str]
+    """Application database (`DB_DATABASE`)."""
+    db_username: pulumi.Input[str]
+    """Database user (`DB_USERNAME`)."""
+    db_master_secret_arn: pulumi.Input[str]
+    """RDS-managed Secrets Manager secret holding the password (`DB_PASSWORD` from its `password` key)."""
+    redis_primary_endpoint: pulumi.Input[str]
+    """Redis primary endpoint (`REDIS_HOST`)."""
+    redis_port: pulumi.Input[int]
+    """Redis port (`REDIS_PORT`)."""
+    redis_auth_secret_arn: pulumi.Input[str]
+    """Secrets Manager secret holding the Redis AUTH token (`REDIS_PASSWORD` from its `authToken` key)."""
+    database_url_parameter_arn: pulumi.Input[str]
+    """SSM SecureString with the database URL (no password) (`DB_URL`)."""
+    jwt_secret_parameter_arn: pulumi.Input[str]
+    """SSM SecureString with the JWT signing secret (`JWT_SECRET`)."""
+    stripe_secret_parameter_arn: pulumi.Input[str]
+    """SSM SecureString with Stripe's secret key (`STRIPE_SECRET`)."""
+    assets_bucket_name: pulumi.Input[str]
+    """The assets bucket (`AWS_BUCKET`)."""
+    assets_bucket_arn: pulumi.Input[str]
+    """ARN of the assets bucket; the API and the worker may use only their prefixes of it."""
+    assets_key_arn: pulumi.Input[str]
+    """KMS key of the assets bucket (SSE-KMS objects need it to be read and written)."""
+
+
+def app_name(environment: str, purpose: str) -> str:
+    """The guide's names in prod (`elite-locadora-frontend`); `elite-locadora-<env>-<purpose>` elsewhere, so two
+    environments can share an account."""
+    return f"elite-locadora-{purpose}" if environment == "prod" else f"elite-locadora-{environment}-{purpose}"
+
+
+# -- IAM documents (pure functions of ARNs, so tests can read them) -----------------------------------------------
+def _document(statements: list[dict]) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": statements})
+
+
+def assume_role_policy(account: str, partition: str, region: str) -> str:
+    """Only ECS tasks of this account and region may assume the role (confused-deputy conditions)."""
+    return _document(
+        [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "ecs-tasks.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+                "Condition": {
+                    "StringEquals": {"aws:SourceAccount": account},
+                    "ArnLike": {"aws:SourceArn": f"arn:{partition}:ecs:{region}:{account}:*"},
+                },
+            }
+        ]
+    )
+
+
+def execution_policy(
+    repository_arns: list[str],
+    log_group_arns: list[str],
+    parameter_arns: list[str],
+    secret_arns: list[str],
+    secrets_key_arn: str,
+    region: str,
+) -> str:
+    """What ECS needs to start the tasks: pull the two repositories, write the log groups, read exactly the
+    injected parameters and secrets, decrypt them with their key through SSM and Secrets Manager only."""
+    return _document(
+        [
+            # GetAuthorizationToken is account-wide: IAM supports no narrower resource for it.
+            {
+                "Sid": "RegistryLogin",
+                "Effect": "Allow",
+                "Action": "ecr:GetAuthorizationToken",
+                "Resource": "*",
+            },
+            {
+                "Sid": "PullReleases",
+                "Effect": "Allow",
+                "Action": [
+                    "ecr:BatchCheckLayerAvailability",
+                    "ecr:GetDownloadUrlForLayer",
+                    "ecr:BatchGetImage",
+                ],
+                "Resource": sorted(repository_arns),
+            },
+            {
+                "Sid": "WriteContainerLogs",
+                "Effect": "Allow",
+                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                "Resource": sorted(f"{arn}:log-stream:*" for arn in log_group_arns),
+            },
+            {
+                "Sid": "ReadInjectedParameters",
+                "Effect": "Allow",
+                "Action": "ssm:GetParameters",
+                "Resource": sorted(parameter_arns),
+            },
+            {
+                "Sid": "ReadInjectedSecrets",
+                "Effect": "Allow",
+                "Action": "secretsmanager:GetSecretValue",
+                "Resource": sorted(secret_arns),
+            },
+            {
+                "Sid": "DecryptInjectedValues",
+                "Effect": "Allow",
+                "Action": "kms:Decrypt",
+                "Resource": secrets_key_arn,
+                "Condition": {
+                    "StringEquals": {
+                        "kms:ViaService": [
+                            f"ssm.{region}.amazonaws.com",
+                            f"secretsmanager.{region}.amazonaws.com",
+                        ]
+                    }
+                },
+            },
+        ]
+    )
+
+
+def assets_statements(bucket_arn: str, prefixes: list[str], key_arn: str, region: str) -> list[dict]:
+    """Read, write and delete objects under the API's prefixes of the assets bucket, list only those prefixes,
+    and use the bucket's key through S3 only."""
+    return [
+        {
+            "Sid": "ListOwnPrefixes",
+            "Effect": "Allow",
+            "Action": "s3:ListBucket",
+            "Resource": bucket_arn,
+            "Condition": {"StringLike": {"s3:prefix": [f"{p}*" for p in prefixes]}},
+        },
+        {
+            "Sid": "ReadWriteOwnPrefixes",
+            "Effect": "Allow",
+            "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+            "Resource": [f"{bucket_arn}/{p}*" for p in prefixes],
+        },
+        {
+            "Sid": "AssetsKeyThroughS3",
+            "Effect": "Allow",
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+            "Resource": key_arn,
+            "Condition": {"StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"}},
+        },
+    ]
+
+
+def exec_statements(log_group_arn: str, key_arn: str) -> list[dict]:
+    """ECS Exec (staging only): the SSM channels (no resource-level permissions exist for them), the encrypted
+    session log group, and the key ECS encrypts the session with."""
+    return [
+        {"Sid": "ExecChannels", "Effect": "Allow", "Action": EXEC_ACTIONS, "Resource": "*"},
+        {
+            "Sid": "ExecSessionLogs",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
+            "Resource": [log_group_arn, f"{log_group_arn}:log-stream:*"],
+        },
+        {
+            "Sid": "ExecSessionLogGroups",
+            "Effect": "Allow",
+            "Action": "logs:DescribeLogGroups",
+            "Resource": log_group_arn.split(":log-group:")[0] + ":log-group:*",
+        },
+        {"Sid": "ExecSessionKey", "Effect": "Allow", "Action": "kms:Decrypt", "Resource": key_arn},
+    ]
+
+
+class Compute(pulumi.ComponentResource):
+    cluster_name: pulumi.Output[str]
+    cluster_arn: pulumi.Output[str]
+    web_service_name: pulumi.Output[str]
+    api_service_name: pulumi.Output[str]
+    worker_service_name: pulumi.Output[str]
+    frontend_repository_url: pulumi.Output[str]
+    backend_repository_url: pulumi.Output[str]
+    frontend_repository_arn: pulumi.Output[str]
+    backend_repository_arn: pulumi.Output[str]
+    log_group_names: list[pulumi.Output[str]]
+    execution_role_arn: pulumi.Output[str]
+    task_role_arns: dict[str, pulumi.Output[str]]
+    task_definition_arns: dict[str, pulumi.Output[str]]
+
+    def __init__(self, name: str, args: ComputeArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("elite-locadora:compute:Compute", name, None, opts)
+        self._name, self._args, self._s = name, args, args.settings
+        self._child = pulumi.ResourceOptions(parent=self)
+        invoke = pulumi.InvokeOptions(parent=self)
+        self._account = aws.get_caller_identity_output(opts=invoke).account_id
+        self._partition = aws.get_partition_output(opts=invoke).partition
+
+        registry = Registry(
+            f"{name}-registry",
+            RegistryArgs(
+                repository_names={app: app_name(args.environment, app) for app in APPLICATIONS},
+                settings=self._s.registry,
+                protect=args.protect,
+                data_key_arn=args.data_key_arn,
+                dr_region=args.dr_region,
+                dr_provider=args.dr_provider,
+                dr_data_key_arn=args.dr_data_key_arn,
+            ),
+            opts=self._child,
+        )
+        self.frontend_repository_url = registry.repository_urls["frontend"]
+        self.backend_repository_url = registry.repository_urls["backend"]
+        self.frontend_repository_arn = registry.repository_arns["frontend"]
+        self.backend_repository_arn = registry.repository_arns["backend"]
+
+        log_groups = self._create_log_groups()
+        self.log_group_names = [g.name for g in log_groups.values()]
+        exec_log_group = self._create_exec_log_group() if self._s.execute_command else None
+        cluster = self._create_cluster(exec_log_group)
+        self.cluster_name, self.cluster_arn = cluster.name, cluster.arn
+
+        execution_role = self._create_execution_role(registry, log_groups)
+        task_roles = self._create_task_roles(exec_log_group)
+        self.execution_role_arn = execution_role.arn
+        self.task_role_arns = {k: r.arn for k, r in task_roles.items()}
+
+        task_defs = self._create_task_definitions(registry, log_groups, execution_role, task_roles)
+        self.task_definition_arns = {k: t.arn for k, t in task_defs.items()}
+        services = self._create_services(cluster, task_defs)
+        self._create_autoscaling(cluster, services)
+        self.web_service_name = services["web"].name
+        self.api_service_name = services["api"].name
+        self.worker_service_name = services["worker"].name
+
+        self.register_outputs(
+            {
+                "cluster_name": self.cluster_name,
+                "cluster_arn": self.cluster_arn,
+                "web_service_name": self.web_service_name,
+                "api_service_name": self.api_service_name,
+                "worker_service_name": self.worker_service_name,
+                "frontend_repository_url": self.frontend_repository_url,
+                "backend_repository_url": self.backend_repository_url,
+                "frontend_repository_arn": self.frontend_repository_arn,
+                "backend_repository_arn": self.backend_repository_arn,
+                "log_group_names": self.log_group_names,
+                "execution_role_arn": self.execution_role_arn,
+                "task_role_arns": self.task_role_arns,
+                "task_definition_arns": self.task_definition_arns,
+            }
+        )
+
+    # -- logs and cluster -------------------------------------------------------------------------------------------
+    def _families(self) -> dict[str, str]:
+        env = self._args.environment
+        return {
+            "web": app_name(env, "frontend"),
+            "api": app_name(env, "backend"),
+            "worker": app_name(env, "worker"),
+        }
+
+    def _create_log_groups(self) -> dict[str, aws.cloudwatch.LogGroup]:
+        """The guide's `/ecs/elite-locadora-frontend` and `/ecs/elite-locadora-backend`, and the worker's."""
+        return {
+            key: aws.cloudwatch.LogGroup(
+                f"{self._name}-{key}",
+                name=f"/ecs/{family}",
+                retention_in_days=self._s.log_retention_days,
+                kms_key_id=self._args.logs_key_arn,
+                tags={"Service": key},
+                opts=self._child,
+            )
+            for key, family in self._families().items()
+        }
+
+    def _create_exec_log_group(self) -> aws.cloudwatch.LogGroup:
+        return aws.cloudwatch.LogGroup(
+            f"{self._name}-exec",
+            name=f"/ecs/{self._args.name_prefix}/exec",
+            retention_in_days=self._s.log_retention_days,
+            kms_key_id=self._args.logs_key_arn,
+            tags={"Service": "ecs-exec"},
+            opts=self._child,
+        )
+
+    def _create_cluster(self, exec_log_group: aws.cloudwatch.LogGroup | None) -> aws.ecs.Cluster:
+        a, s = self._args, self._s
+        configuration = None
+        if exec_log_group is not None:
+            # Sessions are encrypted with the logs key and every command is logged (encrypted) to CloudWatch.
+            configuration = {
+                "execute_command_configuration": {
+                    "kms_key_id": a.logs_key_arn,
+                    "logging": "OVERRIDE",
+                    "log_configuration": {
+                        "cloud_watch_log_group_name": exec_log_group.name,
+                        "cloud_watch_encryption_enabled": True,
+                    },
+                }
+            }
+        cluster = aws.ecs.Cluster(
+            f"{self._name}-cluster",
+            name=a.name_prefix,
+            settings=[{"name": "containerInsights", "value": s.container_insights}],
+            configuration=configuration,
+            opts=self._child,
+        )
+        aws.ecs.ClusterCapacityProviders(
+            f"{self._name}-capacity",
+            cluster_name=cluster.name,
+            capacity_providers=["FARGATE", "FARGATE_SPOT"],
+            default_capacity_provider_strategies=[
+                {"capacity_provider": p.capacity_provider, "weight": p.weight, "base": p.base}
+                for p in s.capacity_provider_strategy
+            ],
+            opts=self._child,
+        )
+        return cluster
+
+    # -- IAM ----------------------------------------------------------------------------------------------------------
+    def _role(self, key: str, description: str) -> aws.iam.Role:
+        a = self._args
+        return aws.iam.Role(
+            f"{self._name}-{key}",
+            name=f"{a.name_prefix}-ecs-{key}",
+            description=description,
+            assume_role_policy=pulumi.Output.all(self._account, self._partition).apply(
+                lambda v: assume_role_policy(v[0], v[1], a.region)
+            ),
+            opts=self._child,
+        )
+
+    def _secret_refs(self) -> tuple[list[pulumi.Input[str]], list[pulumi.Input[str]]]:
+        a = self._args
+        parameters = [a.database_url_parameter_arn, a.jwt_secret_parameter_arn, a.stripe_secret_parameter_arn]
+        secrets = [a.db_master_secret_arn, a.redis_auth_secret_arn]
+        return parameters, secrets
+
+    def _create_execution_role(
+        self, registry: Registry, log_groups: dict[str, aws.cloudwatch.LogGroup]
+    ) -> aws.iam.Role:
+        a = self._args
+        role = self._role(
+            "execution", "ECS pulls the images, writes the logs and injects the secrets with this role"
+        )
+        parameters, secrets = self._secret_refs()
+        repos = list(registry.repository_arns.values())
+        groups = [g.arn for g in log_groups.values()]
+        n_r, n_g, n_p = len(repos), len(groups), len(parameters)
+        aws.iam.RolePolicy(
+            f"{self._name}-execution",
+            role=role.id,
+            policy=pulumi.Output.all(*repos, *groups, *parameters, *secrets, a.secrets_key_arn).apply(
+                lambda v: execution_policy(
+                    list(v[:n_r]),
+                    list(v[n_r : n_r + n_g]),
+                    list(v[n_r + n_g : n_r + n_g + n_p]),
+                    list(v[n_r + n_g + n_p : -1]),
+                    v[-1],
+                    a.region,
+                )
+            ),
+            opts=self._child,
+        )
+        return role
+
+    def _create_task_roles(self, exec_log_group: aws.cloudwatch.LogGroup | None) -> dict[str, aws.iam.Role]:
+        """One role per service. The API and the worker use their prefixes of the assets bucket; the web app (static
+        files on nginx) calls no AWS API. With ECS Exec on (staging), each may also open Exec sessions."""
+        a, s = self._args, self._s
+        roles = {
+            "web": self._role("web-task", "The web tasks (nginx) run with this role: no AWS permissions"),
+            "api": self._role(
+                "api-task", "The API tasks (Laravel) run with this role: their assets prefixes"
+            ),
+            "worker": self._role(
+                "worker-task", "The queue worker tasks run with this role: the API's prefixes"
+            ),
+        }
+        for key, role in roles.items():
+            parts: list[pulumi.Input] = []
+            if key != "web":
+                parts.append(
+                    pulumi.Output.all(a.assets_bucket_arn, a.assets_key_arn).apply(
+                        lambda v: assets_statements(v[0], list(s.api_bucket_prefixes), v[1], a.region)
+                    )
+                )
+            if exec_log_group is not None:
+                parts.append(
+                    pulumi.Output.all(exec_log_group.arn, a.logs_key_arn).apply(
+                        lambda v: exec_statements(v[0], v[1])
+                    )
+                )
+            if parts:
+                aws.iam.RolePolicy(
+                    f"{self._name}-{key}-task",
+                    role=role.id,
+                    policy=pulumi.Output.all(*parts).apply(
+                        lambda ps: _document([st for p in ps for st in p])
+                    ),
+                    opts=self._child,
+                )
+        return roles
+
+    # -- task definitions -------------------------------------------------------------------------------------------
+    def _log_configuration(self, group: aws.cloudwatch.LogGroup, prefix: str) -> pulumi.Output[dict]:
+        return group.name.apply(
+            lambda g: {
+                "logDriver": "awslogs",
+                "options": {
+                    "awslogs-group": g,
+                    "awslogs-region": self._args.region,
+                    "awslogs-stream-prefix": prefix,
+                    # A slow CloudWatch must not block the application's stdout.
+                    "mode": "non-blocking",
+                    "max-buffer-size": "25m",
+                },
+            }
+        )
+
+    def _container(
+        self, key: str, svc: ServiceSettings, user: str, image: pulumi.Input[str], log: pulumi.Output[dict]
+    ) -> dict:
+        """The parts of a container definition common to the three services."""
+        return {
+            "name": {"web": "frontend", "api": "backend", "worker": "worker"}[key],
+            "image": image,
+            "essential": True,
+            "user": user,
+            "privileged": False,
+            "readonlyRootFilesystem": svc.read_only_root_filesystem,
+            "mountPoints": [
+                {"sourceVolume": _volume_name(p), "containerPath": p, "readOnly": False}
+                for p in WRITABLE_PATHS[key]
+            ],
+            # tini as PID 1 reaps zombies and forwards SIGTERM (and ECS Exec needs it when enabled).
+            "linuxParameters": {"initProcessEnabled": True, "capabilities": {"drop": ["ALL"]}},
+            "logConfiguration": log,
+        }
+
+    def _backend_environment(self) -> pulumi.Output[list[dict]]:
+        a = self._args
+        app_env = "production" if a.environment == "prod" else a.environment
+        return pulumi.Output.all(
+            a.db_address,
+            a.db_port,
+            a.db_name,
+            a.db_username,
+            a.redis_primary_endpoint,
+            a.redis_port,
+            a.assets_bucket_name,
+        ).apply(
+            lambda v: _env(
+                {
+                    "APP_ENV": app_env,
+                    "APP_URL": a.app_url,
+                    "LOG_CHANNEL": "stderr",
+                    "DB_CONNECTION": "mysql",
+                    "DB_HOST": v[0],
+                    "DB_PORT": str(v[1]),
+                    "DB_DATABASE": v[2],
+                    "DB_USERNAME": v[3],
+                    "REDIS_HOST": v[4],
+                    "REDIS_PORT": str(v[5]),
+                    # ElastiCache has transit encryption on: Laravel connects with TLS.
+                    "REDIS_SCHEME": "tls",
+                    "CACHE_DRIVER": "redis",
+                    "CACHE_STORE": "redis",
+                    "SESSION_DRIVER": "redis",
+                    "SESSION_SECURE_COOKIE": "true",
+                    "QUEUE_CONNECTION": "redis",
+                    "FILESYSTEM_DISK": "s3",
+                    "AWS_BUCKET": v[6],
+                    "AWS_DEFAULT_REGION": a.region,
+                }
+            )
+        )
+
+    def _backend_secrets(self) -> pulumi.Output[list[dict]]:
+        """Every secret of the API, by reference: ECS reads it at task start with the execution role."""
+        a = self._args
+        return pulumi.Output.all(
+            a.db_master_secret_arn,
+            a.redis_auth_secret_arn,
+            a.database_url_parameter_arn,
+            a.jwt_secret_parameter_arn,
+            a.stripe_secret_parameter_arn,
+        ).apply(
+            lambda v: [
+                # `<secret ARN>:<json key>::` picks one key of a JSON secret (RDS-managed: username/password).
+                {"name": "DB_PASSWORD", "valueFrom": f"{v[0]}:password::"},
+                {"name": "REDIS_PASSWORD", "valueFrom": f"{v[1]}:authToken::"},
+                {"name": "DB_URL", "valueFrom": v[2]},
+                {"name": "JWT_SECRET", "valueFrom": v[3]},
+                {"name": "STRIPE_SECRET", "valueFrom": v[4]},
+            ]
+        )
+
+    def _create_task_definitions(
+        self,
+        registry: Registry,
+        log_groups: dict[str, aws.cloudwatch.LogGroup],
+        execution_role: aws.iam.Role,
+        task_roles: dict[str, aws.iam.Role],
+    ) -> dict[str, aws.ecs.TaskDefinition]:
+        a, s = self._args, self._s
+        frontend_image = registry.repository_urls["frontend"].apply(
+            lambda u: image_reference(u, s.images.frontend)
+        )
+        backend_image = registry.repository_urls["backend"].apply(
+            lambda u: image_reference(u, s.images.backend)
+        )
+        web_env = {"REACT_APP_API_URL": a.app_url, "REACT_APP_ENVIRONMENT": a.environment}
+        if s.stripe_publishable_key:
+            web_env["REACT_APP_STRIPE_KEY"] = s.stripe_publishable_key
+        containers = {
+            "web": {
+                **self._container(
+                    "web", s.web, "101:101", frontend_image, self._log_configuration(log_groups["web"], "web")
+                ),
+                "portMappings": [{"containerPort": WEB_PORT, "protocol": "tcp", "name": "http"}],
+                "environment": _env(web_env),
+                "secrets": [],
+                # nginx listens on 80 as uid 101: let unprivileged users bind low ports in the task's namespace.
+                "systemControls": [{"namespace": "net.ipv4.ip_unprivileged_port_start", "value": "0"}],
+                "healthCheck": _health_check(HEALTH_CHECKS["web"]),
+                "stopTimeout": 30,
+            },
+            "api": {
+                **self._container(
+                    "api", s.api, "33:33", backend_image, self._log_configuration(log_groups["api"], "api")
+                ),
+                "portMappings": [{"containerPort": API_PORT, "protocol": "tcp", "name": "http"}],
+                "environment": self._backend_environment(),
+                "secrets": self._backend_secrets(),
+                "healthCheck": _health_check(HEALTH_CHECKS["api"]),
+                "stopTimeout": 30,
+            },
+            "worker": {
+                **self._container(
+                    "worker",
+                    s.worker,
+                    "33:33",
+                    backend_image,
+                    self._log_configuration(log_groups["worker"], "worker"),
+                ),
+                "command": WORKER_COMMAND,
+                "environment": self._backend_environment(),
+                "secrets": self._backend_secrets(),
+                # No health check: queue:work is the container's main process; if it dies, the task stops and ECS
+                # replaces it. Fargate's maximum stop timeout lets the current job finish after SIGTERM.
+                "stopTimeout": 120,
+            },
+        }
+        sizes = {"web": s.web, "api": s.api, "worker": s.worker}
+        families = self._families()
+        return {
+            key: aws.ecs.TaskDefinition(
+                f"{self._name}-{key}",
+                family=families[key],
+                network_mode="awsvpc",
+                requires_compatibilities=["FARGATE"],
+                cpu=str(sizes[key].cpu),
+                memory=str(sizes[key].memory),
+                runtime_platform={"operating_system_family": "LINUX", "cpu_architecture": s.cpu_architecture},
+                execution_role_arn=execution_role.arn,
+                task_role_arn=task_roles[key].arn,
+                volumes=[{"name": _volume_name(p)} for p in WRITABLE_PATHS[key]],
+                container_definitions=pulumi.Output.json_dumps([container]),
+                tags={"Service": key},
+                opts=self._child,
+            )
+            for key, container in containers.items()
+        }
+
+    # -- services and scaling ---------------------------------------------------------------------------------------
+    def _create_services(
+        self, cluster: aws.ecs.Cluster, task_defs: dict[str, aws.ecs.TaskDefinition]
+    ) -> dict[str, aws.ecs.Service]:
+        a, s = self._args, self._s
+        behind_alb = {
+            "web": (a.web_target_group_arn, "frontend", WEB_PORT),
+            "api": (a.api_target_group_arn, "backend", API_PORT),
+        }
+        groups = {"web": a.web_sg_id, "api": a.api_sg_id, "worker": a.api_sg_id}
+        services = {}
+        for key in SERVICES:
+            svc: ServiceSettings = getattr(s, key)
+            lb = behind_alb.get(key)
+            services[key] = aws.ecs.Service(
+                f"{self._name}-{key}",
+                name=key,
+                cluster=cluster.arn,
+                task_definition=task_defs[key].arn,
+                desired_count=svc.min_count,
+                # No launch type: the cluster's default capacity provider strategy places the tasks.
+                platform_version="1.4.0",
+                network_configuration={
+                    "subnets": a.private_subnet_ids,
+                    "security_groups": [groups[key]],
+                    "assign_public_ip": False,
+                },
+                load_balancers=[{"target_group_arn": lb[0], "container_name": lb[1], "container_port": lb[2]}]
+                if lb
+                else None,
+                health_check_grace_period_seconds=s.health_check_grace_period_seconds if lb else None,
+                deployment_circuit_breaker={"enable": True, "rollback": True},
+                deployment_minimum_healthy_percent=100,
+                deployment_maximum_percent=200,
+                availability_zone_rebalancing="ENABLED",
+                enable_execute_command=s.execute_command,
+                propagate_tags="SERVICE",
+                enable_ecs_managed_tags=True,
+                tags={"Service": key},
+                # Auto scaling owns the running count after creation; a deploy must not reset it to minCount.
+                opts=pulumi.ResourceOptions(parent=self, ignore_changes=["desiredCount"]),
+            )
+        return services
+
+    def _create_autoscaling(self, cluster: aws.ecs.Cluster, services: dict[str, aws.ecs.Service]) -> None:
+        a, s = self._args, self._s
+        labels = {
+            "web": pulumi.Output.concat(a.alb_arn_suffix, "/", a.web_target_group_arn_suffix),
+            "api": pulumi.Output.concat(a.alb_arn_suffix, "/", a.api_target_group_arn_suffix),
+        }
+        for key, service in services.items():
+            svc: ServiceSettings = getattr(s, key)
+            target = aws.appautoscaling.Target(
+                f"{self._name}-{key}",
+                service_namespace="ecs",
+                scalable_dimension="ecs:service:DesiredCount",
+                resource_id=pulumi.Output.concat("service/", cluster.name, "/", service.name),
+                min_capacity=svc.min_count,
+                max_capacity=svc.max_count,
+                opts=self._child,
+            )
+            metrics: list[tuple[str, dict, float]] = [
+                ("cpu", {"predefined_metric_type": "ECSServiceAverageCPUUtilization"}, svc.cpu_target_percent)
+            ]
+            if key in labels:
+                metrics.append(
+                    (
+                        "requests",
+                        {"predefined_metric_type": "ALBRequestCountPerTarget", "resource_label": labels[key]},
+                        float(svc.requests_per_target or 0),
+                    )
+                )
+            for metric, spec, value in metrics:
+                aws.appautoscaling.Policy(
+                    f"{self._name}-{key}-{metric}",
+                    name=f"{a.name_prefix}-{key}-{metric}",
+                    policy_type="TargetTrackingScaling",
+                    service_namespace=target.service_namespace,
+                    scalable_dimension=target.scalable_dimension,
+                    resource_id=target.resource_id,
+                    target_tracking_scaling_policy_configuration={
+                        "predefined_metric_specification": spec,
+                        "target_value": value,
+                        "scale_in_cooldown": svc.scale_in_cooldown_seconds,
+                        "scale_out_cooldown": svc.scale_out_cooldown_seconds,
+                    },
+                    opts=self._child,
+                )
+
+
+def _env(values: dict[str, str]) -> list[dict[str, str]]:
+    return [{"name": k, "value": v} for k, v in values.items()]
+
+
+def _volume_name(path: str) -> str:
+    return "tmp" if path == "/tmp" else path.strip("/").replace("/", "-")
+
+
+def _health_check(command: str) -> dict:
+    return {"command": ["CMD-SHELL", command], "interval": 30, "timeout": 5, "retries": 3, "startPeriod": 60}

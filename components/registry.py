@@ -1,0 +1,144 @@
+"""Container registry: the guide's two ECR repositories, their lifecycle, and their copy in the DR region.
+
+Images are scanned on push, tags are IMMUTABLE (a release tag is a git SHA and names one image forever), and
+layers are encrypted with the primary region's data key. A lifecycle policy expires untagged images (layers of
+superseded pushes) and keeps the newest releases. ECR's replication configuration belongs to the *registry*
+(one per account and region), so only a stack whose settings ask for it (prod) writes it; it copies exactly
+these repositories to the DR region, where a repository creation template gives the replicas the same
+immutability, DR-region KMS encryption and lifecycle.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from settings.compute import RegistrySettings
+
+# The two applications of the guide; the ECR repositories and task families are named after them.
+APPLICATIONS = ("frontend", "backend")
+
+
+def lifecycle_policy(untagged_days: int, keep_releases: int) -> str:
+    """ECR lifecycle policy JSON: expire untagged images after `untagged_days`, keep the newest
+    `keep_releases` tagged images (the rule with the lower priority number is evaluated first)."""
+    return json.dumps(
+        {
+            "rules": [
+                {
+                    "rulePriority": 1,
+                    "description": f"Expire untagged images {untagged_days} days after push",
+                    "selection": {
+                        "tagStatus": "untagged",
+                        "countType": "sinceImagePushed",
+                        "countUnit": "days",
+                        "countNumber": untagged_days,
+                    },
+                    "action": {"type": "expire"},
+                },
+                {
+                    "rulePriority": 2,
+                    "description": f"Keep the newest {keep_releases} releases",
+                    "selection": {
+                        "tagStatus": "any",
+                        "countType": "imageCountMoreThan",
+                        "countNumber": keep_releases,
+                    },
+                    "action": {"type": "expire"},
+                },
+            ]
+        }
+    )
+
+
+@dataclass
+class RegistryArgs:
+    repository_names: dict[str, str]
+    """Repository name per application (`frontend`, `backend`): the guide's names in prod."""
+    settings: RegistrySettings
+    """Lifecycle and DR replication settings."""
+    protect: bool
+    """Protect the repositories (their images are the releases that run)."""
+    data_key_arn: pulumi.Input[str]
+    """KMS key (primary region) that encrypts the images."""
+    dr_region: str
+    """Region the repositories are replicated to."""
+    dr_provider: aws.Provider
+    """Provider of the DR region (the creation template of the replicas lives there)."""
+    dr_data_key_arn: pulumi.Input[str]
+    """KMS key (DR region) that encrypts the replicated images."""
+
+
+class Registry(pulumi.ComponentResource):
+    repository_urls: dict[str, pulumi.Output[str]]
+    repository_arns: dict[str, pulumi.Output[str]]
+
+    def __init__(self, name: str, args: RegistryArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("elite-locadora:compute:Registry", name, None, opts)
+        self._name, self._args = name, args
+        child = pulumi.ResourceOptions(parent=self)
+        stateful = pulumi.ResourceOptions(parent=self, protect=args.protect, retain_on_delete=args.protect)
+        s = args.settings
+        policy = lifecycle_policy(s.untagged_expiry_days, s.keep_releases)
+
+        repos = {}
+        for app, repo_name in args.repository_names.items():
+            repo = aws.ecr.Repository(
+                f"{name}-{app}",
+                name=repo_name,
+                image_tag_mutability="IMMUTABLE",
+                image_scanning_configuration={"scan_on_push": True},
+                encryption_configurations=[{"encryption_type": "KMS", "kms_key": args.data_key_arn}],
+                # A protected repository is never emptied by a delete; staging's may be.
+                force_delete=not args.protect,
+                tags={"Application": app},
+                opts=stateful,
+            )
+            aws.ecr.LifecyclePolicy(f"{name}-{app}", repository=repo.name, policy=policy, opts=child)
+            repos[app] = repo
+        self.repository_urls = {app: r.repository_url for app, r in repos.items()}
+        self.repository_arns = {app: r.arn for app, r in repos.items()}
+
+        if s.replicate_to_dr:
+            self._create_replication(policy)
+
+        self.register_outputs(
+            {
+                **{f"{app}_repository_url": url for app, url in self.repository_urls.items()},
+                **{f"{app}_repository_arn": arn for app, arn in self.repository_arns.items()},
+            }
+        )
+
+    def _create_replication(self, policy: str) -> None:
+        a = self._args
+        account = aws.get_caller_identity_output(opts=pulumi.InvokeOptions(parent=self)).account_id
+        names = sorted(a.repository_names.values())
+        # The replicas are created by ECR on the first replicated push; this template (in the DR region) gives
+        # them what the primaries have. Without it they would be MUTABLE, AES256 and never expire.
+        for repo_name in names:
+            aws.ecr.RepositoryCreationTemplate(
+                f"{self._name}-dr-{repo_name}",
+                prefix=repo_name,
+                applied_fors=["REPLICATION"],
+                description=f"Replicas of {repo_name} in {a.dr_region}: immutable, DR KMS key, same lifecycle",
+                image_tag_mutability="IMMUTABLE",
+                encryption_configurations=[{"encryption_type": "KMS", "kms_key": a.dr_data_key_arn}],
+                lifecycle_policy=policy,
+                opts=pulumi.ResourceOptions(parent=self, provider=a.dr_provider),
+            )
+        aws.ecr.ReplicationConfiguration(
+            f"{self._name}-replication",
+            replication_configuration={
+                "rules": [
+                    {
+                        "destinations": [{"region": a.dr_region, "registry_id": account}],
+                        # Exactly these repositories: a prefix filter naming each one.
+                        "repository_filters": [{"filter": n, "filter_type": "PREFIX_MATCH"} for n in names],
+                    }
+                ]
+            },
+            opts=pulumi.ResourceOptions(parent=self),
+        )

@@ -1,0 +1,216 @@
+"""Compute tier settings: the ECR repositories, the ECS cluster, and the web, API and queue-worker services.
+
+Prod defaults are the guide's ("Container Orchestration with ECS", "ECS Task Definitions", the Terraform ECS
+cluster); where the guide is wrong or dated the field says what we do instead (docs/departures.md). A release
+is an image tag in this block: an immutable git commit SHA (or an image digest), never `latest`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, Field, model_validator
+
+from .common import LogRetentionDays, Model
+
+# Fargate's task sizes (AWS docs: "Amazon ECS task definition parameters for Fargate", Task size): the memory
+# (MiB) each CPU value (CPU units, 1024 = 1 vCPU) allows, Linux platform version 1.4.0.
+FARGATE_MEMORY: dict[int, tuple[int, ...]] = {
+    256: (512, 1024, 2048),
+    512: tuple(range(1024, 4096 + 1, 1024)),
+    1024: tuple(range(2048, 8192 + 1, 1024)),
+    2048: tuple(range(4096, 16384 + 1, 1024)),
+    4096: tuple(range(8192, 30720 + 1, 1024)),
+    8192: tuple(range(16384, 61440 + 1, 4096)),
+    16384: tuple(range(32768, 122880 + 1, 8192)),
+}
+
+# A git commit SHA (abbreviated to at least 7 hex digits, as `git rev-parse --short` prints it, or the full 40)
+# or an image manifest digest. Both name exactly one image forever; a branch name or `latest` does not.
+_GIT_SHA = re.compile(r"^[0-9a-f]{7,40}$")
+_DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
+
+
+def _image_tag(value: str) -> str:
+    if not (_GIT_SHA.match(value) or _DIGEST.match(value)):
+        raise ValueError(
+            f"{value!r} is not an immutable release: give the git commit SHA the image was built from "
+            "(7-40 lowercase hex digits, like 3f9c2e1) or an image digest 'sha256:<64 hex>'; mutable tags such "
+            "as 'latest', 'main' or 'v1.2' may point at a different image tomorrow"
+        )
+    return value
+
+
+ImageTag = Annotated[str, AfterValidator(_image_tag)]
+
+
+def image_reference(repository_url: str, tag: str) -> str:
+    """`<repo>:<sha>` for a commit SHA, `<repo>@sha256:...` for a digest."""
+    return f"{repository_url}@{tag}" if tag.startswith("sha256:") else f"{repository_url}:{tag}"
+
+
+class CapacityProvider(Model):
+    """One entry of a capacity provider strategy."""
+
+    capacity_provider: Literal["FARGATE", "FARGATE_SPOT"] = Field(
+        description="FARGATE (on demand) or FARGATE_SPOT (up to 70% cheaper, may be interrupted with 2 minutes' notice)."
+    )
+    weight: int = Field(1, ge=0, le=1000, description="Relative share of the tasks beyond `base`.")
+    base: int = Field(0, ge=0, le=100000, description="Tasks placed on this provider first.")
+
+
+class Images(Model):
+    """The release the stack runs: one immutable tag per repository."""
+
+    frontend: ImageTag = Field(description="Tag (git SHA) of elite-locadora-frontend the web service runs.")
+    backend: ImageTag = Field(
+        description="Tag (git SHA) of elite-locadora-backend the API and the worker run."
+    )
+
+
+class ServiceSettings(Model):
+    """Size, count and scaling of one ECS service."""
+
+    cpu: int = Field(description="Task CPU units (1024 = 1 vCPU), one of Fargate's sizes.")
+    memory: int = Field(description="Task memory in MiB; must be allowed for `cpu` on Fargate.")
+    min_count: int = Field(ge=0, le=1000, description="Fewest tasks (also the desired count at creation).")
+    max_count: int = Field(ge=1, le=1000, description="Most tasks auto scaling may run.")
+    cpu_target_percent: float = Field(
+        60, gt=0, le=100, description="Target-tracking CPUUtilization the service scales to hold."
+    )
+    requests_per_target: int | None = Field(
+        None,
+        ge=1,
+        description="Target-tracking ALBRequestCountPerTarget (requests per task per minute); services behind the ALB.",
+    )
+    scale_in_cooldown_seconds: int = Field(300, ge=0, le=3600, description="Wait after a scale-in.")
+    scale_out_cooldown_seconds: int = Field(60, ge=0, le=3600, description="Wait after a scale-out.")
+    read_only_root_filesystem: bool = Field(
+        True,
+        description="Mount the container's root file system read-only (writable paths get task volumes).",
+    )
+
+    @model_validator(mode="after")
+    def _fargate_size(self) -> ServiceSettings:
+        if self.cpu not in FARGATE_MEMORY:
+            raise ValueError(
+                f"cpu: {self.cpu} is not a Fargate task size; use one of {', '.join(map(str, FARGATE_MEMORY))}"
+            )
+        allowed = FARGATE_MEMORY[self.cpu]
+        if self.memory not in allowed:
+            shown = (
+                ", ".join(map(str, allowed))
+                if len(allowed) <= 4
+                else f"{allowed[0]}-{allowed[-1]} in steps of {allowed[1] - allowed[0]}"
+            )
+            raise ValueError(
+                f"memory: {self.memory} MiB is not allowed with cpu {self.cpu} on Fargate; allowed: {shown}"
+            )
+        if self.min_count > self.max_count:
+            raise ValueError(f"minCount: {self.min_count} exceeds maxCount {self.max_count}")
+        return self
+
+
+class RegistrySettings(Model):
+    """ECR: how long images are kept and whether they are copied to the DR region."""
+
+    untagged_expiry_days: int = Field(
+        7,
+        ge=1,
+        le=365,
+        description="Untagged images (layers of failed or superseded pushes) expire after this.",
+    )
+    keep_releases: int = Field(
+        30, ge=1, le=1000, description="Tagged images kept per repository (the newest; older ones expire)."
+    )
+    replicate_to_dr: bool = Field(
+        description=(
+            "Replicate the repositories to the DR region (the guide's ECR image replication). ECR has ONE "
+            "replication configuration per account and region: only one stack of an account may set it."
+        )
+    )
+
+
+class ComputeSettings(Model):
+    images: Images
+    cpu_architecture: Literal["X86_64", "ARM64"] = Field(
+        "X86_64", description="CPU architecture of the images (ARM64 = Graviton, ~20% cheaper; build for it)."
+    )
+    container_insights: Literal["enabled", "enhanced", "disabled"] = Field(
+        "enabled", description="Container Insights on the cluster; the guide: enabled."
+    )
+    capacity_provider_strategy: list[CapacityProvider] = Field(
+        default_factory=lambda: [CapacityProvider(capacity_provider="FARGATE", weight=1)],
+        description="The cluster's default strategy; the guide: FARGATE weight 1.",
+    )
+    execute_command: bool = Field(
+        False,
+        description="Allow ECS Exec into running tasks (never in prod; sessions are logged, encrypted).",
+    )
+    log_retention_days: LogRetentionDays = Field(365, description="Days container logs are kept.")
+    health_check_grace_period_seconds: int = Field(
+        60,
+        ge=0,
+        le=2147483647,
+        description="Seconds ECS ignores failing ALB health checks after a task starts.",
+    )
+    api_bucket_prefixes: list[str] = Field(
+        default_factory=lambda: ["vehicles/", "customers/"],
+        description="Prefixes of the assets bucket the API and the worker read and write (nothing else).",
+    )
+    stripe_publishable_key: str | None = Field(
+        None,
+        pattern=r"^pk_(live|test)_[A-Za-z0-9]+$",
+        description="Stripe's publishable key (pk_...) for the web app: public by design, so plain config.",
+    )
+    registry: RegistrySettings
+    web: ServiceSettings
+    api: ServiceSettings
+    worker: ServiceSettings
+
+    @model_validator(mode="after")
+    def _rules(self) -> ComputeSettings:
+        providers = [p.capacity_provider for p in self.capacity_provider_strategy]
+        if not providers:
+            raise ValueError("capacityProviderStrategy: give at least one capacity provider")
+        if len(set(providers)) != len(providers):
+            raise ValueError("capacityProviderStrategy: each capacity provider may appear once")
+        if sum(p.weight for p in self.capacity_provider_strategy) == 0:
+            raise ValueError("capacityProviderStrategy: at least one provider needs a weight above 0")
+        if sum(1 for p in self.capacity_provider_strategy if p.base) > 1:
+            raise ValueError("capacityProviderStrategy: only one provider may have a base")
+        for key in ("web", "api"):
+            if getattr(self, key).requests_per_target is None:
+                raise ValueError(
+                    f"{key}.requestsPerTarget: the {key} service is behind the load balancer; set the "
+                    "ALBRequestCountPerTarget it scales on"
+                )
+        if self.worker.requests_per_target is not None:
+            raise ValueError(
+                "worker.requestsPerTarget: the queue worker takes no HTTP requests; remove it (it scales on CPU)"
+            )
+        for p in self.api_bucket_prefixes:
+            if not re.match(r"^[A-Za-z0-9!_.*'()-]+(/[A-Za-z0-9!_.*'()-]+)*/$", p):
+                raise ValueError(
+                    f"apiBucketPrefixes: {p!r} is not a key prefix ending in '/', like customers/"
+                )
+        return self
+
+    def check_prod(self) -> None:
+        """Rules only prod must keep (called by Settings for the prod stack)."""
+        for key in ("web", "api", "worker"):
+            if getattr(self, key).min_count < 2:
+                raise ValueError(
+                    f"compute.{key}.minCount: prod runs at least 2 tasks per service, spread over AZs "
+                    f"(got {getattr(self, key).min_count})"
+                )
+        if self.execute_command:
+            raise ValueError("compute.executeCommand: ECS Exec stays off in prod (set it to false)")
+        if not any(
+            p.capacity_provider == "FARGATE" and (p.weight or p.base) for p in self.capacity_provider_strategy
+        ):
+            raise ValueError(
+                "compute.capacityProviderStrategy: prod needs on-demand FARGATE capacity (Spot alone may be "
+                "reclaimed all at once)"
+            )
