@@ -255,6 +255,7 @@ def test_redis_is_encrypted_and_needs_its_generated_token(prod: Render) -> None:
     assert i["authToken"] == "[secret]" and "authToken" in rg["secretInputs"], f"{urn}: the token is secret"
     token = prod.one("random:index/randomPassword:RandomPassword", "data-redis-auth")
     assert token["inputs"]["length"] == 64 and token["inputs"]["special"] is False, token["urn"]
+    assert token["outputs"]["result"] == "[secret]", f"{token['urn']}: the generated token stays a secret"
     assert token["urn"] in rg["propertyDependencies"]["authToken"], f"{urn}: the token is the generated one"
 
 
