@@ -424,13 +424,15 @@ class _Context:
         self.usage = usage
         self.hours = prices.hours_per_month
         self.by_urn = {r.urn: r for r in resources}
-        self.by_key: dict[str, Resource] = {}
+        self.by_key: dict[str, list[Resource]] = {}
         for r in resources:
-            for prop in ("id", "arn", "name", "bucket", "identifier"):
+            keys = {r.urn}
+            for prop in ("id", "arn", "name", "bucket", "identifier", "family"):
                 value = r.props.get(prop)
                 if isinstance(value, str) and value != UNKNOWN:
-                    self.by_key.setdefault(value, r)
-            self.by_key.setdefault(r.urn, r)
+                    keys.add(value)
+            for key in keys:
+                self.by_key.setdefault(key, []).append(r)
 
     def p(self, region: str | None, group: str, key: str) -> float:
         return self.prices.price(region, group, key)
@@ -438,17 +440,26 @@ class _Context:
     def of_type(self, *types: str) -> list[Resource]:
         return [r for r in self.resources if _canonical(r.type) in types]
 
-    def related(self, r: Resource, prop: str) -> Resource | None:
-        """The resource `prop` points at: by property dependency, else by value (id, ARN, name)."""
+    def find(self, key: str, *types: str) -> Resource | None:
+        """The resource of one of `types` whose id, ARN, name or URN is `key`."""
+        for r in self.by_key.get(key, []):
+            if _canonical(r.type) in types:
+                return r
+        return None
+
+    def related(self, r: Resource, prop: str, *types: str) -> Resource | None:
+        """The resource of `types` that `prop` points at: by property dependency, else by value (id, ARN,
+        name, or the name at the end of an ARN such as a task definition's family)."""
         for urn in r.property_dependencies.get(prop) or []:
-            if urn in self.by_urn:
+            if urn in self.by_urn and _canonical(self.by_urn[urn].type) in types:
                 return self.by_urn[urn]
         value = r.props.get(prop)
-        if isinstance(value, str):
-            if value in self.by_key:
-                return self.by_key[value]
-            tail = value.rsplit("/", 1)[-1].rsplit(":", 1)[-1]
-            return self.by_key.get(tail)
+        if isinstance(value, str) and value != UNKNOWN:
+            tail = value.rsplit("/", 1)[-1]
+            for key in (value, tail, tail.split(":")[0]):
+                found = self.find(key, *types)
+                if found is not None:
+                    return found
         return None
 
 
@@ -525,7 +536,9 @@ def estimate(resources: Iterable[Resource], prices: PriceBook, usage: Usage) -> 
 @rule("aws:rds/instance:Instance")
 def _rds_instance(r: Resource, c: _Context) -> tuple[float, str]:
     p = r.props
-    source = c.related(r, "replicateSourceDb") if p.get("replicateSourceDb") else None
+    source = (
+        c.related(r, "replicateSourceDb", "aws:rds/instance:Instance") if p.get("replicateSourceDb") else None
+    )
     engine = str(p.get("engine") or (source.props.get("engine") if source else "") or "mysql").lower()
     engine = {"aurora-mysql": "aurora-mysql", "mariadb": "mariadb"}.get(engine, engine)
     klass = str(p.get("instanceClass"))
@@ -607,9 +620,9 @@ def _strategy(r: Resource, c: _Context) -> tuple[list[dict[str, Any]], str]:
         return strategy, "service strategy"
     if p.get("launchType"):
         return [{"capacityProvider": str(p["launchType"]), "weight": 1}], f"launch type {p['launchType']}"
-    cluster = c.related(r, "cluster")
+    cluster = c.related(r, "cluster", "aws:ecs/cluster:Cluster")
     for cp in c.of_type("aws:ecs/clusterCapacityProviders:ClusterCapacityProviders"):
-        target = c.related(cp, "clusterName")
+        target = c.related(cp, "clusterName", "aws:ecs/cluster:Cluster")
         if cluster is None or target is None or target is cluster:
             default = cp.props.get("defaultCapacityProviderStrategies")
             if isinstance(default, list) and default:
@@ -639,17 +652,7 @@ def _split(tasks: float, strategy: list[dict[str, Any]]) -> dict[str, float]:
 
 @rule("aws:ecs/service:Service")
 def _ecs_service(r: Resource, c: _Context) -> tuple[float, str]:
-    task_def = c.related(r, "taskDefinition")
-    if task_def is None:
-        family = str(r.props.get("taskDefinition") or "").rsplit("/", 1)[-1].split(":")[0]
-        task_def = next(
-            (
-                t
-                for t in c.of_type("aws:ecs/taskDefinition:TaskDefinition")
-                if t.props.get("family") == family
-            ),
-            None,
-        )
+    task_def = c.related(r, "taskDefinition", "aws:ecs/taskDefinition:TaskDefinition")
     if task_def is None:
         raise MissingPrice("its task definition is not in the stack: task size unknown")
     td = task_def.props
@@ -962,7 +965,7 @@ def _replication(r: Resource, c: _Context) -> tuple[float, str]:
     parts = []
     for rule_ in r.props.get("rules") or []:
         dest = str((rule_.get("destination") or {}).get("bucket") or "")
-        target = c.by_key.get(dest.split(":::")[-1]) or c.by_key.get(dest)
+        target = c.find(dest.split(":::")[-1], "aws:s3/bucket:Bucket")
         region = target.region if target is not None else None
         if region is None or region == r.region:
             parts.append(f"same-region copy to {dest.split(':::')[-1] or '?'}: no transfer charge")
@@ -996,7 +999,7 @@ def _backup_kinds(c: _Context) -> dict[str, set[str]]:
     """Vault name → the kinds of resource (s3, rds, ...) whose recovery points land in it."""
     plans: dict[str, set[str]] = {}
     for sel in c.of_type("aws:backup/selection:Selection"):
-        plan = c.related(sel, "planId")
+        plan = c.related(sel, "planId", "aws:backup/plan:Plan")
         kinds = set()
         for arn in sel.props.get("resources") or []:
             parts = str(arn).split(":")
