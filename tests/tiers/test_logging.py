@@ -154,6 +154,15 @@ def test_subscription_filters_send_each_log_group_to_its_sources_stream(prod: Re
     }
     shipped = {f["inputs"]["logGroup"] for f in filters if f["name"].startswith("operations-logs-database-")}
     assert db_groups and shipped == db_groups, "every log group of the primary database is shipped"
+    task_groups = set()
+    for td in prod.of_type("aws:ecs/taskDefinition:TaskDefinition"):
+        defs = td["inputs"]["containerDefinitions"]
+        for c in json.loads(defs) if isinstance(defs, str) else defs:
+            task_groups.add(c["logConfiguration"]["options"]["awslogs-group"])
+    shipped = {f["inputs"]["logGroup"] for f in filters if f["name"].startswith("operations-logs-ecs-")}
+    assert task_groups and shipped == task_groups, (
+        "every container's awslogs group is shipped to the ecs stream"
+    )
     for f in filters:
         source = f["name"].removeprefix("operations-logs-").rsplit("-", 1)[0]
         assert f["inputs"]["destinationArn"] == streams[f"elite-locadora-prod-logs-{source}"], f["urn"]

@@ -80,6 +80,38 @@ def test_database_connections_alarm_is_the_guides_on_the_primary(render, stack: 
     assert i["dimensions"] == {"DBInstanceIdentifier": primary_db(r)["outputs"]["identifier"]}, urn
 
 
+SERVICE = "aws:ecs/service:Service"
+
+
+@pytest.mark.parametrize("stack", ["prod", "staging"])
+@pytest.mark.parametrize(
+    "metric,key,threshold", [("CPUUtilization", "cpu", 80), ("MemoryUtilization", "memory", 85)]
+)
+def test_ecs_alarms_are_the_guides_per_service(
+    render, stack: str, metric: str, key: str, threshold: int
+) -> None:
+    r = render(stack)
+    cluster = r.one("aws:ecs/cluster:Cluster")["inputs"]["name"]
+    services = {s["name"].removeprefix("compute-"): s["inputs"]["name"] for s in r.of_type(SERVICE)}
+    assert set(services) == {"web", "api", "worker"}, f"stack {stack}: services {services}"
+    for svc, service_name in services.items():
+        a = alarms(r)[f"{svc}-{key}-high"]
+        i, urn = a["inputs"], a["urn"]
+        assert (i["namespace"], i["metricName"], i["statistic"], i["unit"]) == (
+            "AWS/ECS",
+            metric,
+            "Average",
+            "Percent",
+        )
+        assert (i["threshold"], i["period"], i["evaluationPeriods"]) == (threshold, 300, 2), (
+            f"{urn}: the guide's {metric} > {threshold} for 2 x 300 s"
+        )
+        assert i["comparisonOperator"] == "GreaterThanThreshold", urn
+        assert i["dimensions"] == {"ClusterName": cluster, "ServiceName": service_name}, (
+            f"{urn}: must watch the {svc} service of cluster {cluster}"
+        )
+
+
 # -- on-call alarms ------------------------------------------------------------------------------------------------
 def test_unhealthy_targets_alarm_per_target_group(prod: Render) -> None:
     for service in ("web", "api"):

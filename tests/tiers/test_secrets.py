@@ -126,3 +126,15 @@ def test_database_url_is_built_from_the_primary_and_the_dr_replica(prod: Render)
     assert replicas and replicas[0]["urn"] in dr_url["propertyDependencies"]["value"], (
         f"{dr_url['urn']}: the DR URL must name the cross-region replica"
     )
+
+
+def test_the_api_and_worker_read_the_parameters_by_reference(prod: Render) -> None:
+    arns = {parameter(prod, path)["outputs"]["arn"] for path in PATHS}
+    for name in ("compute-api", "compute-worker"):
+        td = prod.one("aws:ecs/taskDefinition:TaskDefinition", name)
+        defs = td["inputs"]["containerDefinitions"]
+        [container] = json.loads(defs) if isinstance(defs, str) else defs
+        refs = {s["valueFrom"] for s in container.get("secrets", [])}
+        assert arns <= refs, f"{td['urn']}: the three parameters must be injected as secrets (valueFrom)"
+        env = json.dumps(container.get("environment", []))
+        assert "JWT" not in env and "STRIPE_SECRET" not in env, f"{td['urn']}: secret in the environment"
