@@ -510,14 +510,14 @@ class Compute(pulumi.ComponentResource):
         )
 
     def _container(
-        self, key: str, svc: ServiceSettings, user: str, image: pulumi.Input[str], log: pulumi.Output[dict]
+        self, key: str, svc: ServiceSettings, image: pulumi.Input[str], log: pulumi.Output[dict]
     ) -> dict:
         """The parts of a container definition common to the three services."""
         return {
             "name": {"web": "frontend", "api": "backend", "worker": "worker"}[key],
             "image": image,
             "essential": True,
-            "user": user,
+            "user": svc.user,
             "privileged": False,
             "readonlyRootFilesystem": svc.read_only_root_filesystem,
             "mountPoints": [
@@ -607,7 +607,7 @@ class Compute(pulumi.ComponentResource):
         containers = {
             "web": {
                 **self._container(
-                    "web", s.web, "101:101", frontend_image, self._log_configuration(log_groups["web"], "web")
+                    "web", s.web, frontend_image, self._log_configuration(log_groups["web"], "web")
                 ),
                 "portMappings": [{"containerPort": WEB_PORT, "protocol": "tcp", "name": "http"}],
                 "environment": _env(web_env),
@@ -619,7 +619,7 @@ class Compute(pulumi.ComponentResource):
             },
             "api": {
                 **self._container(
-                    "api", s.api, "33:33", backend_image, self._log_configuration(log_groups["api"], "api")
+                    "api", s.api, backend_image, self._log_configuration(log_groups["api"], "api")
                 ),
                 "portMappings": [{"containerPort": API_PORT, "protocol": "tcp", "name": "http"}],
                 "environment": self._backend_environment(),
@@ -631,7 +631,6 @@ class Compute(pulumi.ComponentResource):
                 **self._container(
                     "worker",
                     s.worker,
-                    "33:33",
                     backend_image,
                     self._log_configuration(log_groups["worker"], "worker"),
                 ),

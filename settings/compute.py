@@ -86,6 +86,13 @@ class ServiceSettings(Model):
     )
     scale_in_cooldown_seconds: int = Field(300, ge=0, le=3600, description="Wait after a scale-in.")
     scale_out_cooldown_seconds: int = Field(60, ge=0, le=3600, description="Wait after a scale-out.")
+    user: str = Field(
+        pattern=r"^[1-9][0-9]*(:[0-9]+)?$",
+        description=(
+            "Numeric uid[:gid] the container runs as; never 0 (root). A numeric id, unlike a name, cannot resolve "
+            "to root inside an image (nginx images: 101; php images: 33, www-data)."
+        ),
+    )
     read_only_root_filesystem: bool = Field(
         True,
         description="Mount the container's root file system read-only (writable paths get task volumes).",

@@ -1,0 +1,597 @@
+"""Compute tier: the guide's ECR repositories, ECS cluster, task definitions and services, every secret by
+reference, least-privilege roles, auto scaling from config; prod against staging; bad config refused."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from functools import cache
+from typing import Any
+
+import pytest
+import yaml
+
+from settings import ConfigError, Settings, build_settings
+from tests.render import Render
+from tools.preview import ROOT
+
+REPOSITORY = "aws:ecr/repository:Repository"
+LIFECYCLE = "aws:ecr/lifecyclePolicy:LifecyclePolicy"
+REPLICATION = "aws:ecr/replicationConfiguration:ReplicationConfiguration"
+TEMPLATE = "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate"
+CLUSTER = "aws:ecs/cluster:Cluster"
+CAPACITY = "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders"
+TASK_DEF = "aws:ecs/taskDefinition:TaskDefinition"
+SERVICE = "aws:ecs/service:Service"
+LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup"
+ROLE = "aws:iam/role:Role"
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+SCALING_TARGET = "aws:appautoscaling/target:Target"
+SCALING_POLICY = "aws:appautoscaling/policy:Policy"
+PARAMETER = "aws:ssm/parameter:Parameter"
+SECRET = "aws:secretsmanager/secret:Secret"
+ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
+
+STACKS = ("prod", "staging")
+CONTAINER = {"web": "frontend", "api": "backend", "worker": "worker"}
+# Names that smell of a secret: the pack's ECS.8 pattern plus the application's own secrets.
+SECRET_NAME = re.compile(
+    r"PASS(WORD)?|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL|AUTH|JWT|DSN|DB_URL", re.I
+)
+# What a secret's valueFrom may be: an SSM parameter ARN, or a Secrets Manager ARN with an optional JSON key.
+SSM_ARN = re.compile(r"^arn:aws:ssm:[a-z0-9-]+:\d{12}:parameter/.+$")
+SM_ARN = re.compile(r"^(arn:aws:secretsmanager:[a-z0-9-]+:\d{12}:secret:[^:]+)(?::([^:]*):([^:]*):([^:]*))?$")
+
+
+@cache
+def raw(stack: str) -> dict[str, Any]:
+    return yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())["config"]
+
+
+@cache
+def settings(stack: str) -> Settings:
+    return build_settings(raw(stack), "elite-locadora", stack)
+
+
+def with_compute(stack: str, path: list[str | int], value: Any) -> dict[str, Any]:
+    cfg = copy.deepcopy(raw(stack))
+    node = cfg["elite-locadora:compute"]
+    for p in path[:-1]:
+        node = node[p]
+    node[path[-1]] = value
+    return cfg
+
+
+@pytest.fixture(params=STACKS)
+def stack(request, prod: Render, staging: Render) -> Render:
+    return {"prod": prod, "staging": staging}[request.param]
+
+
+def compute_of(r: Render) -> list[dict]:
+    comp = r.one("elite-locadora:compute:Compute")
+    registry = r.one("elite-locadora:compute:Registry")
+    return r.children(comp) + r.children(registry)
+
+
+def task_def(r: Render, key: str) -> dict:
+    return r.one(TASK_DEF, f"compute-{key}")
+
+
+def container(r: Render, key: str) -> dict:
+    defs = json.loads(task_def(r, key)["inputs"]["containerDefinitions"])
+    assert [d["name"] for d in defs] == [CONTAINER[key]], task_def(r, key)["urn"]
+    return defs[0]
+
+
+def env_of(c: dict) -> dict[str, str]:
+    return {e["name"]: e["value"] for e in c.get("environment", [])}
+
+
+def policy_doc(r: Render, name: str) -> dict:
+    return json.loads(r.one(ROLE_POLICY, name)["inputs"]["policy"])
+
+
+def statements(doc: dict) -> list[dict]:
+    st = doc["Statement"]
+    return [st] if isinstance(st, dict) else st
+
+
+def as_list(v: Any) -> list:
+    return v if isinstance(v, list) else [v]
+
+
+def key_arn(r: Render, name: str) -> str:
+    return r.one("aws:kms/key:Key", name)["outputs"]["arn"]
+
+
+# -- ECR ----------------------------------------------------------------------------------------------------------
+def test_repositories_are_the_guides_immutable_scanned_and_kms_encrypted(stack: Render) -> None:
+    expected = (
+        {"elite-locadora-frontend", "elite-locadora-backend"}
+        if stack.stack == "prod"
+        else {"elite-locadora-staging-frontend", "elite-locadora-staging-backend"}
+    )
+    repos = stack.of_type(REPOSITORY)
+    assert {r["inputs"]["name"] for r in repos} == expected, f"stack {stack.stack}: repositories"
+    data_key = key_arn(stack, "keys-primary-data")
+    for repo in repos:
+        i = repo["inputs"]
+        assert i["imageTagMutability"] == "IMMUTABLE", repo["urn"]
+        assert i["imageScanningConfiguration"]["scanOnPush"] is True, repo["urn"]
+        assert i["encryptionConfigurations"] == [{"encryptionType": "KMS", "kmsKey": data_key}], repo["urn"]
+        # Prod's repositories hold the releases that run: protected and retained; staging's may go.
+        assert repo["protect"] is (stack.stack == "prod") and repo["retainOnDelete"] is (
+            stack.stack == "prod"
+        ), repo["urn"]
+
+
+def test_lifecycle_policy_expires_untagged_images_and_keeps_the_configured_releases(stack: Render) -> None:
+    reg = settings(stack.stack).compute.registry
+    repos = {r["outputs"]["name"] for r in stack.of_type(REPOSITORY)}
+    policies = stack.of_type(LIFECYCLE)
+    assert {p["inputs"]["repository"] for p in policies} == repos, (
+        f"stack {stack.stack}: one policy per repository"
+    )
+    for p in policies:
+        rules = sorted(json.loads(p["inputs"]["policy"])["rules"], key=lambda x: x["rulePriority"])
+        untagged, keep = rules
+        assert untagged["selection"] == {
+            "tagStatus": "untagged",
+            "countType": "sinceImagePushed",
+            "countUnit": "days",
+            "countNumber": reg.untagged_expiry_days,
+        }, p["urn"]
+        assert keep["selection"]["countType"] == "imageCountMoreThan", p["urn"]
+        assert keep["selection"]["countNumber"] == reg.keep_releases, p["urn"]
+        assert all(x["action"] == {"type": "expire"} for x in rules), p["urn"]
+
+
+def test_prod_replicates_exactly_its_repositories_to_the_dr_region(prod: Render, staging: Render) -> None:
+    repl = prod.one(REPLICATION)
+    [rule] = repl["inputs"]["replicationConfiguration"]["rules"]
+    assert rule["destinations"] == [{"region": "us-west-2", "registryId": "123456789012"}], repl["urn"]
+    names = {r["inputs"]["name"] for r in prod.of_type(REPOSITORY)}
+    assert {f["filter"] for f in rule["repositoryFilters"]} == names, repl["urn"]
+    assert {f["filterType"] for f in rule["repositoryFilters"]} == {"PREFIX_MATCH"}, repl["urn"]
+    # The replicas ECR creates in the DR region get the primaries' guarantees from a creation template.
+    dr_key = key_arn(prod, "keys-dr-data")
+    templates = prod.of_type(TEMPLATE)
+    assert {t["inputs"]["prefix"] for t in templates} == names
+    for t in templates:
+        assert t["region"] == "us-west-2", t["urn"]
+        assert t["inputs"]["appliedFors"] == ["REPLICATION"], t["urn"]
+        assert t["inputs"]["imageTagMutability"] == "IMMUTABLE", t["urn"]
+        assert t["inputs"]["encryptionConfigurations"] == [{"encryptionType": "KMS", "kmsKey": dr_key}], t[
+            "urn"
+        ]
+    # The registry-wide replication configuration is prod's alone (settings: registry.replicateToDr).
+    assert not staging.of_type(REPLICATION) and not staging.of_type(TEMPLATE), (
+        "staging must not own ECR replication"
+    )
+
+
+# -- cluster --------------------------------------------------------------------------------------------------------
+def test_cluster_has_container_insights_and_fargate_capacity(stack: Render) -> None:
+    s = settings(stack.stack).compute
+    cluster = stack.one(CLUSTER)
+    assert cluster["inputs"]["name"] == f"elite-locadora-{stack.stack}", cluster["urn"]
+    assert cluster["inputs"]["settings"] == [{"name": "containerInsights", "value": "enabled"}], cluster[
+        "urn"
+    ]
+    cp = stack.one(CAPACITY)
+    assert cp["inputs"]["clusterName"] == cluster["outputs"]["name"], cp["urn"]
+    assert sorted(cp["inputs"]["capacityProviders"]) == ["FARGATE", "FARGATE_SPOT"], cp["urn"]
+    strategy = [
+        (x["capacityProvider"], x["weight"], x.get("base", 0))
+        for x in cp["inputs"]["defaultCapacityProviderStrategies"]
+    ]
+    assert strategy == [(p.capacity_provider, p.weight, p.base) for p in s.capacity_provider_strategy], cp[
+        "urn"
+    ]
+    if stack.stack == "prod":
+        assert strategy == [("FARGATE", 1, 0)], (
+            f"{cp['urn']}: the guide's default strategy is FARGATE weight 1"
+        )
+    else:
+        assert strategy[0][0] == "FARGATE_SPOT", f"{cp['urn']}: staging prefers Spot"
+
+
+def test_ecs_exec_is_off_in_prod_and_logged_encrypted_where_on(prod: Render, staging: Render) -> None:
+    assert not prod.one(CLUSTER)["inputs"].get("configuration"), "prod cluster: no ECS Exec configuration"
+    assert all(s["inputs"]["enableExecuteCommand"] is False for s in prod.of_type(SERVICE))
+    assert all(s["inputs"]["enableExecuteCommand"] is True for s in staging.of_type(SERVICE))
+    conf = staging.one(CLUSTER)["inputs"]["configuration"]["executeCommandConfiguration"]
+    logs_key = key_arn(staging, "keys-primary-logs")
+    group = staging.one(LOG_GROUP, "compute-exec")
+    assert conf["kmsKeyId"] == logs_key and conf["logging"] == "OVERRIDE", staging.one(CLUSTER)["urn"]
+    assert conf["logConfiguration"] == {
+        "cloudWatchLogGroupName": group["outputs"]["name"],
+        "cloudWatchEncryptionEnabled": True,
+    }
+    assert group["inputs"]["kmsKeyId"] == logs_key, group["urn"]
+
+
+# -- task definitions -----------------------------------------------------------------------------------------------
+def test_task_definitions_carry_the_guides_families_sizes_and_ports(stack: Render) -> None:
+    s = settings(stack.stack).compute
+    prefix = "elite-locadora-" if stack.stack == "prod" else "elite-locadora-staging-"
+    for key, family, port in (("web", "frontend", 80), ("api", "backend", 8000), ("worker", "worker", None)):
+        td = task_def(stack, key)
+        i = td["inputs"]
+        size = getattr(s, key)
+        assert i["family"] == prefix + family, td["urn"]
+        assert i["networkMode"] == "awsvpc" and i["requiresCompatibilities"] == ["FARGATE"], td["urn"]
+        assert (i["cpu"], i["memory"]) == (str(size.cpu), str(size.memory)), td["urn"]
+        assert i["runtimePlatform"] == {
+            "operatingSystemFamily": "LINUX",
+            "cpuArchitecture": s.cpu_architecture,
+        }
+        c = container(stack, key)
+        ports = [p["containerPort"] for p in c.get("portMappings", [])]
+        assert ports == ([port] if port else []), f"{td['urn']}: container ports"
+    if stack.stack == "prod":
+        web = task_def(stack, "web")["inputs"]
+        assert (web["cpu"], web["memory"]) == ("512", "1024"), (
+            "the guide's frontend task: cpu 512 / memory 1024"
+        )
+
+
+def test_images_are_the_configured_release_never_latest(stack: Render) -> None:
+    images = settings(stack.stack).compute.images
+    urls = {
+        r["inputs"]["name"].rsplit("-", 1)[-1]: r["outputs"]["repositoryUrl"]
+        for r in stack.of_type(REPOSITORY)
+    }
+    expect = {
+        "web": f"{urls['frontend']}:{images.frontend}",
+        "api": f"{urls['backend']}:{images.backend}",
+        "worker": f"{urls['backend']}:{images.backend}",
+    }
+    for key, image in expect.items():
+        c = container(stack, key)
+        assert c["image"] == image, f"{task_def(stack, key)['urn']}: image {c['image']}"
+        assert not c["image"].endswith(":latest"), task_def(stack, key)["urn"]
+
+
+def test_containers_are_hardened(stack: Render) -> None:
+    s = settings(stack.stack).compute
+    for key in CONTAINER:
+        td = task_def(stack, key)
+        c = container(stack, key)
+        assert c.get("privileged") is False, td["urn"]
+        assert c["user"] == getattr(s, key).user and not c["user"].startswith("0"), (
+            f"{td['urn']}: non-root user"
+        )
+        assert c["readonlyRootFilesystem"] is True, td["urn"]
+        assert c["linuxParameters"]["capabilities"]["drop"] == ["ALL"], td["urn"]
+        # Every writable path is a task volume, and every task volume is mounted.
+        volumes = {v["name"] for v in td["inputs"]["volumes"]}
+        mounted = {m["sourceVolume"] for m in c["mountPoints"]}
+        assert mounted == volumes and "/tmp" in {m["containerPath"] for m in c["mountPoints"]}, td["urn"]
+
+
+def test_health_checks_are_http_and_the_tinker_check_is_gone(stack: Render) -> None:
+    web, api, worker = (container(stack, k) for k in ("web", "api", "worker"))
+    assert (
+        web["healthCheck"]["command"][0] == "CMD-SHELL"
+        and "http://localhost/health" in web["healthCheck"]["command"][1]
+    )
+    assert "http://localhost:8000/up" in api["healthCheck"]["command"][1]
+    for c in (web, api):
+        hc = c["healthCheck"]
+        assert (hc["interval"], hc["retries"]) == (30, 3), c["name"]
+        assert "tinker" not in json.dumps(hc), f"{c['name']}: artisan tinker boots a REPL every 30 s"
+    # The worker's process is the container: if queue:work dies the task stops and ECS replaces it.
+    assert "healthCheck" not in worker and worker["command"][:3] == ["php", "artisan", "queue:work"]
+    assert worker["stopTimeout"] == 120, "the worker may finish its job after SIGTERM (Fargate's maximum)"
+
+
+def test_logs_go_to_the_guides_encrypted_log_groups(stack: Render) -> None:
+    s = settings(stack.stack).compute
+    logs_key = key_arn(stack, "keys-primary-logs")
+    prefix = "/ecs/elite-locadora-" if stack.stack == "prod" else "/ecs/elite-locadora-staging-"
+    for key, family in (("web", "frontend"), ("api", "backend"), ("worker", "worker")):
+        group = stack.one(LOG_GROUP, f"compute-{key}")
+        assert group["inputs"]["name"] == prefix + family, group["urn"]
+        assert group["inputs"]["kmsKeyId"] == logs_key, group["urn"]
+        assert group["inputs"]["retentionInDays"] == s.log_retention_days, group["urn"]
+        log = container(stack, key)["logConfiguration"]
+        assert log["logDriver"] == "awslogs", group["urn"]
+        assert log["options"]["awslogs-group"] == group["outputs"]["name"], group["urn"]
+        assert log["options"]["awslogs-region"] == stack.one(CLUSTER)["region"], group["urn"]
+
+
+def test_backend_environment_is_the_guides_with_values_from_the_data_tier(stack: Render) -> None:
+    db = stack.one("aws:rds/instance:Instance", "data-mysql")["outputs"]
+    redis = stack.one("aws:elasticache/replicationGroup:ReplicationGroup", "data-redis")["outputs"]
+    bucket = stack.one("aws:s3/bucket:Bucket", "storage-assets")["outputs"]
+    domain = raw(stack.stack)["elite-locadora:domain"]
+    for key in ("api", "worker"):
+        env = env_of(container(stack, key))
+        assert env["APP_ENV"] == ("production" if stack.stack == "prod" else "staging"), key
+        assert env["APP_URL"] == f"https://api.{domain}", key
+        assert env["DB_HOST"] == db["address"], f"{key}: DB_HOST is the primary's address"
+        assert env["DB_PORT"] == str(db["port"]) and env["DB_DATABASE"] == db["dbName"], key
+        assert env["DB_USERNAME"] == db["username"], key
+        assert env["REDIS_HOST"] == redis["primaryEndpointAddress"], (
+            f"{key}: REDIS_HOST is the primary endpoint"
+        )
+        assert env["REDIS_SCHEME"] == "tls", f"{key}: ElastiCache has transit encryption: TLS"
+        for k in ("CACHE_DRIVER", "SESSION_DRIVER", "QUEUE_CONNECTION"):
+            assert env[k] == "redis", f"{key}: {k}"
+        assert env["AWS_BUCKET"] == bucket["bucket"], key
+    web = env_of(container(stack, "web"))
+    assert web["REACT_APP_API_URL"] == f"https://api.{domain}"
+
+
+def test_no_container_carries_a_secret_in_its_environment(stack: Render) -> None:
+    secret_arns = {r["outputs"]["arn"] for r in stack.of_type(PARAMETER, SECRET)}
+    for key in CONTAINER:
+        for name, value in env_of(container(stack, key)).items():
+            assert not SECRET_NAME.search(name), f"{task_def(stack, key)['urn']}: {name} belongs in secrets"
+            assert not any(arn in value for arn in secret_arns), f"{task_def(stack, key)['urn']}: {name}"
+    api = {s["name"] for s in container(stack, "api")["secrets"]}
+    assert {"DB_PASSWORD", "REDIS_PASSWORD", "JWT_SECRET", "STRIPE_SECRET"} <= api
+
+
+def test_every_secret_is_a_reference_to_a_parameter_or_secret_of_the_stack(stack: Render) -> None:
+    params = {p["outputs"]["arn"]: p for p in stack.of_type(PARAMETER)}
+    secrets = {s["outputs"]["arn"] for s in stack.of_type(SECRET)}
+    db = stack.one("aws:rds/instance:Instance", "data-mysql")
+    secrets.add(db["outputs"]["masterUserSecrets"][0]["secretArn"])  # RDS creates it: no resource of ours
+    for key in CONTAINER:
+        urn = task_def(stack, key)["urn"]
+        for s in container(stack, key)["secrets"]:
+            ref = s["valueFrom"]
+            if SSM_ARN.match(ref):
+                assert ref in params, f"{urn}: {s['name']} names a parameter the stack does not create: {ref}"
+                assert params[ref]["inputs"]["type"] == "SecureString", f"{urn}: {s['name']}"
+                assert params[ref]["region"] == stack.one(CLUSTER)["region"], f"{urn}: {s['name']}"
+            else:
+                m = SM_ARN.match(ref)
+                assert m and m[1] in secrets, f"{urn}: {s['name']} is not a secret of the stack: {ref}"
+    refs = {s["name"]: s["valueFrom"] for s in container(stack, "api")["secrets"]}
+    assert refs["DB_PASSWORD"] == db["outputs"]["masterUserSecrets"][0]["secretArn"] + ":password::"
+    redis_secret = stack.one(SECRET, "data-redis-auth")["outputs"]["arn"]
+    assert refs["REDIS_PASSWORD"] == f"{redis_secret}:authToken::"
+    by_path = {
+        p["inputs"]["name"].rsplit("/", 2)[-2:][-1]: arn
+        for arn, p in params.items()
+        if p["region"] == "us-east-1"
+    }
+    assert refs["JWT_SECRET"] == by_path["jwt-secret"] and refs["STRIPE_SECRET"] == by_path["stripe-secret"]
+
+
+# -- IAM ----------------------------------------------------------------------------------------------------------
+def test_execution_role_reads_exactly_what_it_injects(stack: Render) -> None:
+    doc = policy_doc(stack, "compute-execution")
+    by_sid = {st["Sid"]: st for st in statements(doc)}
+    refs = {s["valueFrom"] for k in CONTAINER for s in container(stack, k)["secrets"]}
+    ssm = {r for r in refs if SSM_ARN.match(r)}
+    sm = {SM_ARN.match(r)[1] for r in refs if not SSM_ARN.match(r)}
+    assert set(as_list(by_sid["ReadInjectedParameters"]["Resource"])) == ssm
+    assert set(as_list(by_sid["ReadInjectedSecrets"]["Resource"])) == sm
+    repos = {r["outputs"]["arn"] for r in stack.of_type(REPOSITORY)}
+    assert set(as_list(by_sid["PullReleases"]["Resource"])) == repos
+    groups = {stack.one(LOG_GROUP, f"compute-{k}")["outputs"]["arn"] + ":log-stream:*" for k in CONTAINER}
+    assert set(as_list(by_sid["WriteContainerLogs"]["Resource"])) == groups
+    decrypt = by_sid["DecryptInjectedValues"]
+    assert (
+        decrypt["Resource"] == key_arn(stack, "keys-primary-secrets") and decrypt["Action"] == "kms:Decrypt"
+    )
+    # Every injected value is encrypted with that key.
+    for arn in ssm:
+        p = next(p for p in stack.of_type(PARAMETER) if p["outputs"]["arn"] == arn)
+        assert p["inputs"]["keyId"] == decrypt["Resource"], p["urn"]
+    role = stack.one(ROLE, "compute-execution")
+    assert {td["inputs"]["executionRoleArn"] for td in stack.of_type(TASK_DEF)} == {role["outputs"]["arn"]}
+
+
+def test_no_policy_grants_a_wildcard_resource_beyond_what_aws_requires(stack: Render) -> None:
+    # GetAuthorizationToken has no resource type; ECS Exec's ssmmessages channels neither (staging only).
+    unavoidable = {
+        "ecr:GetAuthorizationToken",
+        *(
+            f"ssmmessages:{a}"
+            for a in ("CreateControlChannel", "CreateDataChannel", "OpenControlChannel", "OpenDataChannel")
+        ),
+    }
+    policies = [p for p in stack.of_type(ROLE_POLICY) if p["name"].startswith("compute-")]
+    assert policies, stack.stack
+    for p in policies:
+        for st in statements(json.loads(p["inputs"]["policy"])):
+            if "*" in as_list(st["Resource"]):
+                assert set(as_list(st["Action"])) <= unavoidable, f"{p['urn']}: {st.get('Sid')} on *"
+                if stack.stack == "prod":
+                    assert as_list(st["Action"]) == ["ecr:GetAuthorizationToken"], p["urn"]
+            assert not any(a.endswith(":*") or a == "*" for a in as_list(st["Action"])), p["urn"]
+
+
+def test_task_roles_are_least_privilege(stack: Render) -> None:
+    s = settings(stack.stack).compute
+    bucket = stack.one("aws:s3/bucket:Bucket", "storage-assets")["outputs"]["arn"]
+    assets_key = key_arn(stack, "storage-assets")
+    for key in CONTAINER:
+        role = stack.one(ROLE, f"compute-{key}-task")
+        assert task_def(stack, key)["inputs"]["taskRoleArn"] == role["outputs"]["arn"], role["urn"]
+        trust = json.loads(role["inputs"]["assumeRolePolicy"])["Statement"][0]
+        assert trust["Principal"] == {"Service": "ecs-tasks.amazonaws.com"}, role["urn"]
+        assert trust["Condition"]["StringEquals"] == {"aws:SourceAccount": "123456789012"}, role["urn"]
+    if stack.stack == "prod":
+        # The web app serves static files: its role has no policy at all.
+        assert not [p for p in stack.of_type(ROLE_POLICY) if p["name"] == "compute-web-task"]
+    for key in ("api", "worker"):
+        by_sid = {st["Sid"]: st for st in statements(policy_doc(stack, f"compute-{key}-task"))}
+        objects = by_sid["ReadWriteOwnPrefixes"]
+        assert objects["Resource"] == [f"{bucket}/{p}*" for p in s.api_bucket_prefixes], key
+        assert not any(
+            r.startswith(f"{bucket}/backups") or r == f"{bucket}/*" for r in objects["Resource"]
+        ), key
+        listing = by_sid["ListOwnPrefixes"]
+        assert listing["Resource"] == bucket and listing["Condition"]["StringLike"]["s3:prefix"] == [
+            f"{p}*" for p in s.api_bucket_prefixes
+        ], key
+        kms = by_sid["AssetsKeyThroughS3"]
+        assert kms["Resource"] == assets_key, f"{key}: the assets bucket's own key"
+        assert kms["Condition"]["StringEquals"]["kms:ViaService"] == "s3.us-east-1.amazonaws.com", key
+        assert ("ExecChannels" in by_sid) is (stack.stack == "staging"), key
+
+
+# -- services and scaling -------------------------------------------------------------------------------------------
+def test_services_run_privately_behind_their_target_groups(stack: Render) -> None:
+    s = settings(stack.stack).compute
+    private = sorted(
+        r["outputs"]["id"]
+        for r in stack.of_type("aws:ec2/subnet:Subnet")
+        if r["name"].startswith("network-private-")
+    )
+    sg = {
+        k: stack.one("aws:ec2/securityGroup:SecurityGroup", f"network-{k}")["outputs"]["id"]
+        for k in ("web", "api")
+    }
+    tg = {
+        k: stack.one("aws:lb/targetGroup:TargetGroup", f"edge-{k}")["outputs"]["arn"] for k in ("web", "api")
+    }
+    cluster = stack.one(CLUSTER)["outputs"]["arn"]
+    for key, group, lb in (
+        ("web", "web", ("frontend", 80)),
+        ("api", "api", ("backend", 8000)),
+        ("worker", "api", None),
+    ):
+        svc = stack.one(SERVICE, f"compute-{key}")
+        i = svc["inputs"]
+        assert i["cluster"] == cluster and i["taskDefinition"] == task_def(stack, key)["outputs"]["arn"], svc[
+            "urn"
+        ]
+        net = i["networkConfiguration"]
+        assert sorted(net["subnets"]) == private and net["assignPublicIp"] is False, svc["urn"]
+        assert net["securityGroups"] == [sg[group]], svc["urn"]
+        if lb:
+            assert i["loadBalancers"] == [
+                {"targetGroupArn": tg[key], "containerName": lb[0], "containerPort": lb[1]}
+            ], svc["urn"]
+            assert i["healthCheckGracePeriodSeconds"] == s.health_check_grace_period_seconds, svc["urn"]
+        else:
+            assert not i.get("loadBalancers") and "healthCheckGracePeriodSeconds" not in i, svc["urn"]
+        assert i["deploymentCircuitBreaker"] == {"enable": True, "rollback": True}, svc["urn"]
+        assert (i["deploymentMinimumHealthyPercent"], i["deploymentMaximumPercent"]) == (100, 200), svc["urn"]
+        assert i["propagateTags"] == "SERVICE" and "launchType" not in i, svc["urn"]
+        assert i["desiredCount"] == getattr(s, key).min_count, svc["urn"]
+        assert "desiredCount" in svc["ignoreChanges"], f"{svc['urn']}: auto scaling owns the count"
+        if stack.stack == "prod":
+            assert i["desiredCount"] >= 2, f"{svc['urn']}: prod runs at least 2 tasks per service"
+
+
+def test_autoscaling_tracks_cpu_and_requests_per_target_within_configured_bounds(stack: Render) -> None:
+    s = settings(stack.stack).compute
+    cluster = stack.one(CLUSTER)["outputs"]["name"]
+    alb = stack.one("aws:lb/loadBalancer:LoadBalancer", "edge")["outputs"]["arnSuffix"]
+    for key in CONTAINER:
+        cfg = getattr(s, key)
+        service = stack.one(SERVICE, f"compute-{key}")["outputs"]["name"]
+        target = stack.one(SCALING_TARGET, f"compute-{key}")
+        i = target["inputs"]
+        assert i["resourceId"] == f"service/{cluster}/{service}", target["urn"]
+        assert i["scalableDimension"] == "ecs:service:DesiredCount" and i["serviceNamespace"] == "ecs"
+        assert (i["minCapacity"], i["maxCapacity"]) == (cfg.min_count, cfg.max_count), target["urn"]
+        policies = {
+            p["inputs"]["targetTrackingScalingPolicyConfiguration"]["predefinedMetricSpecification"][
+                "predefinedMetricType"
+            ]: p["inputs"]
+            for p in stack.of_type(SCALING_POLICY)
+            if p["inputs"]["resourceId"] == i["resourceId"]
+        }
+        cpu = policies["ECSServiceAverageCPUUtilization"]["targetTrackingScalingPolicyConfiguration"]
+        assert cpu["targetValue"] == cfg.cpu_target_percent, target["urn"]
+        if key == "worker":
+            assert set(policies) == {"ECSServiceAverageCPUUtilization"}, "the worker takes no HTTP requests"
+            continue
+        tg = stack.one("aws:lb/targetGroup:TargetGroup", f"edge-{key}")["outputs"]["arnSuffix"]
+        req = policies["ALBRequestCountPerTarget"]["targetTrackingScalingPolicyConfiguration"]
+        assert req["predefinedMetricSpecification"]["resourceLabel"] == f"{alb}/{tg}", target["urn"]
+        assert req["targetValue"] == cfg.requests_per_target, target["urn"]
+
+
+def test_operations_watches_the_compute_services(stack: Render) -> None:
+    cluster = stack.one(CLUSTER)["outputs"]["name"]
+    services = {stack.one(SERVICE, f"compute-{k}")["outputs"]["name"] for k in CONTAINER}
+    watched = set()
+    for alarm in stack.of_type(ALARM):
+        dims = alarm["inputs"].get("dimensions") or {}
+        if alarm["inputs"].get("namespace") == "AWS/ECS":
+            assert dims["ClusterName"] == cluster, alarm["urn"]
+            watched.add(dims["ServiceName"])
+    assert watched == services, f"stack {stack.stack}: ECS alarms per service"
+    shipped = {
+        f["inputs"]["logGroup"]
+        for f in stack.of_type("aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter")
+    }
+    assert {stack.one(LOG_GROUP, f"compute-{k}")["outputs"]["name"] for k in CONTAINER} <= shipped
+
+
+def test_staging_is_the_same_shape_right_sized(prod: Render, staging: Render) -> None:
+    def shape(r: Render) -> list[tuple[str, str]]:
+        return sorted((x["type"], x["name"]) for x in compute_of(r) if x["name"] != "compute-exec")
+
+    only_prod = {(REPLICATION, "compute-registry-replication")} | {
+        (TEMPLATE, t["name"]) for t in prod.of_type(TEMPLATE)
+    }
+    only_staging = {(ROLE_POLICY, "compute-web-task")}
+    assert set(shape(prod)) - only_prod == set(shape(staging)) - only_staging
+    p, s = settings("prod").compute, settings("staging").compute
+    for key in CONTAINER:
+        assert (
+            getattr(s, key).cpu <= getattr(p, key).cpu
+            and getattr(s, key).max_count <= getattr(p, key).max_count
+        )
+        assert getattr(s, key).min_count < getattr(p, key).min_count, key
+
+
+def test_compute_resources_pass_the_policy_pack(stack: Render) -> None:
+    urns = {r["urn"] for r in compute_of(stack)}
+    assert not [v for v in stack.violations if v["urn"] in urns], [
+        (v["policy"], v["urn"]) for v in stack.violations if v["urn"] in urns
+    ]
+
+
+# -- bad config ---------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "stack_name,path,value,words",
+    [
+        (
+            "prod",
+            ["images", "backend"],
+            "latest",
+            r"compute\.images\.backend'.*'latest'.*not an immutable release",
+        ),
+        ("staging", ["images", "frontend"], "main", r"compute\.images\.frontend'.*git commit SHA"),
+        ("prod", ["images", "frontend"], "9C1F4E2", r"compute\.images\.frontend'.*lowercase hex"),
+        (
+            "prod",
+            ["api", "memory"],
+            1024,
+            r"compute\.api\.memory'.*1024 MiB is not allowed with cpu 1024.*2048-8192",
+        ),
+        ("staging", ["web", "cpu"], 300, r"compute\.web\.cpu'.*300 is not a Fargate task size"),
+        ("prod", ["worker", "minCount"], 1, r"compute\.worker\.minCount'.*at least 2 tasks"),
+        ("prod", ["executeCommand"], True, r"compute\.executeCommand'.*ECS Exec stays off in prod"),
+        (
+            "prod",
+            ["capacityProviderStrategy"],
+            [{"capacityProvider": "FARGATE_SPOT", "weight": 1}],
+            r"compute\.capacityProviderStrategy'.*on-demand FARGATE",
+        ),
+        ("staging", ["api", "user"], "0", r"compute\.api\.user'.*String should match pattern"),
+        ("staging", ["api", "minCount"], 5, r"compute\.api\.minCount'.*exceeds maxCount"),
+        (
+            "staging",
+            ["worker", "requestsPerTarget"],
+            100,
+            r"compute\.worker\.requestsPerTarget'.*no HTTP requests",
+        ),
+    ],
+)
+def test_bad_compute_config_is_refused_naming_stack_and_key(stack_name, path, value, words) -> None:
+    with pytest.raises(ConfigError, match=rf"stack '{stack_name}'.*config key 'elite-locadora:{words}"):
+        build_settings(with_compute(stack_name, path, value), "elite-locadora", stack_name)
