@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationError, computed_field, model_validator
 
+from .cicd import CicdSettings
 from .common import Model, Region
 from .compute import ComputeSettings
 from .data import DataSettings
@@ -59,6 +60,7 @@ class Settings(Model):
     storage: StorageSettings
     cdn: CdnSettings
     compute: ComputeSettings
+    cicd: CicdSettings
 
     @computed_field
     @property
@@ -101,6 +103,11 @@ class Settings(Model):
             if not self.operations.backup.copy_to_dr:
                 raise ValueError("operations.backup.copyToDr: prod must copy its backups to the DR region")
             self.compute.check_prod()
+        if self.compute.execute_command and "ssmmessages" not in self.network.interface_endpoints:
+            raise ValueError(
+                "compute.executeCommand: ECS Exec's agent talks to ssmmessages, and the web tasks reach AWS only "
+                "through interface endpoints; add ssmmessages to network.interfaceEndpoints"
+            )
         if self.dr_region == self.region:
             raise ValueError(f"drRegion: {self.dr_region} is the primary region; pick another region for DR")
         dr_net = self.data.dr_network

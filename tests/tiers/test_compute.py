@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from settings import ConfigError, Settings, build_settings
+from settings.compute import image_reference
 from tests.render import Render
 from tools.preview import ROOT
 
@@ -595,3 +596,26 @@ def test_compute_resources_pass_the_policy_pack(stack: Render) -> None:
 def test_bad_compute_config_is_refused_naming_stack_and_key(stack_name, path, value, words) -> None:
     with pytest.raises(ConfigError, match=rf"stack '{stack_name}'.*config key 'elite-locadora:{words}"):
         build_settings(with_compute(stack_name, path, value), "elite-locadora", stack_name)
+
+
+def test_ecs_exec_needs_the_ssmmessages_endpoint() -> None:
+    cfg = copy.deepcopy(raw("staging"))
+    cfg["elite-locadora:network"]["interfaceEndpoints"] = [
+        "ecr.api",
+        "ecr.dkr",
+        "logs",
+        "ssm",
+        "secretsmanager",
+    ]
+    with pytest.raises(
+        ConfigError, match=r"stack 'staging'.*'elite-locadora:compute.executeCommand'.*add ssmmessages"
+    ):
+        build_settings(cfg, "elite-locadora", "staging")
+
+
+def test_an_image_digest_is_a_release_too() -> None:
+    digest = "sha256:" + "ab" * 32
+    s = build_settings(with_compute("prod", ["images", "backend"], digest), "elite-locadora", "prod")
+    repo = "123456789012.dkr.ecr.us-east-1.amazonaws.com/elite-locadora-backend"
+    assert image_reference(repo, s.compute.images.backend) == f"{repo}@{digest}"
+    assert image_reference(repo, "9c1f4e2") == f"{repo}:9c1f4e2"
