@@ -60,6 +60,7 @@ class LogSearch(pulumi.ComponentResource):
     master_user_secret_arn: pulumi.Output[str]
     failed_records_bucket_arn: pulumi.Output[str]
     delivery_stream_arns: dict[str, pulumi.Output[str]]
+    delivery_stream_names: dict[str, pulumi.Output[str]]
 
     def __init__(self, name: str, args: LogSearchArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("elite-locadora:operations:LogSearch", name, None, opts)
@@ -77,7 +78,9 @@ class LogSearch(pulumi.ComponentResource):
         publishing = self._create_domain_logs()
         domain = self._create_domain(password, delivery_role, publishing)
         self._grant_delivery(delivery_role, domain, bucket)
-        self.delivery_stream_arns = self._create_streams(delivery_role, domain, bucket)
+        streams = self._create_streams(delivery_role, domain, bucket)
+        self.delivery_stream_arns = {k: st.arn for k, st in streams.items()}
+        self.delivery_stream_names = {k: st.name for k, st in streams.items()}
 
         self.domain_name, self.domain_arn, self.domain_endpoint = (
             domain.domain_name,
@@ -370,7 +373,7 @@ class LogSearch(pulumi.ComponentResource):
     # -- delivery streams ------------------------------------------------------------------------------------
     def _create_streams(
         self, role: aws.iam.Role, domain: aws.opensearch.Domain, bucket: aws.s3.Bucket
-    ) -> dict[str, pulumi.Output[str]]:
+    ) -> dict[str, aws.kinesis.FirehoseDeliveryStream]:
         args, s = self._args, self._s
         errors = aws.cloudwatch.LogGroup(
             f"{self._name}-firehose-errors",
@@ -489,7 +492,7 @@ class LogSearch(pulumi.ComponentResource):
                     role_arn=logs_role.arn,
                     opts=self._child,
                 )
-        return {k: st.arn for k, st in streams.items()}
+        return streams
 
 
 def domain_logs_policy(account: str, domain_arn: str, log_group_arns: list[str]) -> str:

@@ -471,6 +471,23 @@ class Operations(pulumi.ComponentResource):
             unit="Megabytes",
         )
 
+        for source, stream in logs.delivery_stream_names.items():
+            self._alarm(
+                f"logs-{source}-delivery-failing",
+                f"Log delivery ({source}): under 99% of records indexed for 3 x 300s; the rest are in the "
+                "failed-records bucket (check the domain's role mapping and free storage)",
+                topic,
+                namespace="AWS/Firehose",
+                metric="DeliveryToAmazonOpenSearchService.Success",
+                dimensions={"DeliveryStreamName": stream},
+                statistic="Average",
+                threshold=0.99,
+                comparison="LessThanThreshold",
+                periods=3,
+                period=300,
+                missing="notBreaching",
+            )
+
     # -- dashboard -------------------------------------------------------------------------------------------
     def _create_dashboard(self, logs: LogSearch) -> aws.cloudwatch.Dashboard:
         args, region = self._args, self._args.region
@@ -485,10 +502,15 @@ class Operations(pulumi.ComponentResource):
             refs["db"] = args.db_instance_id
         refs.update({f"replica:{i}": r for i, r in enumerate(args.db_replica_ids)})
         refs.update({f"redis:{i}": r for i, r in enumerate(args.redis_member_cluster_ids)})
+        refs.update({f"stream:{k}": v for k, v in logs.delivery_stream_names.items()})
+        if args.dr_replica_id is not None:
+            refs["dr_replica"] = args.dr_replica_id
         account = aws.get_caller_identity_output(opts=pulumi.InvokeOptions(parent=self)).account_id
         keys = list(refs)
         body = pulumi.Output.all(account, *[pulumi.Output.from_input(v) for v in refs.values()]).apply(
-            lambda vals: dashboard_body(region, vals[0], dict(zip(keys, vals[1:], strict=True)))
+            lambda vals: dashboard_body(
+                region, vals[0], dict(zip(keys, vals[1:], strict=True)), args.dr_region
+            )
         )
         alarms_body = pulumi.Output.all(body, *[al.arn for al in self._alarms]).apply(
             lambda vals: with_alarm_widget(vals[0], list(vals[1:]))
@@ -551,7 +573,7 @@ def _metric_widget(title: str, region: str, metrics: list, x: int, y: int, **ext
     }
 
 
-def dashboard_body(region: str, account: str, refs: dict[str, str]) -> str:
+def dashboard_body(region: str, account: str, refs: dict[str, str], dr_region: str) -> str:
     """The main figures of each tier, one row per tier: load balancer, services, database, cache, logs."""
     widgets: list[dict] = []
     y = 0
@@ -739,6 +761,37 @@ def dashboard_body(region: str, account: str, refs: dict[str, str]) -> str:
             y,
         ),
     ]
+    y += 6
+    streams = {k[7:]: v for k, v in refs.items() if k.startswith("stream:")}
+    widgets.append(
+        _metric_widget(
+            "Log delivery: share of records indexed",
+            region,
+            [
+                [
+                    "AWS/Firehose",
+                    "DeliveryToAmazonOpenSearchService.Success",
+                    "DeliveryStreamName",
+                    name,
+                    {"label": key},
+                ]
+                for key, name in streams.items()
+            ],
+            0,
+            y,
+        )
+    )
+    if "dr_replica" in refs:
+        # A widget may show another region's metrics: the cross-region replica lives in the DR region.
+        widgets.append(
+            _metric_widget(
+                f"DR replica lag (s), {dr_region}",
+                dr_region,
+                [["AWS/RDS", "ReplicaLag", "DBInstanceIdentifier", refs["dr_replica"], {"stat": "Maximum"}]],
+                8,
+                y,
+            )
+        )
     return json.dumps({"widgets": widgets}, sort_keys=True)
 
 

@@ -230,9 +230,16 @@ def test_dashboard_shows_each_tiers_figures_and_every_primary_alarm(prod: Render
     assert prod.one("aws:opensearch/domain:Domain")["inputs"]["domainName"] in text, (
         f"{d['urn']}: no log domain"
     )
+    dr_replica = [x for x in prod.of_type(RDS) if x["region"] == "us-west-2"][0]["outputs"]["identifier"]
     for w in body["widgets"]:
         if w["type"] == "metric":
-            assert w["properties"]["region"] == "us-east-1", f"{d['urn']}: widget {w['properties']['title']}"
+            in_dr = dr_replica in json.dumps(w["properties"]["metrics"])
+            assert w["properties"]["region"] == ("us-west-2" if in_dr else "us-east-1"), (
+                f"{d['urn']}: widget {w['properties']['title']} must name the region of its metrics"
+            )
+    assert any(w["properties"].get("region") == "us-west-2" for w in body["widgets"]), (
+        f"{d['urn']}: no DR replica lag"
+    )
 
 
 # -- default tags ------------------------------------------------------------------------------------------------------
@@ -423,4 +430,22 @@ def test_redis_alarms_watch_every_member_cluster(prod: Render) -> None:
         assert all(
             x["inputs"]["namespace"] == "AWS/ElastiCache" and x["inputs"]["threshold"] == threshold
             for x in found
+        )
+
+
+def test_log_delivery_alarm_per_stream(prod: Render) -> None:
+    streams = {
+        x["inputs"]["name"] for x in prod.of_type("aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream")
+    }
+    found = [x for x in prod.of_type(ALARM) if x["inputs"].get("namespace") == "AWS/Firehose"]
+    assert {x["inputs"]["dimensions"]["DeliveryStreamName"] for x in found} == streams, (
+        "one alarm per delivery stream"
+    )
+    for x in found:
+        i = x["inputs"]
+        assert i["metricName"] == "DeliveryToAmazonOpenSearchService.Success", x["urn"]
+        assert (i["threshold"], i["comparisonOperator"], i["treatMissingData"]) == (
+            0.99,
+            "LessThanThreshold",
+            "notBreaching",
         )
