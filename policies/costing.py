@@ -232,6 +232,17 @@ USAGE: dict[str, tuple[str, Any, str]] = {
         5.0,
         "GB a month of Container Insights performance logs per ECS cluster",
     ),
+    "enhancedMonitoringGb": (
+        "number",
+        0.5,
+        "GB a month of RDS Enhanced Monitoring metrics per monitored instance",
+    ),
+    "rdsBackupGbBeyondFree": (
+        "number",
+        0.0,
+        "GB of a primary database's automated backups beyond the free 100% of its storage",
+    ),
+    "albGbOut": ("number", 50.0, "GB a month each internet-facing load balancer sends to the internet"),
     "secretApiCallsTenThousands": ("number", 10.0, "ten-thousands of API calls a month per secret"),
     "kmsRequestsTenThousands": ("number", 10.0, "ten-thousands of requests a month per KMS key"),
 }
@@ -571,6 +582,22 @@ def _rds_instance(r: Resource, c: _Context) -> tuple[float, str]:
         )
     elif source is not None:
         parts.append("read replica")
+    if p.get("manageMasterUserPassword") is True:
+        secret = c.p(r.region, "secretsmanager", "secret")
+        extra += secret
+        parts.append(f"RDS-managed master secret {_money(secret)}")
+    if _num(p.get("monitoringInterval")) > 0:
+        gb = c.usage["enhancedMonitoringGb"]
+        rate = c.p(r.region, "cloudwatch.logs", "ingestion-standard")
+        extra += gb * rate
+        parts.append(f"Enhanced Monitoring {gb:g} GB/month into RDSOSMetrics × {_rate(rate)}")
+    backup_gb = c.usage["rdsBackupGbBeyondFree"] if source is None else 0.0
+    if backup_gb:
+        rate = c.p(r.region, "rds.storage", "backup")
+        extra += backup_gb * rate
+        parts.append(f"{backup_gb:g} GB backup storage beyond the free 100% × {_rate(rate)}")
+    if _num(p.get("performanceInsightsRetentionPeriod"), 7) > 7:
+        parts.append("Performance Insights retention beyond 7 days is not priced here (free tier assumed)")
     return compute + storage + extra, "; ".join(parts)
 
 
@@ -765,6 +792,10 @@ def _load_balancer(r: Resource, c: _Context) -> tuple[float, str]:
         ip_rate = c.p(r.region, "ec2.public-ipv4", "address")
         total += nodes * ip_rate * c.hours
         basis += f" + {nodes} public IPv4 (one per AZ) × {_rate(ip_rate)}/h"
+        gb = c.usage["albGbOut"]
+        out_rate = c.p(r.region, "transfer.internet", "out")
+        total += gb * out_rate
+        basis += f" + {gb:g} GB out to the internet × {_rate(out_rate)}"
     return total, basis
 
 

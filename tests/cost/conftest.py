@@ -25,7 +25,7 @@ TEST_PRICES: dict[str, Any] = {
     "regions": {
         "us-east-1": {
             "rds.mysql.instance": group("hour", {"db.r7g.large": 0.2, "db.r7g.xlarge": 0.4}),
-            "rds.storage": group("gb-month", {"gp3": 0.1, "gp3-iops": 0.02}),
+            "rds.storage": group("gb-month", {"gp3": 0.1, "gp3-iops": 0.02, "backup": 0.09}),
             "elasticache.redis.node": group("hour", {"cache.r6g.large": 0.2}),
             "fargate": group(
                 "hour",
@@ -51,6 +51,7 @@ TEST_PRICES: dict[str, Any] = {
             "wafv2": group("month", {"web-acl": 5, "rule": 1, "requests-million": 0.6}),
             "s3.storage": group("gb-month", {"STANDARD": 0.02, "STANDARD_IA": 0.01}),
             "transfer.inter-region": group("gb", {"us-west-2": 0.02}),
+            "transfer.internet": group("gb", {"out": 0.09}),
             "backup": group("gb-month", {"s3": 0.05, "rds": 0.1}),
             "kms": group("month", {"key": 1, "requests-10k": 0.03}),
             "secretsmanager": group("month", {"secret": 0.4, "api-10k": 0.05}),

@@ -200,8 +200,8 @@ def test_internet_facing_alb_pays_hours_lcus_and_a_public_ip_per_az(price) -> No
     internal = resource(
         "aws:alb/loadBalancer:LoadBalancer", "internal", {"internal": True, "subnets": ["a", "b"]}
     )
-    est = price(render(alb, internal), {"albLcu": 4})
-    assert line(est, "alb").monthly == pytest.approx((0.02 + 4 * 0.01 + 3 * 0.005) * HOURS)
+    est = price(render(alb, internal), {"albLcu": 4, "albGbOut": 100})
+    assert line(est, "alb").monthly == pytest.approx((0.02 + 4 * 0.01 + 3 * 0.005) * HOURS + 100 * 0.09)
     assert line(est, "internal").monthly == pytest.approx((0.02 + 4 * 0.01) * HOURS), (
         "aws:alb alias priced too"
     )
@@ -352,3 +352,20 @@ def test_totals_add_up_by_tier(price) -> None:
         "(stack)": pytest.approx(0.005 * HOURS, abs=0.01),
     }
     assert est.monthly == pytest.approx(sum(x.monthly for x in est.lines))
+
+
+def test_rds_extras_managed_secret_monitoring_and_backup_beyond_the_free_allowance(price) -> None:
+    db = resource(
+        RDS,
+        "db",
+        {
+            "engine": "mysql",
+            "instanceClass": "db.r7g.large",
+            "allocatedStorage": 100,
+            "manageMasterUserPassword": True,
+            "monitoringInterval": 60,
+        },
+    )
+    est = price(render(db), {"enhancedMonitoringGb": 2, "rdsBackupGbBeyondFree": 50})
+    expected = 0.2 * HOURS + 100 * 0.1 + 0.4 + 2 * 0.5 + 50 * 0.09
+    assert line(est, "db").monthly == pytest.approx(expected), line(est, "db").basis

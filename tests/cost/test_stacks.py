@@ -63,19 +63,25 @@ def test_the_stacks_stay_within_their_budgets(stack: Render) -> None:
     assert not [v for v in stack.violations if v["policy"] == POLICY], stack.violations
 
 
-def test_multi_az_databases_pay_twice_the_instance_and_storage(stack: Render) -> None:
-    prices = costing().load_prices()
+def test_multi_az_databases_pay_a_second_instance_and_its_storage(stack: Render) -> None:
+    c = costing()
+    prices, usage = c.load_prices(), c.load_usage(None)
     for db in stack.of_type(RDS):
         if db["inputs"].get("replicateSourceDb"):
             continue
-        line = lines(stack)[db["urn"]]
         i = db["inputs"]
-        single = prices.price(db["region"], "rds.mysql.instance", i["instanceClass"]) * 730 + i[
+        standby = prices.price(db["region"], "rds.mysql.instance", i["instanceClass"]) * 730 + i[
             "allocatedStorage"
         ] * prices.price(db["region"], "rds.storage", i.get("storageType", "gp3"))
-        factor = 2 if i.get("multiAz") else 1
-        assert line["monthly"] == pytest.approx(factor * single, abs=0.01), f"{db['urn']}: {line['basis']}"
-        assert ("× 2 (Multi-AZ)" in line["basis"]) is bool(i.get("multiAz")), line["basis"]
+        priced = {}
+        for multi in (True, False):
+            variant = {**db, "inputs": {**i, "multiAz": multi}}
+            priced[multi] = c.estimate(
+                c.resources_from_preview({"resources": [variant]}), prices, usage
+            ).monthly
+        assert priced[True] - priced[False] == pytest.approx(standby, abs=0.01), db["urn"]
+        basis = lines(stack)[db["urn"]]["basis"]
+        assert ("× 2 (Multi-AZ)" in basis) is bool(i.get("multiAz")), f"{db['urn']}: {basis}"
 
 
 def test_cross_region_replicas_are_priced_in_their_region(prod: Render) -> None:
