@@ -435,7 +435,7 @@ class Operations(pulumi.ComponentResource):
             )
 
     def _create_search_alarms(self, topic: aws.sns.Topic, logs: LogSearch) -> None:
-        """OpenSearch Service's recommended alarms: red cluster, blocked writes, low free storage."""
+        """OpenSearch Service's recommended alarms: red cluster, blocked writes, JVM pressure, low free storage."""
         s = self._s.search
         account = aws.get_caller_identity_output(opts=pulumi.InvokeOptions(parent=self)).account_id
         dims = {"DomainName": logs.domain_name, "ClientId": account}
@@ -456,6 +456,19 @@ class Operations(pulumi.ComponentResource):
                 periods=1,
                 period=60,
             )
+        self._alarm(
+            "search-jvm-pressure-high",
+            "Log domain: JVM memory pressure at or above 95% for 3 x 60s (requests start being rejected)",
+            topic,
+            namespace="AWS/ES",
+            metric="JVMMemoryPressure",
+            dimensions=dims,
+            statistic="Maximum",
+            threshold=95,
+            comparison="GreaterThanOrEqualToThreshold",
+            periods=3,
+            period=60,
+        )
         self._alarm(
             "search-free-storage-low",
             "Log domain: a node has under 25% of its volume free",

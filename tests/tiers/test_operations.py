@@ -144,7 +144,12 @@ def test_5xx_rate_alarm_divides_errors_by_requests_of_the_load_balancer(prod: Re
 
 def test_log_domain_alarms_watch_the_domain(prod: Render) -> None:
     domain = prod.one("aws:opensearch/domain:Domain")
-    for key in ("search-cluster-red", "search-writes-blocked", "search-free-storage-low"):
+    for key in (
+        "search-cluster-red",
+        "search-writes-blocked",
+        "search-jvm-pressure-high",
+        "search-free-storage-low",
+    ):
         a = alarms(prod)[key]
         assert a["inputs"]["namespace"] == "AWS/ES", a["urn"]
         assert a["inputs"]["dimensions"] == {
