@@ -1,0 +1,148 @@
+"""Pulumi Deployments for one elite-locadora stack (this stack's name), and the AWS role it runs with.
+
+- The IAM OIDC provider for Pulumi Cloud (`https://api.pulumi.com/oidc`, audience = our Pulumi organization),
+  or the account's existing one.
+- A role only that stack's deployments may assume (subject names organization, project, stack and each allowed
+  operation; prod leaves out destroy), with what `pulumi up` of the program needs (access.py).
+- The stack's deployment settings: the GitHub repository and branch, push-to-deploy (staging) or not (prod:
+  tags + approval through .github/workflows/release.yml), the policy pack as a gate before every operation,
+  the OIDC role, dependency caching, intermediate deployments skipped.
+
+Run by hand once per stack (`cd deployments && pulumi up -s prod`); it is not deployed by Deployments itself,
+so no deployment can change its own trust or permissions.
+"""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_pulumiservice as ps
+from access import PULUMI_ISSUER, deployment_subjects, permissions_policy, trust_policy
+from deploy_settings import TARGET_PROJECT, load
+
+settings = load()
+stack = settings.stack
+region = pulumi.Config("aws").require("region")
+provider = aws.Provider(
+    "aws",
+    region=region,
+    default_tags={"tags": {"Project": "Elite Locadora", "Environment": stack, "ManagedBy": "Pulumi"}},
+)
+in_aws = pulumi.ResourceOptions(provider=provider)
+invoke = pulumi.InvokeOutputOptions(provider=provider)
+account = aws.get_caller_identity_output(opts=invoke).account_id
+partition = aws.get_partition_output(opts=invoke).partition
+
+# --- the Pulumi Cloud OIDC provider (one per account) ---
+if settings.aws.oidc_provider == "create":
+    oidc_provider_arn = aws.iam.OpenIdConnectProvider(
+        "pulumi-oidc",
+        url=f"https://{PULUMI_ISSUER}",
+        client_id_lists=[settings.organization],
+        opts=in_aws,
+    ).arn
+else:
+    oidc_provider_arn = pulumi.Output.concat(
+        "arn:", partition, ":iam::", account, f":oidc-provider/{PULUMI_ISSUER}"
+    )
+
+# --- the role the stack's deployments assume ---
+role_name = f"{settings.name_prefix}-pulumi-deployments"
+subjects = deployment_subjects(
+    settings.organization, TARGET_PROJECT, stack, list(settings.deployment.operations)
+)
+role = aws.iam.Role(
+    "deployments",
+    name=role_name,
+    description=f"Pulumi Deployments of {settings.organization}/{TARGET_PROJECT}/{stack}",
+    assume_role_policy=oidc_provider_arn.apply(
+        lambda arn: trust_policy(arn, settings.organization, subjects)
+    ),
+    max_session_duration=max(3600, settings.deployment.session_seconds),
+    opts=in_aws,
+)
+aws.iam.RolePolicy(
+    "deployments",
+    role=role.id,
+    policy=pulumi.Output.all(partition, account).apply(
+        lambda v: permissions_policy(
+            partition=v[0],
+            account=v[1],
+            name_prefix=settings.name_prefix,
+            role_name=role_name,
+            regions=list(settings.aws.regions),
+            guard_stateful_deletes=settings.aws.guard_stateful_deletes,
+        )
+    ),
+    opts=pulumi.ResourceOptions(provider=provider, parent=role),
+)
+
+# --- the stack's deployment settings ---
+pack_config = f"policies/config/{stack}.json"
+deployment_settings = ps.DeploymentSettings(
+    "settings",
+    organization=settings.organization,
+    project=TARGET_PROJECT,
+    stack=stack,
+    source_context=ps.DeploymentSettingsSourceContextArgs(
+        git=ps.DeploymentSettingsGitSourceArgs(
+            branch=f"refs/heads/{settings.deployment.branch}", repo_dir="."
+        )
+    ),
+    vcs=ps.DeploymentSettingsVcsArgs(
+        provider="github",
+        repository=settings.repository,
+        deploy_commits=settings.deployment.deploy_commits,
+        # PR previews run in .github/workflows/checks.yml (offline and, with OIDC, in the cloud) with the pack.
+        preview_pull_requests=False,
+        pull_request_template=False,
+        paths=settings.trigger_paths,
+    ),
+    operation_context=ps.DeploymentSettingsOperationContextArgs(
+        # The policy gate: a preview with the pack and the stack's pack config must pass (a mandatory violation
+        # exits non-zero) before the operation runs. The pack's own virtualenv is the one PulumiPolicy.yaml names.
+        pre_run_commands=[
+            "python -m venv policies/venv",
+            "policies/venv/bin/pip install --quiet -r policies/requirements.txt",
+            f"pulumi preview --stack {settings.organization}/{TARGET_PROJECT}/{stack} --non-interactive "
+            f"--policy-pack policies --policy-pack-config {pack_config}",
+        ],
+        environment_variables={"PULUMI_SKIP_UPDATE_CHECK": "true"},
+        oidc=ps.OperationContextOIDCArgs(
+            aws=ps.AWSOIDCConfigurationArgs(
+                role_arn=role.arn,
+                session_name=f"pulumi-deployments-{stack}",
+                duration=settings.deployment.session_duration,
+            )
+        ),
+        options=ps.OperationContextOptionsArgs(skip_intermediate_deployments=True, shell="bash"),
+    ),
+    cache_options=ps.DeploymentSettingsCacheOptionsArgs(enable=True),
+)
+
+# --- GitHub Actions may exchange their OIDC token for a short-lived Pulumi token (no stored PULUMI_ACCESS_TOKEN) ---
+if settings.github_issuer is not None:
+    ps.OidcIssuer(
+        "github-actions",
+        name="github-actions",
+        organization=settings.organization,
+        url="https://token.actions.githubusercontent.com",
+        max_expiration_seconds=settings.github_issuer.max_expiration_seconds,
+        policies=[
+            ps.AuthPolicyDefinitionArgs(
+                decision=ps.AuthPolicyDecision.ALLOW,
+                token_type=ps.AuthPolicyTokenType.ORGANIZATION,
+                authorized_permissions=[ps.AuthPolicyPermissionLevel.STANDARD],
+                rules={
+                    "aud": f"urn:pulumi:org:{settings.organization}",
+                    "sub": f"repo:{settings.repository}:{subject}",
+                },
+            )
+            for subject in settings.github_issuer.subjects
+        ],
+    )
+
+pulumi.export("targetStack", f"{settings.organization}/{TARGET_PROJECT}/{stack}")
+pulumi.export("deploymentRoleArn", role.arn)
+pulumi.export("pulumiOidcProviderArn", oidc_provider_arn)
+pulumi.export("deployCommits", settings.deployment.deploy_commits)
