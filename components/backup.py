@@ -28,6 +28,10 @@ MANAGED_POLICIES = {
 }
 
 
+# A locked vault refuses recovery points kept longer than this (a guard against a typo of a retention in years).
+MAX_LOCKED_RETENTION_DAYS = 365
+
+
 @dataclass
 class BackupsArgs:
     name_prefix: str
@@ -73,6 +77,14 @@ class Backups(pulumi.ComponentResource):
                 parent=self, provider=args.dr_provider, protect=args.protect, retain_on_delete=args.protect
             ),
         )
+        if args.settings.lock_vaults:
+            self._lock(f"{name}-vault", vault, args.settings.retention_days, self._child)
+            self._lock(
+                f"{name}-dr-vault",
+                dr_vault,
+                args.settings.dr_retention_days,
+                pulumi.ResourceOptions(parent=self, provider=args.dr_provider),
+            )
         role = self._create_role()
         plan = self._create_plan(vault, dr_vault)
         if args.resource_arns:
@@ -94,6 +106,20 @@ class Backups(pulumi.ComponentResource):
                 "plan_id": self.plan_id,
                 "role_arn": self.role_arn,
             }
+        )
+
+    def _lock(
+        self, name: str, vault: aws.backup.Vault, retention_days: int, opts: pulumi.ResourceOptions
+    ) -> None:
+        """Governance mode (no `changeable_for_days`): recovery points cannot be deleted or shortened below the
+        plan's retention, while an administrator with `backup:BypassVaultLock…` can still undo the lock; compliance
+        mode would be irreversible after its grace period."""
+        aws.backup.VaultLockConfiguration(
+            f"{name}-lock",
+            backup_vault_name=vault.name,
+            min_retention_days=retention_days,
+            max_retention_days=MAX_LOCKED_RETENTION_DAYS,
+            opts=opts,
         )
 
     def _create_role(self) -> aws.iam.Role:

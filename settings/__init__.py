@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationError, computed_field, model_validator
 
+from .cicd import CicdSettings
 from .common import Model, Region
 from .compute import ComputeSettings
 from .data import DataSettings
@@ -59,6 +60,7 @@ class Settings(Model):
     storage: StorageSettings
     cdn: CdnSettings
     compute: ComputeSettings
+    cicd: CicdSettings
 
     @computed_field
     @property

@@ -195,6 +195,11 @@ class BackupSettings(Model):
     retention_days: int = Field(ge=1, le=36500, description="Days recovery points are kept; the guide: 30.")
     copy_to_dr: bool = Field(True, description="Copy every recovery point to the vault in the DR region.")
     dr_retention_days: int = Field(ge=1, le=36500, description="Days the DR copies are kept.")
+    lock_vaults: bool = Field(
+        False,
+        description="Vault Lock in governance mode: nobody without the bypass permission deletes a recovery point "
+        "before its retention ends (prod: true).",
+    )
 
     @property
     def start_hour_minute(self) -> tuple[int, int]:

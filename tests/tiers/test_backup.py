@@ -95,3 +95,31 @@ def test_selection_covers_the_database_and_the_buckets_with_the_backup_role(prod
         "arn:aws:iam::aws:policy/AWSBackupServiceRolePolicyForS3Backup",
         "arn:aws:iam::aws:policy/AWSBackupServiceRolePolicyForS3Restore",
     }, backup_role["urn"]
+
+
+@pytest.mark.parametrize("stack,locked", [("prod", True), ("staging", False)])
+def test_prod_vaults_are_locked_in_governance_mode_at_the_plans_retention(
+    render, stack: str, locked: bool
+) -> None:
+    r = render(stack)
+    locks = {
+        (x["region"], x["inputs"]["backupVaultName"]): x
+        for x in r.of_type("aws:backup/vaultLockConfiguration:VaultLockConfiguration")
+    }
+    if not locked:
+        assert not locks, f"stack {stack}: operations.backup.lockVaults is false"
+        return
+    [rule] = r.one(PLAN)["inputs"]["rules"]
+    for dr, days in (
+        (False, rule["lifecycle"]["deleteAfter"]),
+        (True, rule["copyActions"][0]["lifecycle"]["deleteAfter"]),
+    ):
+        v = vault(r, dr)
+        lock = locks[(v["region"], v["inputs"]["name"])]
+        assert lock["inputs"]["minRetentionDays"] == days, (
+            f"{lock['urn']}: min retention = the plan's retention"
+        )
+        assert "changeableForDays" not in lock["inputs"], (
+            f"{lock['urn']}: governance mode (compliance is irreversible)"
+        )
+        assert lock["inputs"]["maxRetentionDays"] >= days, lock["urn"]
