@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tools.analyzer import PolicyConfigError, PolicyPackSession, Res
+from tools.analyzer import UNKNOWN, PolicyConfigError, PolicyPackSession, Res
 
 POLICY = "monthly-cost-within-budget"
 TIER = "elite-locadora:data:Data"
@@ -122,3 +122,15 @@ def test_a_stack_can_make_the_budget_mandatory(pack) -> None:
 def test_bad_config_is_refused_at_configure_naming_the_property(pack, config: dict, prop: str) -> None:
     with pytest.raises(PolicyConfigError, match=rf"policy '{POLICY}': property '{prop}' is invalid"):
         pack.configure({POLICY: config})
+
+
+def test_values_unknown_at_preview_do_not_stop_the_estimate(pack) -> None:
+    """At `pulumi preview` a replica's source ARN and storage may be unknown: its instance hours still count."""
+    replica = child(
+        "aws:rds/instance:Instance",
+        "replica",
+        {"instanceClass": "db.r7g.large", "replicateSourceDb": UNKNOWN, "allocatedStorage": UNKNOWN},
+    )
+    pack.configure({POLICY: {"monthlyBudgetUsd": 100}})
+    found = [v for v in pack.analyze_stack([STACK[0], replica]) if v.policy == POLICY]
+    assert len(found) == 1 and "estimated monthly cost $166.44" in found[0].message, found
