@@ -207,6 +207,8 @@ class _Ctx:
     def generic(self, service: str, kind: str) -> tuple[str, dict]:
         if self.typ.startswith("random:"):
             return _random(self)
+        if self.typ.startswith("pulumiservice:"):
+            return _pulumi_service(self)
         name = self.auto_name()
         rid = f"{name}"
         arn_service = _ARN_SERVICE.get(service, service)
@@ -625,6 +627,21 @@ def _opaque(prefix: str) -> Callable[[_Ctx], tuple[str, dict]]:
         return f"{prefix}{_h(c.seed)}", {}
 
     return build
+
+
+def _pulumi_service(c: _Ctx) -> tuple[str, dict]:
+    """Pulumi Cloud objects (the Pulumi Service provider): ids as the provider documents them for import."""
+    i = c.inputs
+    kind = c.typ.rsplit(":", 1)[-1]
+    if kind == "DeploymentSettings":
+        return f"{i.get('organization')}/{i.get('project')}/{i.get('stack')}", {}
+    if kind == "OidcIssuer":
+        return f"{i.get('organization')}/{_uuid(c.seed)}", {}
+    if kind == "PolicyGroup":
+        return f"{i.get('organizationName')}/{i.get('name')}", {}
+    if kind == "PolicyPack":
+        return f"{i.get('organization')}/{i.get('name')}/{i.get('versionTag')}", {}
+    return _uuid(c.seed), {}
 
 
 def _random(c: _Ctx) -> tuple[str, dict]:
