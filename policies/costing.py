@@ -885,6 +885,14 @@ def _composite(r: Resource, c: _Context) -> tuple[float, str]:
     return rate, f"composite alarm {_money(rate)}/month"
 
 
+@rule("aws:cloudwatch/logMetricFilter:LogMetricFilter")
+def _metric_filter(r: Resource, c: _Context) -> tuple[float, str]:
+    transformations = r.props.get("metricTransformation")
+    n = len(transformations) if isinstance(transformations, list) else 1
+    rate = c.p(r.region, "cloudwatch", "custom-metric")
+    return n * rate, f"{n} custom metric(s) × {_money(rate)}/month"
+
+
 @rule("aws:cloudwatch/dashboard:Dashboard")
 def _dashboard(r: Resource, c: _Context) -> tuple[float, str]:
     rate = c.p(r.region, "cloudwatch", "dashboard")

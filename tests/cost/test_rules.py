@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.cost.conftest import HOURS, TIER, line, render, resource, urn
+from tests.cost.conftest import HOURS, TEST_PRICES, TIER, line, render, resource, urn
 
 RDS = "aws:rds/instance:Instance"
 SERVICE = "aws:ecs/service:Service"
@@ -369,3 +369,25 @@ def test_rds_extras_managed_secret_monitoring_and_backup_beyond_the_free_allowan
     est = price(render(db), {"enhancedMonitoringGb": 2, "rdsBackupGbBeyondFree": 50})
     expected = 0.2 * HOURS + 100 * 0.1 + 0.4 + 2 * 0.5 + 50 * 0.09
     assert line(est, "db").monthly == pytest.approx(expected), line(est, "db").basis
+
+
+def test_a_log_metric_filter_publishes_a_custom_metric(c, book) -> None:
+    doc = render(
+        resource("aws:cloudwatch/logMetricFilter:LogMetricFilter", "errors", {"metricTransformation": {}})
+    )
+    prices = c.parse_prices(
+        {
+            **TEST_PRICES,
+            "regions": {
+                "us-east-1": {
+                    "cloudwatch": {
+                        **TEST_PRICES["regions"]["us-east-1"]["cloudwatch"],
+                        "prices": {"custom-metric": 0.3},
+                    }
+                }
+            },
+        },
+        "test",
+    )
+    est = c.estimate(c.resources_from_preview(doc), prices, c.load_usage(None))
+    assert line(est, "errors").monthly == pytest.approx(0.3)
