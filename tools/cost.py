@@ -2,6 +2,7 @@
 
     python -m tools.cost estimate out/prod/preview.json [--usage policies/config/prod.json] [--json]
     python -m tools.cost diff out/staging/preview.json out/prod/preview.json      # staging → prod
+    python -m tools.cost diff staging prod                                        # the same, by stack name
     python -m tools.cost diff main/preview.json pr/preview.json                   # main → a PR
 
 The estimate is policies/costing.py's (the pack's budget policy uses the same module, prices and usage
@@ -164,6 +165,9 @@ def diff_table(d: dict[str, Any], name_a: str, name_b: str, top: int = 10) -> st
 
 
 def _load(path: Path) -> dict[str, Any]:
+    """A render: a preview.json path, or a stack name whose last render is out/<stack>/preview.json."""
+    if not Path(path).exists() and (ROOT / "out" / str(path) / "preview.json").exists():
+        path = ROOT / "out" / str(path) / "preview.json"
     try:
         return json.loads(Path(path).read_text())
     except (OSError, json.JSONDecodeError) as exc:
@@ -174,13 +178,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.cost", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     est = sub.add_parser("estimate", help="the monthly estimate of one render, by tier")
-    est.add_argument("render", type=Path, help="a preview.json (out/<stack>/preview.json)")
+    est.add_argument(
+        "render", type=Path, help="a preview.json, or a stack name (its out/<stack>/preview.json)"
+    )
     est.add_argument("--usage", type=Path, help="policy config file with the usage assumptions")
     est.add_argument("--json", action="store_true", help="print the cost block as JSON")
     est.add_argument("--lines", type=int, default=10, help="largest resource lines to list (default 10)")
     dif = sub.add_parser("diff", help="the difference between two renders (or two stacks), by tier")
-    dif.add_argument("a", type=Path, help="the base render (e.g. out/staging/preview.json, main's)")
-    dif.add_argument("b", type=Path, help="the other render (e.g. out/prod/preview.json, the PR's)")
+    dif.add_argument("a", type=Path, help="the base render (e.g. staging, out/staging/preview.json, main's)")
+    dif.add_argument("b", type=Path, help="the other render (e.g. prod, out/prod/preview.json, the PR's)")
     dif.add_argument("--usage-a", type=Path, help="policy config with A's usage assumptions")
     dif.add_argument("--usage-b", type=Path, help="policy config with B's usage assumptions")
     dif.add_argument("--json", action="store_true", help="print the difference as JSON")
