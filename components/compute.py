@@ -34,12 +34,18 @@ WRITABLE_PATHS = {
     "api": ("/var/www/storage", "/var/www/bootstrap/cache", "/tmp"),
     "worker": ("/var/www/storage", "/var/www/bootstrap/cache", "/tmp"),
 }
-# Container health checks: a cheap HTTP request to the route the target group also checks. The guide's
-# `php artisan tinker --execute=...` boots the whole framework and a REPL every 30 s (docs/departures.md).
-HEALTH_CHECKS = {
-    "web": "wget -q -O /dev/null http://localhost/health || exit 1",
-    "api": f"curl -fsS -o /dev/null http://localhost:{API_PORT}/up || exit 1",
-}
+
+
+# Container health checks: a cheap HTTP request to the route the target group also checks (one setting,
+# `edge.webHealthCheckPath` / `edge.apiHealthCheckPath`, drives both). The guide's `php artisan tinker
+# --execute=...` boots the whole framework and a REPL every 30 s (docs/departures.md). nginx images carry
+# busybox wget, PHP images curl.
+def health_check_command(key: str, path: str) -> str:
+    if key == "web":
+        return f"wget -q -O /dev/null http://localhost:{WEB_PORT}{path} || exit 1"
+    return f"curl -fsS -o /dev/null http://localhost:{API_PORT}{path} || exit 1"
+
+
 WORKER_COMMAND = ["php", "artisan", "queue:work", "redis", "--sleep=3", "--tries=3", "--max-time=3600"]
 # ECS Exec's agent talks to Systems Manager through these; they have no resource-level permissions.
 EXEC_ACTIONS = [
@@ -90,6 +96,10 @@ class ComputeArgs:
     """`targetgroup/<name>/<id>` of the web target group."""
     api_target_group_arn_suffix: pulumi.Input[str]
     """`targetgroup/<name>/<id>` of the API target group."""
+    web_health_check_path: str
+    """Path the web target group checks (`/health`); the container health check requests it too."""
+    api_health_check_path: str
+    """Path the API target group checks (`/up`); the container health check requests it too."""
     app_url: str
     """Public URL of the API (`APP_URL`, and the web app's API URL)."""
     db_address: pulumi.Input[str]
@@ -182,8 +192,9 @@ def execution_policy(
             {
                 "Sid": "WriteContainerLogs",
                 "Effect": "Allow",
+                # CreateLogStream is authorized on the log group, PutLogEvents on the stream.
                 "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                "Resource": sorted(f"{arn}:log-stream:*" for arn in log_group_arns),
+                "Resource": sorted([*log_group_arns, *(f"{arn}:log-stream:*" for arn in log_group_arns)]),
             },
             {
                 "Sid": "ReadInjectedParameters",
@@ -289,6 +300,7 @@ class Compute(pulumi.ComponentResource):
         registry = Registry(
             f"{name}-registry",
             RegistryArgs(
+                name_prefix=args.name_prefix,
                 repository_names={app: app_name(args.environment, app) for app in APPLICATIONS},
                 settings=self._s.registry,
                 protect=args.protect,
@@ -614,7 +626,7 @@ class Compute(pulumi.ComponentResource):
                 "secrets": [],
                 # nginx listens on 80 as uid 101: let unprivileged users bind low ports in the task's namespace.
                 "systemControls": [{"namespace": "net.ipv4.ip_unprivileged_port_start", "value": "0"}],
-                "healthCheck": _health_check(HEALTH_CHECKS["web"]),
+                "healthCheck": _health_check(health_check_command("web", a.web_health_check_path)),
                 "stopTimeout": 30,
             },
             "api": {
@@ -624,7 +636,7 @@ class Compute(pulumi.ComponentResource):
                 "portMappings": [{"containerPort": API_PORT, "protocol": "tcp", "name": "http"}],
                 "environment": self._backend_environment(),
                 "secrets": self._backend_secrets(),
-                "healthCheck": _health_check(HEALTH_CHECKS["api"]),
+                "healthCheck": _health_check(health_check_command("api", a.api_health_check_path)),
                 "stopTimeout": 30,
             },
             "worker": {
@@ -673,13 +685,15 @@ class Compute(pulumi.ComponentResource):
             "api": (a.api_target_group_arn, "backend", API_PORT),
         }
         groups = {"web": a.web_sg_id, "api": a.api_sg_id, "worker": a.api_sg_id}
+        families = self._families()
         services = {}
         for key in SERVICES:
             svc: ServiceSettings = getattr(s, key)
             lb = behind_alb.get(key)
             services[key] = aws.ecs.Service(
                 f"{self._name}-{key}",
-                name=key,
+                # The guide's deploy job names the services after the applications (elite-locadora-backend).
+                name=families[key],
                 cluster=cluster.arn,
                 task_definition=task_defs[key].arn,
                 desired_count=svc.min_count,

@@ -54,8 +54,34 @@ def lifecycle_policy(untagged_days: int, keep_releases: int) -> str:
     )
 
 
+def replica_creation_policy(replica_arns: list[str], key_arn: str) -> str:
+    """What ECR needs, as the creation template's role, to create the DR replicas and encrypt them with the DR
+    key (ECR user guide, "Create a custom policy for repository creation templates"), scoped to them."""
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "CreateReplicas",
+                    "Effect": "Allow",
+                    "Action": ["ecr:CreateRepository", "ecr:ReplicateImage", "ecr:TagResource"],
+                    "Resource": sorted(replica_arns),
+                },
+                {
+                    "Sid": "EncryptReplicas",
+                    "Effect": "Allow",
+                    "Action": ["kms:CreateGrant", "kms:RetireGrant", "kms:DescribeKey"],
+                    "Resource": key_arn,
+                },
+            ],
+        }
+    )
+
+
 @dataclass
 class RegistryArgs:
+    name_prefix: str
+    """Physical-name prefix, `elite-locadora-<env>` (the replica-creation role)."""
     repository_names: dict[str, str]
     """Repository name per application (`frontend`, `backend`): the guide's names in prod."""
     settings: RegistrySettings
@@ -114,21 +140,57 @@ class Registry(pulumi.ComponentResource):
 
     def _create_replication(self, policy: str) -> None:
         a = self._args
-        account = aws.get_caller_identity_output(opts=pulumi.InvokeOptions(parent=self)).account_id
+        invoke = pulumi.InvokeOptions(parent=self)
+        account = aws.get_caller_identity_output(opts=invoke).account_id
+        partition = aws.get_partition_output(opts=invoke).partition
         names = sorted(a.repository_names.values())
-        # The replicas are created by ECR on the first replicated push; this template (in the DR region) gives
-        # them what the primaries have. Without it they would be MUTABLE, AES256 and never expire.
-        for repo_name in names:
-            aws.ecr.RepositoryCreationTemplate(
-                f"{self._name}-dr-{repo_name}",
-                prefix=repo_name,
-                applied_fors=["REPLICATION"],
-                description=f"Replicas of {repo_name} in {a.dr_region}: immutable, DR KMS key, same lifecycle",
-                image_tag_mutability="IMMUTABLE",
-                encryption_configurations=[{"encryption_type": "KMS", "kms_key": a.dr_data_key_arn}],
-                lifecycle_policy=policy,
-                opts=pulumi.ResourceOptions(parent=self, provider=a.dr_provider),
-            )
+        # ECR creates the replicas on the first replicated push; a creation template in the DR region gives them
+        # what the primaries have (without one they would be MUTABLE, AES256 and never expire). A template's
+        # prefix is a namespace (`x` means `x/`), so the one that matches un-namespaced repositories is ROOT:
+        # like the replication configuration it is registry-wide, and only the filtered repositories replicate.
+        # A template with a customer-managed key needs a role ECR assumes to create the repository and its grant.
+        role = aws.iam.Role(
+            f"{self._name}-dr-template",
+            name=f"{a.name_prefix}-ecr-replica-creation",
+            description="ECR creates the DR replicas of the release repositories with this role",
+            assume_role_policy=account.apply(
+                lambda acct: json.dumps(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Principal": {"Service": "ecr.amazonaws.com"},
+                                "Action": "sts:AssumeRole",
+                                "Condition": {"StringEquals": {"aws:SourceAccount": acct}},
+                            }
+                        ],
+                    }
+                )
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        aws.iam.RolePolicy(
+            f"{self._name}-dr-template",
+            role=role.id,
+            policy=pulumi.Output.all(partition, account, a.dr_data_key_arn).apply(
+                lambda v: replica_creation_policy(
+                    [f"arn:{v[0]}:ecr:{a.dr_region}:{v[1]}:repository/{n}" for n in names], v[2]
+                )
+            ),
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        aws.ecr.RepositoryCreationTemplate(
+            f"{self._name}-dr-template",
+            prefix="ROOT",
+            applied_fors=["REPLICATION"],
+            description=f"Replicas in {a.dr_region}: immutable, DR KMS key, the primaries' lifecycle",
+            image_tag_mutability="IMMUTABLE",
+            encryption_configurations=[{"encryption_type": "KMS", "kms_key": a.dr_data_key_arn}],
+            lifecycle_policy=policy,
+            custom_role_arn=role.arn,
+            opts=pulumi.ResourceOptions(parent=self, provider=a.dr_provider),
+        )
         aws.ecr.ReplicationConfiguration(
             f"{self._name}-replication",
             replication_configuration={

@@ -155,17 +155,26 @@ def test_prod_replicates_exactly_its_repositories_to_the_dr_region(prod: Render,
     names = {r["inputs"]["name"] for r in prod.of_type(REPOSITORY)}
     assert {f["filter"] for f in rule["repositoryFilters"]} == names, repl["urn"]
     assert {f["filterType"] for f in rule["repositoryFilters"]} == {"PREFIX_MATCH"}, repl["urn"]
-    # The replicas ECR creates in the DR region get the primaries' guarantees from a creation template.
+    # The replicas ECR creates in the DR region get the primaries' guarantees from a creation template. Its
+    # prefix is a namespace (`x` means `x/`), so only ROOT matches the un-namespaced replicas.
     dr_key = key_arn(prod, "keys-dr-data")
-    templates = prod.of_type(TEMPLATE)
-    assert {t["inputs"]["prefix"] for t in templates} == names
-    for t in templates:
-        assert t["region"] == "us-west-2", t["urn"]
-        assert t["inputs"]["appliedFors"] == ["REPLICATION"], t["urn"]
-        assert t["inputs"]["imageTagMutability"] == "IMMUTABLE", t["urn"]
-        assert t["inputs"]["encryptionConfigurations"] == [{"encryptionType": "KMS", "kmsKey": dr_key}], t[
-            "urn"
-        ]
+    t = prod.one(TEMPLATE)
+    assert t["region"] == "us-west-2" and t["inputs"]["prefix"] == "ROOT", t["urn"]
+    assert t["inputs"]["appliedFors"] == ["REPLICATION"], t["urn"]
+    assert t["inputs"]["imageTagMutability"] == "IMMUTABLE", t["urn"]
+    assert t["inputs"]["encryptionConfigurations"] == [{"encryptionType": "KMS", "kmsKey": dr_key}], t["urn"]
+    primary_policy = json.loads(prod.of_type(LIFECYCLE)[0]["inputs"]["policy"])
+    assert json.loads(t["inputs"]["lifecyclePolicy"]) == primary_policy, t["urn"]
+    # A template with a customer-managed key needs a role ECR assumes, scoped to the replicas and the DR key.
+    role = prod.one(ROLE, "compute-registry-dr-template")
+    assert t["inputs"]["customRoleArn"] == role["outputs"]["arn"], t["urn"]
+    trust = json.loads(role["inputs"]["assumeRolePolicy"])["Statement"][0]
+    assert trust["Principal"] == {"Service": "ecr.amazonaws.com"}, role["urn"]
+    by_sid = {st["Sid"]: st for st in statements(policy_doc(prod, "compute-registry-dr-template"))}
+    assert by_sid["CreateReplicas"]["Resource"] == sorted(
+        f"arn:aws:ecr:us-west-2:123456789012:repository/{n}" for n in names
+    ), role["urn"]
+    assert by_sid["EncryptReplicas"]["Resource"] == dr_key, role["urn"]
     # The registry-wide replication configuration is prod's alone (settings: registry.replicateToDr).
     assert not staging.of_type(REPLICATION) and not staging.of_type(TEMPLATE), (
         "staging must not own ECR replication"
@@ -273,12 +282,17 @@ def test_containers_are_hardened(stack: Render) -> None:
 
 
 def test_health_checks_are_http_and_the_tinker_check_is_gone(stack: Render) -> None:
+    edge = settings(stack.stack).edge
     web, api, worker = (container(stack, k) for k in ("web", "api", "worker"))
-    assert (
-        web["healthCheck"]["command"][0] == "CMD-SHELL"
-        and "http://localhost/health" in web["healthCheck"]["command"][1]
-    )
-    assert "http://localhost:8000/up" in api["healthCheck"]["command"][1]
+    # The same path the target group checks (one setting drives both): ECS and the ALB agree on "healthy".
+    tg = {
+        k: stack.one("aws:lb/targetGroup:TargetGroup", f"edge-{k}")["inputs"]["healthCheck"]["path"]
+        for k in ("web", "api")
+    }
+    assert (tg["web"], tg["api"]) == (edge.web_health_check_path, edge.api_health_check_path)
+    assert web["healthCheck"]["command"][0] == "CMD-SHELL"
+    assert f"http://localhost:80{tg['web']} " in web["healthCheck"]["command"][1], web["healthCheck"]
+    assert f"http://localhost:8000{tg['api']} " in api["healthCheck"]["command"][1], api["healthCheck"]
     for c in (web, api):
         hc = c["healthCheck"]
         assert (hc["interval"], hc["retries"]) == (30, 3), c["name"]
@@ -375,8 +389,12 @@ def test_execution_role_reads_exactly_what_it_injects(stack: Render) -> None:
     assert set(as_list(by_sid["ReadInjectedSecrets"]["Resource"])) == sm
     repos = {r["outputs"]["arn"] for r in stack.of_type(REPOSITORY)}
     assert set(as_list(by_sid["PullReleases"]["Resource"])) == repos
-    groups = {stack.one(LOG_GROUP, f"compute-{k}")["outputs"]["arn"] + ":log-stream:*" for k in CONTAINER}
-    assert set(as_list(by_sid["WriteContainerLogs"]["Resource"])) == groups
+    groups = [stack.one(LOG_GROUP, f"compute-{k}")["outputs"]["arn"] for k in CONTAINER]
+    # CreateLogStream is authorized on the log group, PutLogEvents on its streams.
+    assert set(as_list(by_sid["WriteContainerLogs"]["Resource"])) == {
+        *groups,
+        *(f"{g}:log-stream:*" for g in groups),
+    }
     decrypt = by_sid["DecryptInjectedValues"]
     assert (
         decrypt["Resource"] == key_arn(stack, "keys-primary-secrets") and decrypt["Action"] == "kms:Decrypt"
@@ -462,9 +480,10 @@ def test_services_run_privately_behind_their_target_groups(stack: Render) -> Non
     ):
         svc = stack.one(SERVICE, f"compute-{key}")
         i = svc["inputs"]
-        assert i["cluster"] == cluster and i["taskDefinition"] == task_def(stack, key)["outputs"]["arn"], svc[
-            "urn"
-        ]
+        assert i["cluster"] == cluster, svc["urn"]
+        assert i["taskDefinition"] == task_def(stack, key)["outputs"]["arn"], svc["urn"]
+        # The guide's deploy job addresses the services by the applications' names.
+        assert i["name"] == task_def(stack, key)["inputs"]["family"], svc["urn"]
         net = i["networkConfiguration"]
         assert sorted(net["subnets"]) == private and net["assignPublicIp"] is False, svc["urn"]
         assert net["securityGroups"] == [sg[group]], svc["urn"]
@@ -535,8 +554,11 @@ def test_staging_is_the_same_shape_right_sized(prod: Render, staging: Render) ->
     def shape(r: Render) -> list[tuple[str, str]]:
         return sorted((x["type"], x["name"]) for x in compute_of(r) if x["name"] != "compute-exec")
 
-    only_prod = {(REPLICATION, "compute-registry-replication")} | {
-        (TEMPLATE, t["name"]) for t in prod.of_type(TEMPLATE)
+    only_prod = {
+        (REPLICATION, "compute-registry-replication"),
+        (TEMPLATE, "compute-registry-dr-template"),
+        (ROLE, "compute-registry-dr-template"),
+        (ROLE_POLICY, "compute-registry-dr-template"),
     }
     only_staging = {(ROLE_POLICY, "compute-web-task")}
     assert set(shape(prod)) - only_prod == set(shape(staging)) - only_staging
