@@ -8,13 +8,14 @@ typed outputs only.
 import pulumi
 
 from components.cdn import Cdn, CdnArgs
+from components.cicd import Cicd, CicdArgs
 from components.compute import Compute, ComputeArgs
 from components.data import Data, DataArgs
 from components.edge import Edge, EdgeArgs
 from components.keys import Keys, KeysArgs
 from components.network import Network, NetworkArgs
 from components.operations import Operations, OperationsArgs
-from components.providers import create_providers
+from components.providers import GLOBAL_SERVICES_REGION, create_providers
 from components.secrets import AppSecrets, AppSecretsArgs
 from components.storage import Storage, StorageArgs
 from settings import NAMESPACE, load_secrets, load_settings
@@ -229,6 +230,26 @@ operations = Operations(
 )
 
 # --- cicd ---
+cicd = Cicd(
+    "cicd",
+    CicdArgs(
+        name_prefix=settings.name_prefix,
+        settings=settings.cicd,
+        region=settings.region,
+        provider_regions=[settings.region, settings.dr_region, GLOBAL_SERVICES_REGION],
+        cluster_name=compute.cluster_name,
+        repository_arns={
+            "frontend": compute.frontend_repository_arn,
+            "backend": compute.backend_repository_arn,
+        },
+        service_names={
+            "web": compute.web_service_name,
+            "api": compute.api_service_name,
+            "worker": compute.worker_service_name,
+        },
+    ),
+    opts=in_primary,
+)
 
 pulumi.export("environment", settings.environment)
 pulumi.export("region", settings.region)
@@ -255,3 +276,6 @@ pulumi.export("alarmTopicArn", operations.alarm_topic_arn)
 pulumi.export("dashboardName", operations.dashboard_name)
 pulumi.export("searchDomainEndpoint", operations.search_domain_endpoint)
 pulumi.export("backupVaultArn", operations.backup_vault_arn)
+pulumi.export("cicdDeployRoleArns", cicd.deploy_role_arns)
+pulumi.export("cicdPipelines", cicd.pipelines)
+pulumi.export("cicdPreviewRoleArn", cicd.preview_role_arn)
