@@ -7,12 +7,19 @@
 - The stack's deployment settings: the GitHub repository and branch, push-to-deploy (staging) or not (prod:
   tags + approval through .github/workflows/release.yml), the policy pack as a gate before every operation,
   the OIDC role, dependency caching, intermediate deployments skipped.
+- Optionally, a Pulumi Cloud policy group per stack (the pack at its published version, with the stack's config,
+  preventative) so that any update, not only a deployment, is checked; prod also publishes the pack version.
+- Optionally (prod), GitHub Actions as a Pulumi OIDC issuer for exact subjects: workflows get short-lived Pulumi
+  tokens, no stored PULUMI_ACCESS_TOKEN.
 
 Run by hand once per stack (`cd deployments && pulumi up -s prod`); it is not deployed by Deployments itself,
 so no deployment can change its own trust or permissions.
 """
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
 
 import pulumi
 import pulumi_aws as aws
@@ -119,6 +126,38 @@ deployment_settings = ps.DeploymentSettings(
     ),
     cache_options=ps.DeploymentSettingsCacheOptionsArgs(enable=True),
 )
+
+# --- Pulumi Cloud runs the pack on every update of the stack, whoever starts it (editions with policy groups) ---
+if settings.policy_group is not None:
+    group = settings.policy_group
+    pack_opts = None
+    if group.publish:
+        pack = ps.PolicyPack(
+            "policy-pack",
+            name=group.pack,
+            organization=settings.organization,
+            source_path=str(Path(__file__).resolve().parent.parent / "policies"),
+            version_tag=group.version,
+            display_name="Elite Locadora guardrails",
+        )
+        pack_opts = pulumi.ResourceOptions(depends_on=[pack])
+    ps.PolicyGroup(
+        "policy-group",
+        name=f"{settings.name_prefix}-guardrails",
+        organization_name=settings.organization,
+        entity_type="stacks",
+        mode=group.mode,
+        stacks=[ps.PolicyGroupStackReferenceArgs(name=stack, routing_project=TARGET_PROJECT)],
+        policy_packs=[
+            ps.PolicyGroupPolicyPackReferenceInputArgs(
+                name=group.pack,
+                version_tag=group.version,
+                # The same per-stack config the offline preview and the pre-run gate use.
+                config=json.loads((Path(__file__).resolve().parent.parent / pack_config).read_text()),
+            )
+        ],
+        opts=pack_opts,
+    )
 
 # --- GitHub Actions may exchange their OIDC token for a short-lived Pulumi token (no stored PULUMI_ACCESS_TOKEN) ---
 if settings.github_issuer is not None:

@@ -116,6 +116,25 @@ class GithubIssuer(_Model):
         return self
 
 
+class PolicyGroup(_Model):
+    """Pulumi Cloud runs the pack on every update of the stack, whoever starts it (Deployments, a laptop, CI)."""
+
+    pack: str = Field(
+        "elite-locadora-guardrails", pattern=r"^[a-z0-9][a-z0-9-]{0,99}$", description="The pack's name."
+    )
+    version: str = Field(
+        pattern=r"^\d+\.\d+\.\d+$", description="Published version enforced (policies/PulumiPolicy.yaml)."
+    )
+    mode: Literal["preventative", "audit"] = Field(
+        "preventative",
+        description="`preventative`: a mandatory violation blocks the update; `audit`: reports.",
+    )
+    publish: bool = Field(
+        False,
+        description="Publish policies/ as that version from this stack (org-wide: exactly one stack does).",
+    )
+
+
 class DeploySettings(_Model):
     stack: str
     organization: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
@@ -123,6 +142,7 @@ class DeploySettings(_Model):
     deployment: Deployment
     aws: Aws
     github_issuer: GithubIssuer | None = None
+    policy_group: PolicyGroup | None = None
 
     @model_validator(mode="after")
     def _prod(self) -> DeploySettings:
@@ -135,6 +155,10 @@ class DeploySettings(_Model):
                 raise ValueError("deployment.operations: prod's role must not accept destroy")
             if not self.aws.guard_stateful_deletes:
                 raise ValueError("aws.guardStatefulDeletes: prod must guard its stateful resources")
+            if self.policy_group is not None and self.policy_group.mode != "preventative":
+                raise ValueError(
+                    "policyGroup.mode: prod's policy group must block mandatory violations (preventative)"
+                )
         return self
 
     @property

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "deployments"))
@@ -227,6 +228,33 @@ def test_github_actions_get_pulumi_tokens_only_for_exact_subjects(render):
     )
 
 
+def test_pulumi_cloud_enforces_the_pack_with_the_stacks_config(deployment):
+    group = deployment.one("pulumiservice:index:PolicyGroup")
+    g = group["inputs"]
+    stack = deployment.stack
+    assert g["stacks"] == [{"name": stack, "routingProject": "elite-locadora"}], (
+        f"{group['urn']}: only its stack"
+    )
+    assert g["mode"] == "preventative" and g["entityType"] == "stacks", f"{group['urn']}: blocks violations"
+    (pack,) = g["policyPacks"]
+    version = yaml.safe_load((ROOT / "policies" / "PulumiPolicy.yaml").read_text())["version"]
+    assert (pack["name"], pack["versionTag"]) == ("elite-locadora-guardrails", version), (
+        f"{group['urn']}: enforces the pack at policies/PulumiPolicy.yaml's version {version}"
+    )
+    expected = json.loads((ROOT / "policies" / "config" / f"{stack}.json").read_text())
+    assert pack["config"] == expected, f"{group['urn']}: the pack config is policies/config/{stack}.json"
+
+
+def test_one_stack_publishes_the_pack_before_the_groups_use_it(render):
+    prod, staging = render("prod", program="deployments"), render("staging", program="deployments")
+    pack = prod.one("pulumiservice:index:PolicyPack")
+    assert Path(pack["inputs"]["sourcePath"]) == ROOT / "policies", pack["urn"]
+    assert (Path(pack["inputs"]["sourcePath"]) / "PulumiPolicy.yaml").exists(), pack["urn"]
+    group = prod.one("pulumiservice:index:PolicyGroup")
+    assert pack["urn"] in group["dependsOn"], f"{group['urn']} is created after the pack version it enforces"
+    assert not staging.of_type("pulumiservice:index:PolicyPack"), "a pack version is published once, by prod"
+
+
 BASE = {
     "elite-locadora-deployments:organization": ORG,
     "elite-locadora-deployments:repository": f"{ORG}/elite-locadora-platform",
@@ -260,6 +288,8 @@ def test_a_valid_config_builds():
         ("staging", _with("deployment", sessionDuration="13h0m0s"), r"deployment\.sessionDuration"),
         ("staging", _with("githubIssuer", subjects=["ref:refs/heads/*"]), r"githubIssuer\.subjects.*exact"),
         ("staging", _with("aws", oidcProvider="maybe"), r"aws\.oidcProvider"),
+        ("prod", _with("policyGroup", version="1.0.0", mode="audit"), r"policyGroup\.mode.*preventative"),
+        ("staging", _with("policyGroup", version="latest"), r"policyGroup\.version"),
     ],
 )
 def test_bad_config_fails_naming_the_key(stack, raw, message):
