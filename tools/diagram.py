@@ -48,8 +48,11 @@ def _tier_of(res: dict[str, Any], by_urn: dict[str, dict[str, Any]]) -> dict[str
 
 
 def _component_of(res: dict[str, Any], by_urn: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
-    parent = res.get("parent")
-    return by_urn.get(parent) if parent else None
+    """The nearest component above a resource (a resource parented to another resource belongs to its component)."""
+    parent = by_urn.get(res["parent"]) if res.get("parent") else None
+    while parent is not None and parent.get("custom"):
+        parent = by_urn.get(parent["parent"]) if parent.get("parent") else None
+    return parent
 
 
 def _node_id(*parts: str) -> str:

@@ -67,6 +67,16 @@ def test_resources_outside_the_primary_region_are_marked(prod):
     )
 
 
+def test_every_resource_is_drawn_in_its_component(prod):
+    """A resource parented to another resource (a role's policy) is drawn in the component above them."""
+    m = diagram.model(prod.data)
+    drawn = sum(sum(kinds.values()) for services in m["groups"].values() for kinds in services.values())
+    resources = [r for r in prod.resources if r["custom"] and not r["type"].startswith("pulumi:providers:")]
+    assert drawn == len(resources), f"{len(resources)} resources, {drawn} drawn"
+    owners = {owner for _tier, owner in m["groups"]}
+    assert owners <= set(m["tiers"]) | {c for cs in m["components"].values() for c in cs}, owners
+
+
 def test_the_mermaid_is_well_formed(prod):
     mermaid = diagram.mermaid(diagram.model(prod.data))
     lines = mermaid.splitlines()
