@@ -108,6 +108,10 @@ def table(cost: dict[str, Any], title: str) -> str:
     if budget:
         verdict = "within" if cost["monthly"] <= budget else "OVER"
         lines.append(f"  {'Budget':<{width}}  {budget:>12,.2f}  ({verdict} budget)")
+    largest = sorted(cost["resources"], key=lambda x: -x["monthly"])[:3]
+    if largest:
+        top = "; ".join(f"{x['urn'].rsplit('::', 1)[-1]} {x['monthly']:,.2f}" for x in largest)
+        lines.append(f"  Largest lines: {top}")
     if cost.get("unpriced"):
         lines.append(f"  Unpriced (not counted): {len(cost['unpriced'])}")
         for urn in cost["unpriced"]:
@@ -200,8 +204,9 @@ def main(argv: list[str] | None = None) -> int:
                 print(json.dumps(cost, indent=2))
                 return 0
             print(table(cost, f"Estimated monthly cost of '{doc.get('stack')}' ({args.render})"))
-            print(f"\n  Largest lines (of {len(cost['resources'])}):")
-            for line in cost["resources"][: args.lines]:
+            if args.lines > 0:
+                print(f"\n  Largest lines (of {len(cost['resources'])}), how each was made:")
+            for line in cost["resources"][: max(args.lines, 0)]:
                 print(f"    {line['monthly']:>10,.2f}  {line['urn'].rsplit('::', 1)[-1]}: {line['basis']}")
             return 0
         doc_a, doc_b = _load(args.a), _load(args.b)
