@@ -435,6 +435,8 @@ class _Context:
         self.usage = usage
         self.hours = prices.hours_per_month
         self.by_urn = {r.urn: r for r in resources}
+        self._by_type: dict[str, list[Resource]] | None = None
+        self._cache: dict[str, Any] = {}
         self.by_key: dict[str, list[Resource]] = {}
         for r in resources:
             keys = {r.urn}
@@ -449,7 +451,17 @@ class _Context:
         return self.prices.price(region, group, key)
 
     def of_type(self, *types: str) -> list[Resource]:
-        return [r for r in self.resources if _canonical(r.type) in types]
+        if self._by_type is None:
+            self._by_type = {}
+            for r in self.resources:
+                self._by_type.setdefault(_canonical(r.type), []).append(r)
+        return [r for t in types for r in self._by_type.get(t, [])]
+
+    def cached(self, name: str, build: Callable[[_Context], Any]) -> Any:
+        """A stack-wide relation (replica storage classes, backup kinds), built once per estimate."""
+        if name not in self._cache:
+            self._cache[name] = build(self)
+        return self._cache[name]
 
     def find(self, key: str, *types: str) -> Resource | None:
         """The resource of one of `types` whose id, ARN, name or URN is `key`."""
@@ -625,19 +637,42 @@ def _cache(r: Resource, c: _Context) -> tuple[float, str]:
     return hourly * c.hours * nodes, f"{node_type} {_rate(hourly)}/h × {c.hours:g} h × {how}"
 
 
+def _scaling_targets(c: _Context) -> dict[str, Resource]:
+    """ECS desired-count scaling targets by the service URN they depend on and by service name."""
+    out: dict[str, Resource] = {}
+    for t in c.of_type("aws:appautoscaling/target:Target"):
+        if t.props.get("scalableDimension") != "ecs:service:DesiredCount":
+            continue
+        for urn in t.property_dependencies.get("resourceId") or []:
+            out.setdefault(urn, t)
+        resource_id = str(t.props.get("resourceId") or "")
+        if resource_id.count("/") == 2:
+            out.setdefault("name:" + resource_id.rsplit("/", 1)[-1], t)
+    return out
+
+
 def _service_tasks(r: Resource, c: _Context) -> tuple[float, str]:
     desired = _num(r.props.get("desiredCount"), 1.0)
     name = str(r.props.get("name") or r.name)
-    for t in c.of_type("aws:appautoscaling/target:Target"):
-        resource_id = str(t.props.get("resourceId") or "")
-        if t.props.get("scalableDimension") == "ecs:service:DesiredCount" and (
-            resource_id.endswith(f"/{name}") or r.urn in (t.property_dependencies.get("resourceId") or [])
-        ):
-            lo, hi = _num(t.props.get("minCapacity")), _num(t.props.get("maxCapacity"))
-            level = c.usage["autoscalingLevel"]
-            tasks = lo + level * (hi - lo)
-            return tasks, f"{tasks:g} tasks (auto-scaled {lo:g}..{hi:g} at level {level:g})"
+    targets = c.cached("scaling-targets", _scaling_targets)
+    t = targets.get(r.urn) or targets.get("name:" + name)
+    if t is not None:
+        lo, hi = _num(t.props.get("minCapacity")), _num(t.props.get("maxCapacity"))
+        level = c.usage["autoscalingLevel"]
+        tasks = lo + level * (hi - lo)
+        return tasks, f"{tasks:g} tasks (auto-scaled {lo:g}..{hi:g} at level {level:g})"
     return desired, f"{desired:g} desired tasks"
+
+
+def _cluster_strategies(c: _Context) -> dict[str | None, list[dict[str, Any]]]:
+    """Default capacity provider strategies by cluster URN (None: a cluster that could not be related)."""
+    out: dict[str | None, list[dict[str, Any]]] = {}
+    for cp in c.of_type("aws:ecs/clusterCapacityProviders:ClusterCapacityProviders"):
+        default = cp.props.get("defaultCapacityProviderStrategies")
+        if isinstance(default, list) and default:
+            target = c.related(cp, "clusterName", "aws:ecs/cluster:Cluster")
+            out.setdefault(target.urn if target is not None else None, default)
+    return out
 
 
 def _strategy(r: Resource, c: _Context) -> tuple[list[dict[str, Any]], str]:
@@ -648,12 +683,14 @@ def _strategy(r: Resource, c: _Context) -> tuple[list[dict[str, Any]], str]:
     if p.get("launchType"):
         return [{"capacityProvider": str(p["launchType"]), "weight": 1}], f"launch type {p['launchType']}"
     cluster = c.related(r, "cluster", "aws:ecs/cluster:Cluster")
-    for cp in c.of_type("aws:ecs/clusterCapacityProviders:ClusterCapacityProviders"):
-        target = c.related(cp, "clusterName", "aws:ecs/cluster:Cluster")
-        if cluster is None or target is None or target is cluster:
-            default = cp.props.get("defaultCapacityProviderStrategies")
-            if isinstance(default, list) and default:
-                return default, "cluster default strategy"
+    defaults = c.cached("cluster-strategies", _cluster_strategies)
+    default = defaults.get(cluster.urn) if cluster is not None else None
+    if default is None and (cluster is None or None in defaults):
+        default = defaults.get(None) or (
+            next(iter(defaults.values())) if cluster is None and defaults else None
+        )
+    if default:
+        return default, "cluster default strategy"
     return [{"capacityProvider": "FARGATE", "weight": 1}], "Fargate (no strategy)"
 
 
@@ -991,7 +1028,7 @@ def _replica_classes(c: _Context) -> dict[str, str]:
 def _bucket(r: Resource, c: _Context) -> tuple[float, str]:
     name = str(r.props.get("bucket") or r.props.get("bucketPrefix") or r.name)
     gb, pattern = c.usage.lookup("s3GbStored", name)
-    klass = _replica_classes(c).get(name, "STANDARD")
+    klass = c.cached("replica-classes", _replica_classes).get(name, "STANDARD")
     rate = c.p(r.region, "s3.storage", klass)
     why = " (replication writes this class)" if klass != "STANDARD" else ""
     return gb * rate, f"{gb:g} GB (usage s3GbStored '{pattern}') × {klass} {_rate(rate)}/GB-month{why}"
@@ -1061,7 +1098,7 @@ def _backup_kinds(c: _Context) -> dict[str, set[str]]:
 def _vault(r: Resource, c: _Context) -> tuple[float, str]:
     name = str(r.props.get("name") or r.name)
     gb, pattern = c.usage.lookup("backupGbStored", name)
-    kinds = sorted(_backup_kinds(c).get(name, set())) or ["s3"]
+    kinds = sorted(c.cached("backup-kinds", _backup_kinds).get(name, set())) or ["s3"]
     rates = {k: c.p(r.region, "backup", k) for k in kinds}
     kind = max(rates, key=lambda k: rates[k])
     return gb * rates[kind], (
