@@ -29,8 +29,11 @@ def test_the_estimate_is_in_preview_json_and_adds_up(stack: Render) -> None:
     total = sum(line["monthly"] for line in cost["resources"])
     assert cost["monthly"] == pytest.approx(total, abs=0.05), f"stack {stack.stack}: lines do not add up"
     assert sum(t["monthly"] for t in cost["byTier"]) == pytest.approx(cost["monthly"], abs=0.05)
+    assert {"currency", "monthly", "resources", "unpriced", "byTier", "assumptions"} <= set(cost)
     for line in cost["resources"]:
-        assert line["basis"] and line["monthly"] >= 0, line["urn"]
+        assert {"urn", "monthly", "basis"} <= set(line) and line["basis"] and line["monthly"] >= 0, line[
+            "urn"
+        ]
     assert cost["assumptionsFrom"] == f"policies/config/{stack.stack}.json"
 
 
