@@ -209,6 +209,31 @@ def test_the_role_covers_exactly_what_the_main_program_manages(stack, request):
         assert provider["inputs"]["url"] == f"https://{access.GITHUB_ISSUER}", provider["urn"]
 
 
+def _stack_config(path: Path) -> dict:
+    return yaml.safe_load(path.read_text())["config"]
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_deployments_stack_agrees_with_the_infrastructure_stack(stack):
+    """Same regions (primary, DR, us-east-1) and the same infrastructure repository as the stack it deploys."""
+    main = _stack_config(ROOT / f"Pulumi.{stack}.yaml")
+    dep = _stack_config(ROOT / "deployments" / f"Pulumi.{stack}.yaml")
+    needed = {main["aws:region"], main["elite-locadora:drRegion"], "us-east-1"}
+    regions = set(dep["elite-locadora-deployments:aws"]["regions"])
+    assert needed <= regions, (
+        f"deployments/Pulumi.{stack}.yaml aws.regions {sorted(regions)} must cover Pulumi.{stack}.yaml's "
+        f"primary, DR and us-east-1 ({sorted(needed)})"
+    )
+    assert (
+        dep["elite-locadora-deployments:repository"]
+        == main["elite-locadora:cicd"]["infrastructureRepository"]
+    ), f"deployments/Pulumi.{stack}.yaml repository differs from elite-locadora:cicd.infrastructureRepository"
+    oidc = dep["elite-locadora-deployments:aws"]["oidcProvider"]
+    assert oidc == ("create" if stack == "prod" else "existing"), (
+        f"deployments/Pulumi.{stack}.yaml aws.oidcProvider: prod creates the account's Pulumi provider, staging uses it"
+    )
+
+
 def test_github_actions_get_pulumi_tokens_only_for_exact_subjects(render):
     prod = render("prod", program="deployments")
     issuer = prod.one("pulumiservice:index:OidcIssuer")["inputs"]
