@@ -16,6 +16,7 @@ from pulumi_policy import (
     PolicyConfigSchema,
     Severity,
     StackValidationPolicy,
+    proxy,
 )
 from pulumi_policy.proxy import UnknownValueError
 
@@ -23,30 +24,42 @@ POLICY = "monthly-cost-within-budget"
 _PROVIDER_PACKAGES = ("aws:", "random:", "tls:", "pulumi:providers:")
 
 
+_UNKNOWN_SENTINELS = frozenset(
+    {
+        proxy.UNKNOWN_BOOLEAN_VALUE,
+        proxy.UNKNOWN_NUMBER_VALUE,
+        proxy.UNKNOWN_STRING_VALUE,
+        proxy.UNKNOWN_ARRAY_VALUE,
+        proxy.UNKNOWN_ASSET_VALUE,
+        proxy.UNKNOWN_ARCHIVE_VALUE,
+        proxy.UNKNOWN_OBJECT_VALUE,
+    }
+)
+
+
 def plain(value: Any) -> Any:
-    """The engine's property proxies as plain JSON values; a value unknown at preview becomes "[unknown]"."""
+    """The engine's property proxies as plain JSON values; a value unknown at preview becomes "[unknown]".
+
+    Reads the proxies' targets directly (the SDK's own escape hatch, `proxy["__target"]`) rather than through
+    `UnknownValueError`, so that converting a large stack stays cheap."""
+    if isinstance(value, (proxy._DictProxy, proxy._ListProxy)):
+        value = value["__target"]
+    if isinstance(value, str):
+        return costing.UNKNOWN if value in _UNKNOWN_SENTINELS else value
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, Mapping):  # any other mapping the SDK may hand us
+        return {str(k): plain(_safe(value, k)) for k in list(value.keys())}
+    return value
+
+
+def _safe(mapping: Any, key: Any) -> Any:
     try:
-        if isinstance(value, (str, bytes, int, float, bool)) or value is None:
-            return value
-        if hasattr(value, "keys"):
-            out = {}
-            for key in list(value.keys()):
-                try:
-                    out[str(key)] = plain(value[key])
-                except UnknownValueError:
-                    out[str(key)] = costing.UNKNOWN
-            return out
-        if hasattr(value, "__len__") and hasattr(value, "__getitem__"):
-            items = []
-            for i in range(len(value)):
-                try:
-                    items.append(plain(value[i]))
-                except UnknownValueError:
-                    items.append(costing.UNKNOWN)
-            return items
+        return mapping[key]
     except UnknownValueError:
         return costing.UNKNOWN
-    return value
 
 
 def _region(resource: Any) -> str | None:

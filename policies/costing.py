@@ -66,6 +66,7 @@ class PriceBook:
     regions: dict[str, dict[str, dict[str, Price]]]
     free: tuple[str, ...]
     file: str = ""
+    _free_types: dict[str, bool] = field(default_factory=dict, repr=False, compare=False)
 
     def price(self, region: str | None, group: str, key: str) -> float:
         """The price, or MissingPrice naming region, group and key."""
@@ -75,7 +76,9 @@ class PriceBook:
         return table[key].usd
 
     def is_free(self, type_: str) -> bool:
-        return any(fnmatch.fnmatchcase(type_, p) for p in self.free)
+        if type_ not in self._free_types:
+            self._free_types[type_] = any(fnmatch.fnmatchcase(type_, p) for p in self.free)
+        return self._free_types[type_]
 
     @property
     def latest_read(self) -> str:
@@ -169,13 +172,20 @@ def parse_prices(doc: Any, file: str = "prices.yaml") -> PriceBook:
     return PriceBook("USD", float(hours), regions, tuple(free), file)
 
 
+_LOADED: dict[tuple[str, int], PriceBook] = {}
+
+
 def load_prices(path: str | Path | None = None) -> PriceBook:
+    """The validated price file (parsed once per file version: the pack asks on every AnalyzeStack)."""
     path = Path(path) if path else PRICES_FILE
     try:
-        doc = yaml.safe_load(path.read_text())
+        key = (str(path.resolve()), path.stat().st_mtime_ns)
+        if key not in _LOADED:
+            _LOADED.clear()
+            _LOADED[key] = parse_prices(yaml.safe_load(path.read_text()), str(path.name))
     except (OSError, yaml.YAMLError) as exc:
         raise CostConfigError(f"{path}: {exc}") from exc
-    return parse_prices(doc, str(path.name))
+    return _LOADED[key]
 
 
 # -- usage assumptions -----------------------------------------------------------------------------------
