@@ -154,3 +154,16 @@ def test_prod_release_waits_for_an_approved_environment_and_a_tag():
     assert 'operation: "update"' in body and "inheritSettings: true" in body, (
         "release.yml runs the stack's own deployment settings (policy gate, OIDC role)"
     )
+
+
+def test_dependabot_keeps_the_pins_current():
+    path = ROOT / ".github" / "dependabot.yml"
+    result = subprocess.run(
+        [sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.dependabot", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, f".github/dependabot.yml fails the dependabot schema:\n{result.stdout}"
+    ecosystems = {u["package-ecosystem"] for u in yaml.safe_load(path.read_text())["updates"]}
+    assert {"github-actions", "pip"} <= ecosystems, "dependabot bumps the pinned action SHAs and requirements"
