@@ -396,6 +396,7 @@ class Estimate:
     usage: Usage
     prices_file: str = ""
     prices_read: str = ""
+    free_by_tier: dict[str, int] = field(default_factory=dict)
 
     def by_tier(self) -> list[dict[str, Any]]:
         tiers: dict[str, dict[str, Any]] = {}
@@ -406,7 +407,10 @@ class Estimate:
         for u in self.unpriced:
             t = tiers.setdefault(u["tier"], {"tier": u["tier"], "monthly": 0.0, "resources": 0})
             t["unpriced"] = t.get("unpriced", 0) + 1
-        out = sorted(tiers.values(), key=lambda t: -t["monthly"])
+        for tier, n in self.free_by_tier.items():
+            t = tiers.setdefault(tier, {"tier": tier, "monthly": 0.0, "resources": 0})
+            t["free"] = n
+        out = sorted(tiers.values(), key=lambda t: (-t["monthly"], t["tier"]))
         for t in out:
             t["monthly"] = round(t["monthly"], 2)
         return out
@@ -541,17 +545,20 @@ def estimate(resources: Iterable[Resource], prices: PriceBook, usage: Usage) -> 
     lines: list[Line] = []
     unpriced: list[dict[str, str]] = []
     free = 0
+    free_by_tier: dict[str, int] = {}
     for r in resources:
         if not r.custom or r.type.startswith("pulumi:"):
             continue  # components and providers cost nothing themselves
         type_ = _canonical(r.type)
         if not type_.startswith("aws:"):
             free += 1  # not an AWS resource (random passwords, TLS keys): nothing to pay AWS
+            free_by_tier[r.tier] = free_by_tier.get(r.tier, 0) + 1
             continue
         fn = RULES.get(type_)
         if fn is None:
             if prices.is_free(type_):
                 free += 1
+                free_by_tier[r.tier] = free_by_tier.get(r.tier, 0) + 1
             else:
                 unpriced.append({"urn": r.urn, "tier": r.tier, "reason": f"no pricing rule for {type_}"})
             continue
@@ -562,7 +569,9 @@ def estimate(resources: Iterable[Resource], prices: PriceBook, usage: Usage) -> 
             continue
         lines.append(Line(r.urn, r.type, r.name, r.tier, r.region, monthly, basis))
     total = sum(line.monthly for line in lines)
-    return Estimate(prices.currency, total, lines, unpriced, free, usage, prices.file, prices.latest_read)
+    return Estimate(
+        prices.currency, total, lines, unpriced, free, usage, prices.file, prices.latest_read, free_by_tier
+    )
 
 
 # -- pricing rules -----------------------------------------------------------------------------------------

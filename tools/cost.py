@@ -101,7 +101,8 @@ def table(cost: dict[str, Any], title: str) -> str:
     lines = [title]
     width = max([len(t["tier"]) for t in cost["byTier"]] + [20])
     for t in cost["byTier"]:
-        extra = f"  ({t['unpriced']} unpriced)" if t.get("unpriced") else ""
+        extra = f", {t['free']} free" if t.get("free") else ""
+        extra += f"  ({t['unpriced']} UNPRICED)" if t.get("unpriced") else ""
         lines.append(f"  {t['tier']:<{width}}  {t['monthly']:>12,.2f}  {t['resources']:>4} priced{extra}")
     lines.append(f"  {'Total':<{width}}  {cost['monthly']:>12,.2f}")
     budget = cost.get("budget")
