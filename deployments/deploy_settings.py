@@ -1,7 +1,9 @@
 """Validated settings of the deployments program: one stack here per stack of elite-locadora, same name.
 
 Config keys (namespace `elite-locadora-deployments`): `organization`, `repository` (strings), `deployment` and
-`aws` (objects, camelCase fields below). A bad value fails before any resource is registered, naming the stack,
+`aws` (objects, camelCase fields below), and the optional org-wide objects `policyGroup` (Pulumi Cloud policy
+group for the stack; one stack also publishes the pack) and `githubIssuer` (GitHub Actions as a Pulumi OIDC
+issuer; exactly one stack sets it). A bad value fails before any resource is registered, naming the stack,
 the key and what is allowed.
 """
 
