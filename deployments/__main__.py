@@ -99,6 +99,9 @@ deployment_settings = ps.DeploymentSettings(
     vcs=ps.DeploymentSettingsVcsArgs(
         provider="github",
         repository=settings.repository,
+        # Prod: no push deploys. Pulumi Cloud can also deploy on a matching git tag (`deployTags`/`tagFilters`), but
+        # pulumi-pulumiservice 1.5.0's DeploymentSettingsVcsArgs has no such field, and a tag alone carries no
+        # approval: release.yml starts prod's deployment for a v* tag after the `production` environment's review.
         deploy_commits=settings.deployment.deploy_commits,
         # PR previews run in .github/workflows/checks.yml (offline and, with OIDC, in the cloud) with the pack.
         preview_pull_requests=False,
