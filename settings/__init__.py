@@ -103,11 +103,7 @@ class Settings(Model):
             if not self.operations.backup.copy_to_dr:
                 raise ValueError("operations.backup.copyToDr: prod must copy its backups to the DR region")
             self.compute.check_prod()
-        if self.compute.execute_command and "ssmmessages" not in self.network.interface_endpoints:
-            raise ValueError(
-                "compute.executeCommand: ECS Exec's agent talks to ssmmessages, and the web tasks reach AWS only "
-                "through interface endpoints; add ssmmessages to network.interfaceEndpoints"
-            )
+        self.compute.check_exec(list(self.network.interface_endpoints))
         if self.dr_region == self.region:
             raise ValueError(f"drRegion: {self.dr_region} is the primary region; pick another region for DR")
         dr_net = self.data.dr_network

@@ -204,6 +204,25 @@ class ComputeSettings(Model):
                 )
         return self
 
+    def check_exec(self, interface_endpoints: list[str]) -> None:
+        """What ECS Exec needs when it is on (called by Settings, after the prod rules, with the network's endpoints)."""
+        if not self.execute_command:
+            return
+        writable_required = [
+            k for k in ("web", "api", "worker") if getattr(self, k).read_only_root_filesystem
+        ]
+        if writable_required:
+            raise ValueError(
+                "compute.executeCommand: ECS Exec's SSM agent writes into the container's root file system, which "
+                f"AWS does not support read-only; set readOnlyRootFilesystem: false on {', '.join(writable_required)} "
+                "or turn executeCommand off"
+            )
+        if "ssmmessages" not in interface_endpoints:
+            raise ValueError(
+                "compute.executeCommand: ECS Exec's agent talks to ssmmessages, and the web tasks reach AWS only "
+                "through interface endpoints; add ssmmessages to network.interfaceEndpoints"
+            )
+
     def check_prod(self) -> None:
         """Rules only prod must keep (called by Settings for the prod stack)."""
         for key in ("web", "api", "worker"):

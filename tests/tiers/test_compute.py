@@ -273,7 +273,10 @@ def test_containers_are_hardened(stack: Render) -> None:
         assert c["user"] == getattr(s, key).user and not c["user"].startswith("0"), (
             f"{td['urn']}: non-root user"
         )
-        assert c["readonlyRootFilesystem"] is True, td["urn"]
+        # Read-only root everywhere except where ECS Exec is on (staging): AWS's SSM agent needs a writable root.
+        assert c["readonlyRootFilesystem"] is (not s.execute_command), td["urn"]
+        if stack.stack == "prod":
+            assert c["readonlyRootFilesystem"] is True, td["urn"]
         assert c["linuxParameters"]["capabilities"]["drop"] == ["ALL"], td["urn"]
         # Every writable path is a task volume, and every task volume is mounted.
         volumes = {v["name"] for v in td["inputs"]["volumes"]}
@@ -607,6 +610,12 @@ def test_compute_resources_pass_the_policy_pack(stack: Render) -> None:
         ),
         ("staging", ["api", "user"], "0", r"compute\.api\.user'.*String should match pattern"),
         ("staging", ["api", "minCount"], 5, r"compute\.api\.minCount'.*exceeds maxCount"),
+        (
+            "staging",
+            ["web", "readOnlyRootFilesystem"],
+            True,
+            r"compute\.executeCommand'.*SSM agent writes into the container's root file system.*false on web\b",
+        ),
         (
             "staging",
             ["worker", "requestsPerTarget"],
