@@ -181,6 +181,7 @@ compute = Compute(
         assets_bucket_name=storage.assets_bucket_name,
         assets_bucket_arn=storage.assets_bucket_arn,
         assets_key_arn=storage.assets_key_arn,
+        load_balancer_dependencies=[edge],
     ),
     opts=in_primary,
 )

@@ -130,6 +130,9 @@ class ComputeArgs:
     """ARN of the assets bucket; the API and the worker may use only their prefixes of it."""
     assets_key_arn: pulumi.Input[str]
     """KMS key of the assets bucket (SSE-KMS objects need it to be read and written)."""
+    load_balancer_dependencies: Sequence[pulumi.Resource] = ()
+    """What attaches the target groups to the load balancer (the edge tier): ECS refuses to create a service whose
+    target group no listener or rule uses yet, so the services wait for it."""
 
 
 def app_name(environment: str, purpose: str) -> str:
@@ -293,6 +296,9 @@ class Compute(pulumi.ComponentResource):
         super().__init__("elite-locadora:compute:Compute", name, None, opts)
         self._name, self._args, self._s = name, args, args.settings
         self._child = pulumi.ResourceOptions(parent=self)
+        # What must exist before a service starts tasks: the cluster's default strategy, the roles' permissions,
+        # and (from the edge tier) the listener and rules that attach the target groups to the load balancer.
+        self._ready: list[pulumi.Resource] = list(args.load_balancer_dependencies)
         invoke = pulumi.InvokeOptions(parent=self)
         self._account = aws.get_caller_identity_output(opts=invoke).account_id
         self._partition = aws.get_partition_output(opts=invoke).partition
@@ -408,15 +414,18 @@ class Compute(pulumi.ComponentResource):
             configuration=configuration,
             opts=self._child,
         )
-        aws.ecs.ClusterCapacityProviders(
-            f"{self._name}-capacity",
-            cluster_name=cluster.name,
-            capacity_providers=["FARGATE", "FARGATE_SPOT"],
-            default_capacity_provider_strategies=[
-                {"capacity_provider": p.capacity_provider, "weight": p.weight, "base": p.base}
-                for p in s.capacity_provider_strategy
-            ],
-            opts=self._child,
+        # Services name no launch type: this default strategy must exist before the first one is created.
+        self._ready.append(
+            aws.ecs.ClusterCapacityProviders(
+                f"{self._name}-capacity",
+                cluster_name=cluster.name,
+                capacity_providers=["FARGATE", "FARGATE_SPOT"],
+                default_capacity_provider_strategies=[
+                    {"capacity_provider": p.capacity_provider, "weight": p.weight, "base": p.base}
+                    for p in s.capacity_provider_strategy
+                ],
+                opts=self._child,
+            )
         )
         return cluster
 
@@ -450,20 +459,22 @@ class Compute(pulumi.ComponentResource):
         repos = list(registry.repository_arns.values())
         groups = [g.arn for g in log_groups.values()]
         n_r, n_g, n_p = len(repos), len(groups), len(parameters)
-        aws.iam.RolePolicy(
-            f"{self._name}-execution",
-            role=role.id,
-            policy=pulumi.Output.all(*repos, *groups, *parameters, *secrets, a.secrets_key_arn).apply(
-                lambda v: execution_policy(
-                    list(v[:n_r]),
-                    list(v[n_r : n_r + n_g]),
-                    list(v[n_r + n_g : n_r + n_g + n_p]),
-                    list(v[n_r + n_g + n_p : -1]),
-                    v[-1],
-                    a.region,
-                )
-            ),
-            opts=self._child,
+        self._ready.append(
+            aws.iam.RolePolicy(
+                f"{self._name}-execution",
+                role=role.id,
+                policy=pulumi.Output.all(*repos, *groups, *parameters, *secrets, a.secrets_key_arn).apply(
+                    lambda v: execution_policy(
+                        list(v[:n_r]),
+                        list(v[n_r : n_r + n_g]),
+                        list(v[n_r + n_g : n_r + n_g + n_p]),
+                        list(v[n_r + n_g + n_p : -1]),
+                        v[-1],
+                        a.region,
+                    )
+                ),
+                opts=self._child,
+            )
         )
         return role
 
@@ -495,7 +506,7 @@ class Compute(pulumi.ComponentResource):
                     )
                 )
             if parts:
-                aws.iam.RolePolicy(
+                policy = aws.iam.RolePolicy(
                     f"{self._name}-{key}-task",
                     role=role.id,
                     policy=pulumi.Output.all(*parts).apply(
@@ -503,6 +514,7 @@ class Compute(pulumi.ComponentResource):
                     ),
                     opts=self._child,
                 )
+                self._ready.append(policy)
         return roles
 
     # -- task definitions -------------------------------------------------------------------------------------------
@@ -717,7 +729,9 @@ class Compute(pulumi.ComponentResource):
                 enable_ecs_managed_tags=True,
                 tags={"Service": key},
                 # Auto scaling owns the running count after creation; a deploy must not reset it to minCount.
-                opts=pulumi.ResourceOptions(parent=self, ignore_changes=["desiredCount"]),
+                opts=pulumi.ResourceOptions(
+                    parent=self, ignore_changes=["desiredCount"], depends_on=list(self._ready)
+                ),
             )
         return services
 

@@ -506,6 +506,26 @@ def test_services_run_privately_behind_their_target_groups(stack: Render) -> Non
             assert i["desiredCount"] >= 2, f"{svc['urn']}: prod runs at least 2 tasks per service"
 
 
+def test_services_wait_for_what_their_tasks_need(stack: Render) -> None:
+    """No launch type: the cluster's default strategy must exist first; the execution role must be able to pull
+    and inject before the first task; ECS refuses a target group that no listener or rule forwards to yet."""
+    capacity = stack.one(CAPACITY)["urn"]
+    execution = stack.one(ROLE_POLICY, "compute-execution")["urn"]
+    forwarding: dict[str, set[str]] = {}
+    for kind in ("aws:lb/listener:Listener", "aws:lb/listenerRule:ListenerRule"):
+        for res in stack.of_type(kind):
+            for action in res["inputs"].get("defaultActions") or res["inputs"].get("actions") or []:
+                if action.get("targetGroupArn"):
+                    forwarding.setdefault(action["targetGroupArn"], set()).add(res["urn"])
+    for key in CONTAINER:
+        svc = stack.one(SERVICE, f"compute-{key}")
+        deps = set(svc["dependsOn"])
+        assert {capacity, execution} <= deps, svc["urn"]
+        for lb in svc["inputs"].get("loadBalancers") or []:
+            attached = forwarding.get(lb["targetGroupArn"], set())
+            assert attached and attached <= deps, f"{svc['urn']}: created before {sorted(attached - deps)}"
+
+
 def test_autoscaling_tracks_cpu_and_requests_per_target_within_configured_bounds(stack: Render) -> None:
     s = settings(stack.stack).compute
     cluster = stack.one(CLUSTER)["outputs"]["name"]
