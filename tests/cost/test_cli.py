@@ -86,3 +86,14 @@ def test_bad_assumptions_fail_with_the_key(tmp_path: Path, staging: Render) -> N
     )
     assert proc.returncode == 2, proc.stdout
     assert "monthly-cost-within-budget.usage.natGbProcessed: expected a number, got 'lots'" in proc.stderr
+
+
+def test_the_preview_stops_on_a_bad_assumption_naming_the_key(monkeypatch, staging: Render) -> None:
+    from tools.preview import ProgramError
+
+    monkeypatch.setattr(cost, "policy_config", lambda path, stack: ({"usage": {"albLcu": "many"}}, None))
+    doc = copy.deepcopy(staging.data)
+    with pytest.raises(
+        ProgramError, match=r"cost estimate: monthly-cost-within-budget\.usage\.albLcu: expected a number"
+    ):
+        cost.preview_step(doc, stack="staging")
