@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
+import pulumi_random as random
 
 from settings.compute import ComputeSettings, ServiceSettings, image_reference
 
@@ -122,6 +123,10 @@ class ComputeArgs:
     """SSM SecureString with the database URL (no password) (`DB_URL`)."""
     jwt_secret_parameter_arn: pulumi.Input[str]
     """SSM SecureString with the JWT signing secret (`JWT_SECRET`)."""
+    parameter_prefix: str
+    """Path of the application's SSM parameters, `/elite-locadora/<env>` (Laravel's APP_KEY is written under it)."""
+    dr_secrets_key_arn: pulumi.Input[str]
+    """KMS key (DR region) of the APP_KEY's DR copy."""
     stripe_secret_parameter_arn: pulumi.Input[str]
     """SSM SecureString with Stripe's secret key (`STRIPE_SECRET`)."""
     assets_bucket_name: pulumi.Input[str]
@@ -322,6 +327,7 @@ class Compute(pulumi.ComponentResource):
         self.frontend_repository_arn = registry.repository_arns["frontend"]
         self.backend_repository_arn = registry.repository_arns["backend"]
 
+        self._app_key = self._create_app_key()
         log_groups = self._create_log_groups()
         self.log_group_names = [g.name for g in log_groups.values()]
         exec_log_group = self._create_exec_log_group() if self._s.execute_command else None
@@ -358,6 +364,34 @@ class Compute(pulumi.ComponentResource):
                 "task_definition_arns": self.task_definition_arns,
             }
         )
+
+    # -- Laravel's encryption key ------------------------------------------------------------------------------------
+    def _create_app_key(self) -> aws.ssm.Parameter:
+        """Laravel refuses to boot without APP_KEY (it encrypts cookies, sessions and `encrypted` casts); the guide
+        forgets it. 32 random characters, generated once and kept in state (a new key would make every encrypted
+        value unreadable), in a SecureString under the guide's parameter path, with a DR copy like the others."""
+        a = self._args
+        value = random.RandomPassword(
+            f"{self._name}-app-key-value", length=32, special=False, opts=self._child
+        )
+        dr = pulumi.ResourceOptions(parent=self, provider=a.dr_provider)
+        params = {}
+        for where, key, opts in (
+            ("", a.secrets_key_arn, self._child),
+            ("dr-", a.dr_secrets_key_arn, dr),
+        ):
+            params[where] = aws.ssm.Parameter(
+                f"{self._name}-{where}app-key",
+                name=f"{a.parameter_prefix}/app/key",
+                type="SecureString",
+                key_id=key,
+                value=pulumi.Output.secret(value.result),
+                description="Laravel APP_KEY (AES-256-CBC)" + (" (DR copy)" if where else ""),
+                tier="Standard",
+                tags={"Purpose": "app/key"},
+                opts=opts,
+            )
+        return params[""]
 
     # -- logs and cluster -------------------------------------------------------------------------------------------
     def _families(self) -> dict[str, str]:
@@ -444,7 +478,12 @@ class Compute(pulumi.ComponentResource):
 
     def _secret_refs(self) -> tuple[list[pulumi.Input[str]], list[pulumi.Input[str]]]:
         a = self._args
-        parameters = [a.database_url_parameter_arn, a.jwt_secret_parameter_arn, a.stripe_secret_parameter_arn]
+        parameters = [
+            a.database_url_parameter_arn,
+            a.jwt_secret_parameter_arn,
+            a.stripe_secret_parameter_arn,
+            self._app_key.arn,
+        ]
         secrets = [a.db_master_secret_arn, a.redis_auth_secret_arn]
         return parameters, secrets
 
@@ -600,6 +639,7 @@ class Compute(pulumi.ComponentResource):
             a.database_url_parameter_arn,
             a.jwt_secret_parameter_arn,
             a.stripe_secret_parameter_arn,
+            self._app_key.arn,
         ).apply(
             lambda v: [
                 # `<secret ARN>:<json key>::` picks one key of a JSON secret (RDS-managed: username/password).
@@ -608,6 +648,7 @@ class Compute(pulumi.ComponentResource):
                 {"name": "DB_URL", "valueFrom": v[2]},
                 {"name": "JWT_SECRET", "valueFrom": v[3]},
                 {"name": "STRIPE_SECRET", "valueFrom": v[4]},
+                {"name": "APP_KEY", "valueFrom": v[5]},
             ]
         )
 

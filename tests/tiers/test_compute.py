@@ -350,7 +350,7 @@ def test_no_container_carries_a_secret_in_its_environment(stack: Render) -> None
             assert not SECRET_NAME.search(name), f"{task_def(stack, key)['urn']}: {name} belongs in secrets"
             assert not any(arn in value for arn in secret_arns), f"{task_def(stack, key)['urn']}: {name}"
     api = {s["name"] for s in container(stack, "api")["secrets"]}
-    assert {"DB_PASSWORD", "REDIS_PASSWORD", "JWT_SECRET", "STRIPE_SECRET"} <= api
+    assert {"DB_PASSWORD", "REDIS_PASSWORD", "JWT_SECRET", "STRIPE_SECRET", "APP_KEY"} <= api
 
 
 def test_every_secret_is_a_reference_to_a_parameter_or_secret_of_the_stack(stack: Render) -> None:
@@ -379,6 +379,26 @@ def test_every_secret_is_a_reference_to_a_parameter_or_secret_of_the_stack(stack
         if p["region"] == "us-east-1"
     }
     assert refs["JWT_SECRET"] == by_path["jwt-secret"] and refs["STRIPE_SECRET"] == by_path["stripe-secret"]
+
+
+def test_laravels_app_key_is_generated_secret_and_copied_to_dr(stack: Render) -> None:
+    """The guide forgets APP_KEY, without which Laravel does not boot: generated once, a SecureString under the
+    guide's parameter path (secrets key), a DR copy (DR secrets key), injected by reference, never in clear."""
+    generated = stack.one("random:index/randomPassword:RandomPassword", "compute-app-key-value")
+    assert generated["inputs"]["length"] == 32 and generated["inputs"]["special"] is False, generated["urn"]
+    name = f"/elite-locadora/{stack.stack}/app/key"
+    for res_name, key in (
+        ("compute-app-key", "keys-primary-secrets"),
+        ("compute-dr-app-key", "keys-dr-secrets"),
+    ):
+        p = stack.one(PARAMETER, res_name)
+        assert p["inputs"]["name"] == name and p["inputs"]["type"] == "SecureString", p["urn"]
+        assert p["inputs"]["keyId"] == key_arn(stack, key), p["urn"]
+        assert "value" in p["secretInputs"] and p["inputs"]["value"] == "[secret]", p["urn"]
+    arn = stack.one(PARAMETER, "compute-app-key")["outputs"]["arn"]
+    for key in ("api", "worker"):
+        refs = {s["name"]: s["valueFrom"] for s in container(stack, key)["secrets"]}
+        assert refs["APP_KEY"] == arn, task_def(stack, key)["urn"]
 
 
 # -- IAM ----------------------------------------------------------------------------------------------------------
