@@ -76,7 +76,13 @@ def key_policy(account_id: str, partition: str, region: str, purpose: str) -> st
             {
                 "Sid": "LogDeliveryAndAlarmsUseKey",
                 "Effect": "Allow",
-                "Principal": {"Service": ["delivery.logs.amazonaws.com", "cloudwatch.amazonaws.com"]},
+                "Principal": {
+                    "Service": [
+                        "delivery.logs.amazonaws.com",
+                        "cloudwatch.amazonaws.com",
+                        "events.amazonaws.com",
+                    ]
+                },
                 "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
                 "Resource": "*",
                 "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},

@@ -142,6 +142,7 @@ class Operations(pulumi.ComponentResource):
         self._create_database_alarms(topic, dr_topic)
         self._create_cache_alarms(topic)
         self._create_search_alarms(topic, logs)
+        self._create_event_notifications(topic)
         dashboard = self._create_dashboard(logs)
         self.dashboard_name = dashboard.dashboard_name
 
@@ -188,6 +189,47 @@ class Operations(pulumi.ComponentResource):
                 opts=opts,
             )
         return topic
+
+    # -- events --------------------------------------------------------------------------------------------
+    def _create_event_notifications(self, topic: aws.sns.Topic) -> None:
+        """What no metric alarm shows: a release the circuit breaker rolled back (`pulumi up` still succeeds),
+        a failed or aborted backup or DR copy, a database failover or failure. EventBridge publishes them to the
+        alarm topic (the topic policy and the logs key let events.amazonaws.com of this account do so)."""
+        patterns = {
+            "ecs-deployment-failed": (
+                "An ECS deployment failed and the circuit breaker rolled it back",
+                {
+                    "source": ["aws.ecs"],
+                    "detail-type": ["ECS Deployment State Change"],
+                    "detail": {"eventName": ["SERVICE_DEPLOYMENT_FAILED"]},
+                },
+            ),
+            "backup-job-failed": (
+                "An AWS Backup job or its copy to the DR region failed",
+                {
+                    "source": ["aws.backup"],
+                    "detail-type": ["Backup Job State Change", "Copy Job State Change"],
+                    "detail": {"state": ["FAILED", "ABORTED", "EXPIRED"]},
+                },
+            ),
+            "database-event": (
+                "The database failed over, failed, or is running out of storage",
+                {
+                    "source": ["aws.rds"],
+                    "detail-type": ["RDS DB Instance Event"],
+                    "detail": {"EventCategories": ["failover", "failure", "low storage"]},
+                },
+            ),
+        }
+        for key, (description, pattern) in patterns.items():
+            rule = aws.cloudwatch.EventRule(
+                f"{self._name}-{key}",
+                name=f"{self._args.name_prefix}-{key}",
+                description=description,
+                event_pattern=json.dumps(pattern),
+                opts=self._child,
+            )
+            aws.cloudwatch.EventTarget(f"{self._name}-{key}", rule=rule.name, arn=topic.arn, opts=self._child)
 
     # -- alarms ----------------------------------------------------------------------------------------------
     def _alarm(
@@ -545,6 +587,14 @@ def topic_policy(topic_arn: str, account_id: str) -> str:
                     "Sid": "CloudWatchAlarmsOfThisAccountPublish",
                     "Effect": "Allow",
                     "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                    "Action": "sns:Publish",
+                    "Resource": topic_arn,
+                    "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+                },
+                {
+                    "Sid": "EventBridgeRulesOfThisAccountPublish",
+                    "Effect": "Allow",
+                    "Principal": {"Service": "events.amazonaws.com"},
                     "Action": "sns:Publish",
                     "Resource": topic_arn,
                     "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
