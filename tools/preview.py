@@ -210,9 +210,8 @@ def _make_recorder(mocks: Any) -> Any:
     return RecordingMonitor(mocks)
 
 
-def run_program(program: Path, config: StackConfig, preview: bool = True) -> tuple[Any, dict[str, float]]:
+def run_program(program: Path, config: StackConfig, preview: bool = True) -> Any:
     """Run the program under mocks in this process (one program per process: the SDK's state is global)."""
-    import pulumi
     from pulumi.runtime import mocks as pmocks
     from pulumi.runtime import settings as psettings
     from pulumi.runtime.config import set_all_config
@@ -252,8 +251,7 @@ def run_program(program: Path, config: StackConfig, preview: bool = True) -> tup
         os.chdir(cwd)
         sys.path.remove(str(program))
         loop.close()
-    del pulumi
-    return monitor, {}
+    return monitor
 
 
 def _program_error(exc: BaseException) -> str:
@@ -539,7 +537,7 @@ def preview(
 
     timings["import"] = time.perf_counter() - t0
     t = time.perf_counter()
-    monitor, _ = run_program(program, config)
+    monitor = run_program(program, config)
     doc = build_document(monitor, config)
     for step in DOCUMENT_STEPS:
         step(doc, program=program, stack=stack)
