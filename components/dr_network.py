@@ -8,12 +8,12 @@ application tasks started in this region during a failover join (docs/data.md); 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 
+from components.network import flow_logs
 from settings.data import DrNetworkSettings
 
 MYSQL_PORT = 3306
@@ -95,71 +95,14 @@ class DrNetwork(pulumi.ComponentResource):
 
     def _create_flow_logs(self, vpc: aws.ec2.Vpc, prefix: str) -> None:
         """Every connection attempt to the replica's network is recorded, as in the primary VPC."""
-        n, s = self._name, self._args.settings
-        group = aws.cloudwatch.LogGroup(
-            f"{n}-flow-logs",
-            name=f"/aws/vpc/flow-logs/{prefix}",
-            retention_in_days=s.flow_log_retention_days,
-            kms_key_id=self._args.logs_key_arn,
-            opts=self._child,
-        )
-        account = aws.get_caller_identity_output(
-            opts=pulumi.InvokeOptions(parent=self, provider=self._args.provider)
-        ).account_id
-        role = aws.iam.Role(
-            f"{n}-flow-logs",
-            name=f"{prefix}-vpc-flow-logs",
-            description="Lets VPC Flow Logs write the DR VPC's flow log group.",
-            assume_role_policy=account.apply(
-                lambda acct: json.dumps(
-                    {
-                        "Version": "2012-10-17",
-                        "Statement": [
-                            {
-                                "Effect": "Allow",
-                                "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
-                                "Action": "sts:AssumeRole",
-                                "Condition": {"StringEquals": {"aws:SourceAccount": acct}},
-                            }
-                        ],
-                    }
-                )
-            ),
-            opts=self._child,
-        )
-        aws.iam.RolePolicy(
-            f"{n}-flow-logs",
-            role=role.id,
-            policy=group.arn.apply(
-                lambda arn: json.dumps(
-                    {
-                        "Version": "2012-10-17",
-                        "Statement": [
-                            {
-                                "Effect": "Allow",
-                                "Action": [
-                                    "logs:CreateLogStream",
-                                    "logs:PutLogEvents",
-                                    "logs:DescribeLogGroups",
-                                    "logs:DescribeLogStreams",
-                                ],
-                                "Resource": [arn, f"{arn}:*"],
-                            }
-                        ],
-                    }
-                )
-            ),
-            opts=self._child,
-        )
-        aws.ec2.FlowLog(
-            f"{n}-flow-logs",
-            vpc_id=vpc.id,
-            traffic_type="ALL",
-            log_destination_type="cloud-watch-logs",
-            log_destination=group.arn,
-            iam_role_arn=role.arn,
-            max_aggregation_interval=60,
-            tags={"Name": f"{prefix}-flow-logs"},
+        flow_logs(
+            self,
+            self._name,
+            prefix,
+            vpc,
+            retention_days=self._args.settings.flow_log_retention_days,
+            logs_key_arn=self._args.logs_key_arn,
+            what="the DR VPC's",
             opts=self._child,
         )
 

@@ -190,69 +190,14 @@ class Network(pulumi.ComponentResource):
 
     # -- flow logs -------------------------------------------------------------------------------------------
     def _create_flow_logs(self, vpc: aws.ec2.Vpc) -> None:
-        s, prefix, n = self._args.settings, self._args.name_prefix, self._name
-        group = aws.cloudwatch.LogGroup(
-            f"{n}-flow-logs",
-            name=f"/aws/vpc/flow-logs/{prefix}",
-            retention_in_days=s.flow_log_retention_days,
-            kms_key_id=self._args.logs_key_arn,
-            opts=self._child,
-        )
-        account = aws.get_caller_identity_output(opts=pulumi.InvokeOptions(parent=self)).account_id
-        role = aws.iam.Role(
-            f"{n}-flow-logs",
-            name=f"{prefix}-vpc-flow-logs",
-            description="Lets VPC Flow Logs write this VPC's flow log group.",
-            assume_role_policy=account.apply(
-                lambda acct: json.dumps(
-                    {
-                        "Version": "2012-10-17",
-                        "Statement": [
-                            {
-                                "Effect": "Allow",
-                                "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
-                                "Action": "sts:AssumeRole",
-                                "Condition": {"StringEquals": {"aws:SourceAccount": acct}},
-                            }
-                        ],
-                    }
-                )
-            ),
-            opts=self._child,
-        )
-        aws.iam.RolePolicy(
-            f"{n}-flow-logs",
-            role=role.id,
-            policy=group.arn.apply(
-                lambda arn: json.dumps(
-                    {
-                        "Version": "2012-10-17",
-                        "Statement": [
-                            {
-                                "Effect": "Allow",
-                                "Action": [
-                                    "logs:CreateLogStream",
-                                    "logs:PutLogEvents",
-                                    "logs:DescribeLogGroups",
-                                    "logs:DescribeLogStreams",
-                                ],
-                                "Resource": [arn, f"{arn}:*"],
-                            }
-                        ],
-                    }
-                )
-            ),
-            opts=self._child,
-        )
-        aws.ec2.FlowLog(
-            f"{n}-flow-logs",
-            vpc_id=vpc.id,
-            traffic_type="ALL",
-            log_destination_type="cloud-watch-logs",
-            log_destination=group.arn,
-            iam_role_arn=role.arn,
-            max_aggregation_interval=60,
-            tags={"Name": f"{prefix}-flow-logs"},
+        flow_logs(
+            self,
+            self._name,
+            self._args.name_prefix,
+            vpc,
+            retention_days=self._args.settings.flow_log_retention_days,
+            logs_key_arn=self._args.logs_key_arn,
+            what="this VPC's",
             opts=self._child,
         )
 
@@ -376,3 +321,84 @@ class Network(pulumi.ComponentResource):
                 tags={"Name": f"{prefix}-{service}"},
                 opts=self._child,
             )
+
+
+def flow_logs(
+    parent: pulumi.Resource,
+    name: str,
+    prefix: str,
+    vpc: aws.ec2.Vpc,
+    *,
+    retention_days: int,
+    logs_key_arn: pulumi.Input[str],
+    what: str,
+    opts: pulumi.ResourceOptions,
+) -> None:
+    """Flow logs of every connection attempt in `vpc` (ALL traffic, 60 s) to a KMS-encrypted log group with
+    retention, written through a role only VPC Flow Logs of this account may assume, scoped to that group."""
+    group = aws.cloudwatch.LogGroup(
+        f"{name}-flow-logs",
+        name=f"/aws/vpc/flow-logs/{prefix}",
+        retention_in_days=retention_days,
+        kms_key_id=logs_key_arn,
+        opts=opts,
+    )
+    account = aws.get_caller_identity_output(
+        opts=pulumi.InvokeOptions(parent=parent, provider=opts.provider)
+    ).account_id
+    role = aws.iam.Role(
+        f"{name}-flow-logs",
+        name=f"{prefix}-vpc-flow-logs",
+        description=f"Lets VPC Flow Logs write {what} flow log group.",
+        assume_role_policy=account.apply(
+            lambda acct: json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
+                            "Action": "sts:AssumeRole",
+                            "Condition": {"StringEquals": {"aws:SourceAccount": acct}},
+                        }
+                    ],
+                }
+            )
+        ),
+        opts=opts,
+    )
+    aws.iam.RolePolicy(
+        f"{name}-flow-logs",
+        role=role.id,
+        policy=group.arn.apply(
+            lambda arn: json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Action": [
+                                "logs:CreateLogStream",
+                                "logs:PutLogEvents",
+                                "logs:DescribeLogGroups",
+                                "logs:DescribeLogStreams",
+                            ],
+                            "Resource": [arn, f"{arn}:*"],
+                        }
+                    ],
+                }
+            )
+        ),
+        opts=opts,
+    )
+    aws.ec2.FlowLog(
+        f"{name}-flow-logs",
+        vpc_id=vpc.id,
+        traffic_type="ALL",
+        log_destination_type="cloud-watch-logs",
+        log_destination=group.arn,
+        iam_role_arn=role.arn,
+        max_aggregation_interval=60,
+        tags={"Name": f"{prefix}-flow-logs"},
+        opts=opts,
+    )
