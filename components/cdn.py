@@ -17,7 +17,7 @@ import pulumi_aws as aws
 
 from components.providers import GLOBAL_SERVICES_REGION
 from components.storage import assets_bucket_policy, assets_key_policy
-from components.waf import guide_rules, visibility
+from components.waf import guide_rules, visibility, waf_logging
 from settings.storage import CdnSettings
 
 # AWS-managed CloudFront policies, by the IDs AWS documents for the API and CloudFormation. They are fixed by
@@ -234,22 +234,12 @@ class Cdn(pulumi.ComponentResource):
                 self._global, pulumi.ResourceOptions(protect=a.protect, retain_on_delete=a.protect)
             ),
         )
-        group = aws.cloudwatch.LogGroup(
-            f"{n}-waf-logs",
-            name=f"aws-waf-logs-{a.name_prefix}-cdn",
-            retention_in_days=a.settings.waf_log_retention_days,
-            kms_key_id=key.arn,
-            opts=self._global,
-        )
-        aws.wafv2.WebAclLoggingConfiguration(
-            f"{n}-waf",
-            resource_arn=acl.arn,
-            log_destination_configs=[group.arn],
-            # Session cookies and bearer tokens never reach the logs.
-            redacted_fields=[
-                {"single_header": {"name": "authorization"}},
-                {"single_header": {"name": "cookie"}},
-            ],
+        waf_logging(
+            n,
+            acl.arn,
+            log_group_name=f"aws-waf-logs-{a.name_prefix}-cdn",
+            retention_days=a.settings.waf_log_retention_days,
+            kms_key_arn=key.arn,
             opts=self._global,
         )
 

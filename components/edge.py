@@ -9,7 +9,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.network import API_PORT, WEB_PORT
-from components.waf import guide_rules, visibility
+from components.waf import guide_rules, visibility, waf_logging
 from settings.edge import EdgeSettings
 
 
@@ -341,23 +341,12 @@ class Edge(pulumi.ComponentResource):
             opts=self._child,
         )
         aws.wafv2.WebAclAssociation(f"{n}-waf", resource_arn=alb.arn, web_acl_arn=acl.arn, opts=self._child)
-        # WAF only delivers to log groups whose names start with aws-waf-logs-.
-        group = aws.cloudwatch.LogGroup(
-            f"{n}-waf-logs",
-            name=f"aws-waf-logs-{a.name_prefix}-alb",
-            retention_in_days=a.settings.log_retention_days,
-            kms_key_id=a.logs_key_arn,
-            opts=self._child,
-        )
-        aws.wafv2.WebAclLoggingConfiguration(
-            f"{n}-waf",
-            resource_arn=acl.arn,
-            log_destination_configs=[group.arn],
-            # Session cookies and bearer tokens never reach the logs.
-            redacted_fields=[
-                {"single_header": {"name": "authorization"}},
-                {"single_header": {"name": "cookie"}},
-            ],
+        group = waf_logging(
+            n,
+            acl.arn,
+            log_group_name=f"aws-waf-logs-{a.name_prefix}-alb",
+            retention_days=a.settings.log_retention_days,
+            kms_key_arn=a.logs_key_arn,
             opts=self._child,
         )
         return group

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import pulumi
+import pulumi_aws as aws
+
 # The guide's rules keep their priorities (1: Common Rule Set, 2: rate limit); the extra managed groups a
 # Laravel/MySQL API wants follow them.
 EXTRA_MANAGED_GROUPS = ("AWSManagedRulesKnownBadInputsRuleSet", "AWSManagedRulesSQLiRuleSet")
@@ -41,3 +44,31 @@ def guide_rules(rate_limit: int, extra: tuple[str, ...] = EXTRA_MANAGED_GROUPS) 
 
 def visibility(metric: str) -> dict[str, Any]:
     return _visibility(metric)
+
+
+def waf_logging(
+    name: str,
+    acl_arn: pulumi.Input[str],
+    *,
+    log_group_name: str,
+    retention_days: int,
+    kms_key_arn: pulumi.Input[str],
+    opts: pulumi.ResourceOptions,
+) -> aws.cloudwatch.LogGroup:
+    """A web ACL's logs to an encrypted log group (WAF only delivers to names starting aws-waf-logs-), with
+    session cookies and bearer tokens redacted."""
+    group = aws.cloudwatch.LogGroup(
+        f"{name}-waf-logs",
+        name=log_group_name,
+        retention_in_days=retention_days,
+        kms_key_id=kms_key_arn,
+        opts=opts,
+    )
+    aws.wafv2.WebAclLoggingConfiguration(
+        f"{name}-waf",
+        resource_arn=acl_arn,
+        log_destination_configs=[group.arn],
+        redacted_fields=[{"single_header": {"name": "authorization"}}, {"single_header": {"name": "cookie"}}],
+        opts=opts,
+    )
+    return group
