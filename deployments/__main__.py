@@ -21,11 +21,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import day_two
 import pulumi
 import pulumi_aws as aws
 import pulumi_pulumiservice as ps
 from access import PULUMI_ISSUER, deployment_subjects, permissions_policy, trust_policy
-from deploy_settings import TARGET_PROJECT, load
+from deploy_settings import NAMESPACE, TARGET_PROJECT, load
 
 settings = load()
 stack = settings.stack
@@ -34,6 +35,8 @@ provider = aws.Provider(
     "aws",
     region=region,
     default_tags={"tags": {"Project": "Elite Locadora", "Environment": stack, "ManagedBy": "Pulumi"}},
+    # The review-stack template's role must live in its own account: refuse to run with prod's or staging's.
+    forbidden_account_ids=list(settings.review.isolated_from_accounts) if settings.review else None,
 )
 in_aws = pulumi.ResourceOptions(provider=provider)
 invoke = pulumi.InvokeOutputOptions(provider=provider)
@@ -63,7 +66,17 @@ role = aws.iam.Role(
     name=role_name,
     description=f"Pulumi Deployments of {settings.organization}/{TARGET_PROJECT}/{stack}",
     assume_role_policy=oidc_provider_arn.apply(
-        lambda arn: trust_policy(arn, settings.organization, subjects)
+        lambda arn: (
+            day_two.review_trust_policy(
+                arn,
+                settings.organization,
+                day_two.review_subject_pattern(
+                    settings.organization, TARGET_PROJECT, settings.review.stack_pattern
+                ),
+            )
+            if settings.review
+            else trust_policy(arn, settings.organization, subjects)
+        )
     ),
     max_session_duration=max(3600, settings.deployment.session_seconds),
     opts=in_aws,
@@ -72,13 +85,18 @@ aws.iam.RolePolicy(
     "deployments",
     role=role.id,
     policy=pulumi.Output.all(partition, account).apply(
-        lambda v: permissions_policy(
-            partition=v[0],
-            account=v[1],
-            name_prefix=settings.name_prefix,
-            role_name=role_name,
-            regions=list(settings.aws.regions),
-            guard_stateful_deletes=settings.aws.guard_stateful_deletes,
+        lambda v: day_two.with_isolation(
+            permissions_policy(
+                partition=v[0],
+                account=v[1],
+                # Review stacks name everything elite-locadora-rv<PR>-… (settings/review.py).
+                name_prefix=day_two.REVIEW_NAME_GLOB if settings.review else settings.name_prefix,
+                role_name=role_name,
+                regions=list(settings.aws.regions),
+                guard_stateful_deletes=settings.aws.guard_stateful_deletes,
+            ),
+            v[1],
+            settings.review,
         )
     ),
     opts=pulumi.ResourceOptions(provider=provider, parent=role),
@@ -105,13 +123,18 @@ deployment_settings = ps.DeploymentSettings(
         deploy_commits=settings.deployment.deploy_commits,
         # PR previews run in .github/workflows/checks.yml (offline and, with OIDC, in the cloud) with the pack.
         preview_pull_requests=False,
-        pull_request_template=False,
+        # The review-stack template: Pulumi Cloud creates a stack from it for each PR that changes the program.
+        pull_request_template=settings.review is not None,
         paths=settings.trigger_paths,
     ),
     operation_context=ps.DeploymentSettingsOperationContextArgs(
         # The policy gate: a preview with the pack and the stack's pack config must pass (a mandatory violation
         # exits non-zero) before the operation runs. The pack's own virtualenv is the one PulumiPolicy.yaml names.
-        pre_run_commands=[
+        pre_run_commands=day_two.review_gate_commands(
+            settings.organization, TARGET_PROJECT, settings.review.pack_config
+        )
+        if settings.review
+        else [
             "python -m venv policies/venv",
             "policies/venv/bin/pip install --quiet -r policies/requirements.txt",
             f"pulumi preview --stack {settings.organization}/{TARGET_PROJECT}/{stack} --non-interactive "
@@ -182,6 +205,32 @@ if settings.github_issuer is not None:
             )
             for subject in settings.github_issuer.subjects
         ],
+    )
+
+# --- day two: drift detection on a schedule, its result (and failed deployments) posted to the on-call ---
+if settings.drift is not None:
+    drift = ps.DriftSchedule(
+        "drift",
+        organization=settings.organization,
+        project=TARGET_PROJECT,
+        stack=stack,
+        schedule_cron=settings.drift.schedule_cron,
+        auto_remediate=settings.drift.auto_remediate,
+        # Schedules run through the stack's deployment settings (its role, its policy gate).
+        opts=pulumi.ResourceOptions(depends_on=[deployment_settings]),
+    )
+    pulumi.export("driftScheduleId", drift.schedule_id)
+if settings.on_call is not None:
+    ps.Webhook(
+        "on-call",
+        organization_name=settings.organization,
+        project_name=TARGET_PROJECT,
+        stack_name=stack,
+        display_name=f"{settings.name_prefix} on-call",
+        payload_url=pulumi.Config(NAMESPACE).require_secret(day_two.ON_CALL_URL_KEY),
+        format=ps.WebhookFormat(settings.on_call.format),
+        filters=[ps.WebhookFilters(event) for event in settings.on_call.events],
+        active=settings.on_call.active,
     )
 
 pulumi.export("targetStack", f"{settings.organization}/{TARGET_PROJECT}/{stack}")

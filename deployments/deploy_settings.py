@@ -15,6 +15,8 @@ import re
 from collections.abc import Mapping
 from typing import Any, Literal
 
+from day_two import ON_CALL_URL_KEY, Drift, OnCall, Review
+from day_two import check as check_day_two
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic.alias_generators import to_camel
 
@@ -145,6 +147,10 @@ class DeploySettings(_Model):
     aws: Aws
     github_issuer: GithubIssuer | None = None
     policy_group: PolicyGroup | None = None
+    # Day two (day_two.py): drift schedule, on-call webhook, review-stack template.
+    drift: Drift | None = None
+    on_call: OnCall | None = None
+    review: Review | None = None
 
     @model_validator(mode="after")
     def _prod(self) -> DeploySettings:
@@ -161,6 +167,7 @@ class DeploySettings(_Model):
                 raise ValueError(
                     "policyGroup.mode: prod's policy group must block mandatory violations (preventative)"
                 )
+        check_day_two(self)
         return self
 
     @property
@@ -177,7 +184,9 @@ def build(raw: Mapping[str, Any], stack: str) -> DeploySettings:
     values: dict[str, Any] = {"stack": stack}
     for full_key, value in raw.items():
         namespace, _, key = full_key.partition(":")
-        if namespace != NAMESPACE:
+        if (
+            namespace != NAMESPACE or key == ON_CALL_URL_KEY
+        ):  # the secret is read by __main__, never held here
             continue
         if isinstance(value, str) and value[:1] in "{[":
             with contextlib.suppress(json.JSONDecodeError):

@@ -125,8 +125,8 @@ def test_trust_only_pulumi_cloud_tokens_for_this_stack_and_its_operations(deploy
         f"{role['urn']}: audience is the organization"
     )
     expected_ops = {
-        "prod": ["preview", "refresh", "update"],
-        "staging": ["destroy", "preview", "refresh", "update"],
+        "prod": ["detect-drift", "preview", "refresh", "update"],
+        "staging": ["destroy", "detect-drift", "preview", "refresh", "remediate-drift", "update"],
     }
     assert cond["StringEquals"]["api.pulumi.com/oidc:sub"] == [
         f"pulumi:deploy:org:{ORG}:project:elite-locadora:stack:{stack}:operation:{op}:scope:write"
@@ -283,12 +283,17 @@ def test_one_stack_publishes_the_pack_before_the_groups_use_it(render):
 BASE = {
     "elite-locadora-deployments:organization": ORG,
     "elite-locadora-deployments:repository": f"{ORG}/elite-locadora-platform",
-    "elite-locadora-deployments:deployment": {"deployCommits": False, "operations": ["preview", "update"]},
+    "elite-locadora-deployments:deployment": {
+        "deployCommits": False,
+        "operations": ["detect-drift", "preview", "update"],
+    },
     "elite-locadora-deployments:aws": {
         "oidcProvider": "create",
         "regions": ["us-east-1", "us-west-2"],
         "guardStatefulDeletes": True,
     },
+    "elite-locadora-deployments:drift": {"scheduleCron": "0 11 * * *"},
+    "elite-locadora-deployments:onCall": {},
 }
 
 
