@@ -61,6 +61,12 @@ class Network(pulumi.ComponentResource):
             tags={"Name": f"{args.name_prefix}-vpc"},
             opts=self._child,
         )
+        # The default security group admits all traffic between its members and all egress: adopt it with no rules
+        # (the provider removes every rule it finds) so that nothing placed here without a group can talk to
+        # anything (Security Hub EC2.2); the DR VPC does the same.
+        aws.ec2.DefaultSecurityGroup(
+            f"{name}-default", vpc_id=vpc.id, tags={"Name": f"{args.name_prefix}-default"}, opts=self._child
+        )
         self.vpc_id, self.vpc_cidr = vpc.id, vpc.cidr_block
         public, private = self._create_subnets(vpc)
         private_tables = self._create_routes(vpc, public, private)

@@ -136,3 +136,20 @@ def test_security_groups_are_least_privilege(prod: Render) -> None:
         r for r in prod.of_type(EGRESS) if r["inputs"]["securityGroupId"] in (ids["db"], ids["cache"])
     ]
     assert db_egress == [], "databases and caches initiate nothing"
+
+
+@pytest.mark.parametrize("stack", ["prod", "staging"])
+def test_every_vpcs_default_security_group_is_adopted_with_no_rules(render, stack: str) -> None:
+    """The default group admits all traffic between its members: each VPC's is adopted and left empty (EC2.2)."""
+    r = render(stack)
+    defaults = r.of_type("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup")
+    for vpc in r.of_type("aws:ec2/vpc:Vpc"):
+        mine = [d for d in defaults if d["inputs"]["vpcId"] == vpc["id"]]
+        assert len(mine) == 1, (
+            f"stack {stack}: {vpc['urn']} needs one aws.ec2.DefaultSecurityGroup, has {len(mine)}"
+        )
+        [d] = mine
+        assert d["region"] == vpc["region"], f"{d['urn']}: adopted through the VPC's regional provider"
+        assert not d["inputs"].get("ingress") and not d["inputs"].get("egress"), (
+            f"{d['urn']}: must have no rules"
+        )
