@@ -18,6 +18,7 @@ from components.operations import Operations, OperationsArgs
 from components.providers import GLOBAL_SERVICES_REGION, create_providers
 from components.secrets import AppSecrets, AppSecretsArgs
 from components.storage import Storage, StorageArgs
+from components.waf import UploadRoutes
 from settings import NAMESPACE, load_secrets, load_settings
 
 settings = load_settings()
@@ -117,6 +118,7 @@ cdn = Cdn(
         replica_key_id=storage.replica_key_id,
         public_prefixes=storage.public_prefixes,
         log_bucket_arn=storage.log_bucket_arn,
+        uploads=UploadRoutes(tuple(settings.edge.upload_paths), settings.edge.upload_max_bytes),
         protect=settings.protect,
     ),
     opts=in_primary,

@@ -17,7 +17,7 @@ import pulumi_aws as aws
 
 from components.providers import GLOBAL_SERVICES_REGION
 from components.storage import assets_bucket_policy, assets_key_policy
-from components.waf import guide_rules, visibility, waf_logging
+from components.waf import UploadRoutes, guide_rules, visibility, waf_logging
 from settings.storage import CdnSettings
 
 # AWS-managed CloudFront policies, by the IDs AWS documents for the API and CloudFormation. They are fixed by
@@ -74,6 +74,8 @@ class CdnArgs:
     """Bucket prefixes the distribution may read (storage tier's layout)."""
     log_bucket_arn: pulumi.Input[str]
     """Bucket that receives the standard (v2) access logs."""
+    uploads: UploadRoutes
+    """The API's upload routes and limit (edge settings): the only bodies over 8 KB the web ACL lets through."""
     protect: bool
     """Protect the WAF log key (prod)."""
 
@@ -211,7 +213,8 @@ class Cdn(pulumi.ComponentResource):
             description="The guide's rules (Common Rule Set, 2000 requests per IP) plus known bad inputs and SQLi",
             scope="CLOUDFRONT",
             default_action={"allow": {}},
-            rules=guide_rules(a.settings.waf_rate_limit),
+            # CloudFront's web ACL sees the viewer itself: the guide's per-IP limit counts real clients here.
+            rules=guide_rules(a.settings.waf_rate_limit, uploads=a.uploads, client="source"),
             visibility_config=visibility(f"{a.name_prefix}-cdn-waf"),
             opts=self._global,
         )

@@ -9,7 +9,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.network import API_PORT, WEB_PORT
-from components.waf import guide_rules, visibility, waf_logging
+from components.waf import UploadRoutes, guide_rules, visibility, waf_logging
 from settings.edge import EdgeSettings
 
 
@@ -333,10 +333,15 @@ class Edge(pulumi.ComponentResource):
         acl = aws.wafv2.WebAcl(
             f"{n}-waf",
             name=f"{a.name_prefix}-alb-waf",
-            description="The guide's rules (Common Rule Set, 2000 requests per IP) plus known bad inputs and SQLi",
+            description="The guide's rules (Common Rule Set, 2000 requests per client) plus known bad inputs and SQLi",
             scope="REGIONAL",
             default_action={"allow": {}},
-            rules=guide_rules(a.settings.waf_rate_limit),
+            # Everything reaches the ALB through CloudFront: the client is the forwarded address, not the source.
+            rules=guide_rules(
+                a.settings.waf_rate_limit,
+                uploads=UploadRoutes(tuple(a.settings.upload_paths), a.settings.upload_max_bytes),
+                client="forwarded",
+            ),
             visibility_config=visibility(f"{a.name_prefix}-alb-waf"),
             opts=self._child,
         )

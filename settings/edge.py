@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -43,7 +43,25 @@ class EdgeSettings(Model):
         2000,
         ge=10,
         le=2_000_000_000,
-        description="Requests per IP per 5 minutes before the WAF blocks (the guide: 2000).",
+        description=(
+            "Requests per client per 5 minutes before the ALB's WAF blocks (the guide: 2000); the client is the "
+            "first X-Forwarded-For address, since everything reaches the ALB through CloudFront."
+        ),
+    )
+    upload_paths: list[Annotated[str, Field(pattern=r"^/api/[A-Za-z0-9._~/-]*$", max_length=200)]] = Field(
+        default_factory=lambda: ["/api/uploads/"],
+        min_length=1,
+        max_length=5,
+        description=(
+            "URI path prefixes of the API's upload routes: the only places a body over 8 KB passes both WAFs "
+            "(the Common Rule Set's SizeRestrictions_BODY blocks it everywhere else)."
+        ),
+    )
+    upload_max_bytes: int = Field(
+        10 * 1024 * 1024,
+        ge=8 * 1024 + 1,
+        le=5 * 1024**3,
+        description="The API's upload limit in bytes; the WAFs block upload requests declaring a larger Content-Length.",
     )
     log_retention_days: LogRetentionDays = Field(description="Days WAF logs are kept.")
     access_log_expiration_days: int = Field(ge=1, le=3650, description="Days ALB access logs are kept in S3.")

@@ -94,7 +94,6 @@ def test_waf_has_the_guides_rules_and_logs(prod: Render) -> None:
     assert acl["inputs"]["scope"] == "REGIONAL" and acl["inputs"]["defaultAction"] == {"allow": {}}
     assert common["priority"] == 1 and common["overrideAction"] == {"none": {}}
     assert rate["priority"] == 2 and rate["action"] == {"block": {}}
-    assert rate["statement"]["rateBasedStatement"] == {"limit": 2000, "aggregateKeyType": "IP"}
     assert {"AWSManagedRulesKnownBadInputsRuleSet", "AWSManagedRulesSQLiRuleSet"} <= set(rules)
     for rule in rules.values():
         vis = rule["visibilityConfig"]
@@ -125,3 +124,74 @@ def test_ssl_policy_outside_the_tls12_list_is_refused() -> None:
         ConfigError, match=r"stack 'staging'.*'elite-locadora:edge.sslPolicy' = 'ELBSecurityPolicy-2016-08'"
     ):
         build_settings(cfg, "elite-locadora", "staging")
+
+
+# -- item 7: uploads pass the WAFs on the upload routes only, up to the API's limit -----------------------------
+ACLS = (("edge-waf", "REGIONAL"), ("cdn-waf", "CLOUDFRONT"))
+
+
+@pytest.mark.parametrize("stack", ["prod", "staging"])
+@pytest.mark.parametrize("acl_name,scope", ACLS)
+def test_bodies_over_8_kb_pass_only_on_upload_routes_up_to_the_api_limit(
+    render, stack: str, acl_name: str, scope: str
+) -> None:
+    from settings import build_settings
+    from tests.test_settings import raw
+    from tests.tiers.waf_eval import Request, verdict
+
+    edge = build_settings(raw(stack), "elite-locadora", stack).edge
+    acl = render(stack).one("aws:wafv2/webAcl:WebAcl", acl_name)
+    assert acl["inputs"]["scope"] == scope
+    rules, where = acl["inputs"]["rules"], f"stack {stack}: {acl['urn']}"
+    upload, limit = edge.upload_paths[0] + "licence", edge.upload_max_bytes
+    cases = {
+        "a small JSON body anywhere": (Request("/api/bookings", 2_000), "allow"),
+        "a 20 KB body off the upload routes (SizeRestrictions_BODY kept)": (
+            Request("/api/bookings", 20_000),
+            "block",
+        ),
+        "a 20 KB body on the site's paths": (Request("/checkout", 20_000), "block"),
+        "a 3 MB photo on an upload route": (Request(upload, 3_000_000), "allow"),
+        "an upload of exactly the limit (edge.uploadMaxBytes)": (Request(upload, limit), "allow"),
+        "an upload one byte over the limit": (Request(upload, limit + 1), "block"),
+        "an upload declaring 10x the limit": (Request(upload, limit * 10), "block"),
+    }
+    for what, (request, expected) in cases.items():
+        got, rule = verdict(rules, request)
+        assert got == expected, f"{where}: {what} is {got} (rule {rule}); expected {expected}"
+    names = [r["name"] for r in sorted(rules, key=lambda r: r["priority"])]
+    assert names[:2] == ["AWSManagedRulesCommonRuleSet", "RateLimitRule"], f"{where}: the guide's rules first"
+
+
+def test_upload_settings_are_validated_naming_the_key() -> None:
+    from settings import ConfigError, build_settings
+    from tests.test_settings import with_change
+
+    for key, value, message in (
+        ("uploadPaths", ["/uploads/"], r"'elite-locadora:edge.uploadPaths\[0\]' = '/uploads/'"),
+        ("uploadMaxBytes", 4096, r"'elite-locadora:edge.uploadMaxBytes' = 4096"),
+    ):
+        cfg = with_change("prod", "elite-locadora:edge", [key], value)
+        with pytest.raises(ConfigError, match=rf"stack 'prod'.*{message}"):
+            build_settings(cfg, "elite-locadora", "prod")
+
+
+# -- item 12: the rate limit counts real clients ---------------------------------------------------------------
+@pytest.mark.parametrize("stack", ["prod", "staging"])
+def test_rate_limit_counts_clients_not_cloudfront_edges(render, stack: str) -> None:
+    r = render(stack)
+
+    def rate(acl_name: str) -> dict:
+        acl = r.one("aws:wafv2/webAcl:WebAcl", acl_name)
+        [rule] = [x for x in acl["inputs"]["rules"] if x["name"] == "RateLimitRule"]
+        assert rule["priority"] == 2 and rule["action"] == {"block": {}}, rule
+        return rule["statement"]["rateBasedStatement"]
+
+    # CloudFront's web ACL sees the viewer's own address: the guide's per-IP limit applies to real clients there.
+    assert rate("cdn-waf") == {"limit": 2000, "aggregateKeyType": "IP"}, f"stack {stack}: cdn.wafRateLimit"
+    # The ALB only sees CloudFront's addresses; it aggregates on the client address CloudFront forwards.
+    assert rate("edge-waf") == {
+        "limit": 2000,
+        "aggregateKeyType": "FORWARDED_IP",
+        "forwardedIpConfig": {"headerName": "X-Forwarded-For", "fallbackBehavior": "MATCH"},
+    }, f"stack {stack}: edge.wafRateLimit per forwarded client"
