@@ -448,7 +448,8 @@ class Compute(pulumi.ComponentResource):
             configuration=configuration,
             opts=self._child,
         )
-        # Services name no launch type: this default strategy must exist before the first one is created.
+        # A service's strategy may only name providers associated with the cluster: they must exist first. The
+        # default strategy (the same) places what runs without one (a one-off `aws ecs run-task`).
         self._ready.append(
             aws.ecs.ClusterCapacityProviders(
                 f"{self._name}-capacity",
@@ -739,6 +740,10 @@ class Compute(pulumi.ComponentResource):
         }
         groups = {"web": a.web_sg_id, "api": a.api_sg_id, "worker": a.api_sg_id}
         families = self._families()
+        strategy = [
+            {"capacity_provider": p.capacity_provider, "weight": p.weight, "base": p.base}
+            for p in s.capacity_provider_strategy
+        ]
         services = {}
         for key in SERVICES:
             svc: ServiceSettings = getattr(s, key)
@@ -750,7 +755,12 @@ class Compute(pulumi.ComponentResource):
                 cluster=cluster.arn,
                 task_definition=task_defs[key].arn,
                 desired_count=svc.min_count,
-                # No launch type: the cluster's default capacity provider strategy places the tasks.
+                # The strategy is the service's own, not the cluster's default: a service created without one has
+                # the default copied in by ECS, and the provider then reports a change that ECS refuses without a
+                # forced deployment (hashicorp/terraform-provider-aws#44776). Changing a service's strategy always
+                # needs one (ECS UpdateService), hence force_new_deployment; a plain update already redeploys.
+                capacity_provider_strategies=strategy,
+                force_new_deployment=True,
                 platform_version="1.4.0",
                 network_configuration={
                     "subnets": a.private_subnet_ids,

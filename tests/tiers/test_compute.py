@@ -526,9 +526,27 @@ def test_services_run_privately_behind_their_target_groups(stack: Render) -> Non
             assert i["desiredCount"] >= 2, f"{svc['urn']}: prod runs at least 2 tasks per service"
 
 
+def test_every_service_names_its_own_capacity_provider_strategy(stack: Render) -> None:
+    """A service that leans on the cluster's default strategy gets it copied in by ECS, and later updates then
+    demand a forced deployment (hashicorp/terraform-provider-aws#44776): each service carries the configured
+    strategy itself, no launch type, and forces the deployment ECS requires when that strategy changes."""
+    s = settings(stack.stack).compute
+    expected = [(p.capacity_provider, p.weight, p.base) for p in s.capacity_provider_strategy]
+    for key in CONTAINER:
+        svc = stack.one(SERVICE, f"compute-{key}")
+        i = svc["inputs"]
+        strategy = [
+            (x["capacityProvider"], x["weight"], x.get("base", 0)) for x in i.get("capacityProviderStrategies") or []
+        ]
+        assert strategy == expected, f"{svc['urn']}: capacityProviderStrategies {strategy}, config {expected}"
+        assert "launchType" not in i, f"{svc['urn']}: a launch type conflicts with a strategy"
+        assert i.get("forceNewDeployment") is True, f"{svc['urn']}: a strategy change needs forceNewDeployment"
+
+
 def test_services_wait_for_what_their_tasks_need(stack: Render) -> None:
-    """No launch type: the cluster's default strategy must exist first; the execution role must be able to pull
-    and inject before the first task; ECS refuses a target group that no listener or rule forwards to yet."""
+    """The providers of the service's strategy must be associated with the cluster first; the execution role must
+    be able to pull and inject before the first task; ECS refuses a target group that no listener or rule
+    forwards to yet."""
     capacity = stack.one(CAPACITY)["urn"]
     execution = stack.one(ROLE_POLICY, "compute-execution")["urn"]
     forwarding: dict[str, set[str]] = {}
