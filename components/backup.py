@@ -85,7 +85,7 @@ class Backups(pulumi.ComponentResource):
                 args.settings.dr_retention_days,
                 pulumi.ResourceOptions(parent=self, provider=args.dr_provider),
             )
-        role = self._create_role()
+        role, attachments = self._create_role()
         plan = self._create_plan(vault, dr_vault)
         if args.resource_arns:
             aws.backup.Selection(
@@ -94,7 +94,8 @@ class Backups(pulumi.ComponentResource):
                 plan_id=plan.id,
                 iam_role_arn=role.arn,
                 resources=list(args.resource_arns),
-                opts=self._child,
+                # AWS Backup checks the role when the selection is created: its policies first.
+                opts=pulumi.ResourceOptions(parent=self, depends_on=attachments),
             )
 
         self.vault_arn, self.dr_vault_arn = vault.arn, dr_vault.arn
@@ -122,7 +123,7 @@ class Backups(pulumi.ComponentResource):
             opts=opts,
         )
 
-    def _create_role(self) -> aws.iam.Role:
+    def _create_role(self) -> tuple[aws.iam.Role, list[aws.iam.RolePolicyAttachment]]:
         role = aws.iam.Role(
             f"{self._name}-role",
             name=f"{self._args.name_prefix}-backup",
@@ -142,14 +143,16 @@ class Backups(pulumi.ComponentResource):
             opts=self._child,
         )
         partition = aws.get_partition_output(opts=pulumi.InvokeOptions(parent=self)).partition
-        for key, path in MANAGED_POLICIES.items():
+        attachments = [
             aws.iam.RolePolicyAttachment(
                 f"{self._name}-role-{key}",
                 role=role.name,
                 policy_arn=partition.apply(lambda p, path=path: f"arn:{p}:iam::aws:policy/{path}"),
                 opts=self._child,
             )
-        return role
+            for key, path in MANAGED_POLICIES.items()
+        ]
+        return role, attachments
 
     def _create_plan(self, vault: aws.backup.Vault, dr_vault: aws.backup.Vault) -> aws.backup.Plan:
         s = self._args.settings

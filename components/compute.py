@@ -304,6 +304,9 @@ class Compute(pulumi.ComponentResource):
         # What must exist before a service starts tasks: the cluster's default strategy, the roles' permissions,
         # and (from the edge tier) the listener and rules that attach the target groups to the load balancer.
         self._ready: list[pulumi.Resource] = list(args.load_balancer_dependencies)
+        # The policy of each role (`execution`, and the services' task roles that have one): whatever names a role
+        # waits for its permissions (AWS checks some when the resource is created; IAM is eventually consistent).
+        self._grants: dict[str, aws.iam.RolePolicy] = {}
         invoke = pulumi.InvokeOptions(parent=self)
         self._account = aws.get_caller_identity_output(opts=invoke).account_id
         self._partition = aws.get_partition_output(opts=invoke).partition
@@ -499,23 +502,22 @@ class Compute(pulumi.ComponentResource):
         repos = list(registry.repository_arns.values())
         groups = [g.arn for g in log_groups.values()]
         n_r, n_g, n_p = len(repos), len(groups), len(parameters)
-        self._ready.append(
-            aws.iam.RolePolicy(
-                f"{self._name}-execution",
-                role=role.id,
-                policy=pulumi.Output.all(*repos, *groups, *parameters, *secrets, a.secrets_key_arn).apply(
-                    lambda v: execution_policy(
-                        list(v[:n_r]),
-                        list(v[n_r : n_r + n_g]),
-                        list(v[n_r + n_g : n_r + n_g + n_p]),
-                        list(v[n_r + n_g + n_p : -1]),
-                        v[-1],
-                        a.region,
-                    )
-                ),
-                opts=self._child,
-            )
+        self._grants["execution"] = aws.iam.RolePolicy(
+            f"{self._name}-execution",
+            role=role.id,
+            policy=pulumi.Output.all(*repos, *groups, *parameters, *secrets, a.secrets_key_arn).apply(
+                lambda v: execution_policy(
+                    list(v[:n_r]),
+                    list(v[n_r : n_r + n_g]),
+                    list(v[n_r + n_g : n_r + n_g + n_p]),
+                    list(v[n_r + n_g + n_p : -1]),
+                    v[-1],
+                    a.region,
+                )
+            ),
+            opts=self._child,
         )
+        self._ready.append(self._grants["execution"])
         return role
 
     def _create_task_roles(self, exec_log_group: aws.cloudwatch.LogGroup | None) -> dict[str, aws.iam.Role]:
@@ -555,6 +557,7 @@ class Compute(pulumi.ComponentResource):
                     opts=self._child,
                 )
                 self._ready.append(policy)
+                self._grants[key] = policy
         return roles
 
     # -- task definitions -------------------------------------------------------------------------------------------
@@ -724,7 +727,10 @@ class Compute(pulumi.ComponentResource):
                 volumes=[{"name": _volume_name(p)} for p in WRITABLE_PATHS[key]],
                 container_definitions=pulumi.Output.json_dumps([container]),
                 tags={"Service": key},
-                opts=self._child,
+                opts=pulumi.ResourceOptions(
+                    parent=self,
+                    depends_on=[g for k, g in self._grants.items() if k in ("execution", key)],
+                ),
             )
             for key, container in containers.items()
         }

@@ -168,7 +168,8 @@ class Data(pulumi.ComponentResource):
             ),
             opts=self._child,
         )
-        aws.iam.RolePolicyAttachment(
+        # RDS checks the monitoring role when an instance is created: every instance waits for this attachment.
+        self._monitoring_grant = aws.iam.RolePolicyAttachment(
             f"{n}-rds-monitoring",
             role=role.name,
             policy_arn=partition.apply(lambda p: f"arn:{p}:iam::aws:{ENHANCED_MONITORING_POLICY}"),
@@ -279,7 +280,9 @@ class Data(pulumi.ComponentResource):
             final_snapshot_identifier=f"{identifier}-final",
             tags={"Name": identifier, "Role": "primary"},
             **self._instance_common(monitoring_role, a.data_key_arn),
-            opts=pulumi.ResourceOptions.merge(self._stateful, pulumi.ResourceOptions(depends_on=logs)),
+            opts=pulumi.ResourceOptions.merge(
+                self._stateful, pulumi.ResourceOptions(depends_on=[*logs, self._monitoring_grant])
+            ),
         )
 
     def _create_replicas(
@@ -307,7 +310,7 @@ class Data(pulumi.ComponentResource):
                     tags={"Name": identifier, "Role": "read-replica"},
                     **self._instance_common(monitoring_role, a.data_key_arn),
                     opts=pulumi.ResourceOptions.merge(
-                        self._stateful, pulumi.ResourceOptions(depends_on=logs)
+                        self._stateful, pulumi.ResourceOptions(depends_on=[*logs, self._monitoring_grant])
                     ),
                 )
             )
@@ -361,7 +364,9 @@ class Data(pulumi.ComponentResource):
             skip_final_snapshot=True,
             tags={"Name": identifier, "Role": "dr-replica"},
             **self._instance_common(monitoring_role, a.dr_data_key_arn),
-            opts=pulumi.ResourceOptions.merge(self._dr_stateful, pulumi.ResourceOptions(depends_on=logs)),
+            opts=pulumi.ResourceOptions.merge(
+                self._dr_stateful, pulumi.ResourceOptions(depends_on=[*logs, self._monitoring_grant])
+            ),
         )
 
     # -- ElastiCache Redis -----------------------------------------------------------------------------------

@@ -77,8 +77,8 @@ class LogSearch(pulumi.ComponentResource):
         bucket = self._create_failed_records_bucket()
         publishing = self._create_domain_logs()
         domain = self._create_domain(password, delivery_role, publishing)
-        self._grant_delivery(delivery_role, domain, bucket)
-        streams = self._create_streams(delivery_role, domain, bucket)
+        delivery_grant = self._grant_delivery(delivery_role, domain, bucket)
+        streams = self._create_streams(delivery_role, delivery_grant, domain, bucket)
         self.delivery_stream_arns = {k: st.arn for k, st in streams.items()}
         self.delivery_stream_names = {k: st.name for k, st in streams.items()}
 
@@ -357,7 +357,7 @@ class LogSearch(pulumi.ComponentResource):
 
     def _grant_delivery(
         self, role: aws.iam.Role, domain: aws.opensearch.Domain, bucket: aws.s3.Bucket
-    ) -> None:
+    ) -> aws.iam.RolePolicy:
         """What Firehose needs and nothing more: write to the domain, put failed records in the bucket,
         manage its interfaces in the VPC, log its own errors."""
         log_group_arn = pulumi.Output.all(self._partition, self._region, self._account).apply(
@@ -368,12 +368,18 @@ class LogSearch(pulumi.ComponentResource):
         policy = pulumi.Output.all(
             domain.arn, bucket.arn, self._args.logs_key_arn, log_group_arn, self._region
         ).apply(lambda a: delivery_policy(a[0], a[1], a[2], a[3], a[4]))
-        aws.iam.RolePolicy(f"{self._name}-firehose", role=role.id, policy=policy, opts=self._child)
+        return aws.iam.RolePolicy(f"{self._name}-firehose", role=role.id, policy=policy, opts=self._child)
 
     # -- delivery streams ------------------------------------------------------------------------------------
     def _create_streams(
-        self, role: aws.iam.Role, domain: aws.opensearch.Domain, bucket: aws.s3.Bucket
+        self,
+        role: aws.iam.Role,
+        grant: aws.iam.RolePolicy,
+        domain: aws.opensearch.Domain,
+        bucket: aws.s3.Bucket,
     ) -> dict[str, aws.kinesis.FirehoseDeliveryStream]:
+        """Firehose checks its role's permissions when a stream is created, CloudWatch Logs when a subscription
+        filter is: each waits for the policy of the role it names (`grant`, `subscriptions`)."""
         args, s = self._args, self._s
         errors = aws.cloudwatch.LogGroup(
             f"{self._name}-firehose-errors",
@@ -457,12 +463,12 @@ class LogSearch(pulumi.ComponentResource):
                         enabled=True, log_group_name=errors.name, log_stream_name=source
                     ),
                 ),
-                opts=self._child,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[grant]),
             )
             aws.cloudwatch.LogStream(
                 f"{self._name}-{source}-errors", name=source, log_group_name=errors.name, opts=self._child
             )
-        aws.iam.RolePolicy(
+        subscriptions = aws.iam.RolePolicy(
             f"{self._name}-subscriptions",
             role=logs_role.id,
             policy=pulumi.Output.all(*[st.arn for st in streams.values()]).apply(
@@ -490,7 +496,7 @@ class LogSearch(pulumi.ComponentResource):
                     filter_pattern="",
                     destination_arn=streams[source].arn,
                     role_arn=logs_role.arn,
-                    opts=self._child,
+                    opts=pulumi.ResourceOptions(parent=self, depends_on=[subscriptions]),
                 )
         return streams
 

@@ -373,7 +373,7 @@ def flow_logs(
         ),
         opts=opts,
     )
-    aws.iam.RolePolicy(
+    policy = aws.iam.RolePolicy(
         f"{name}-flow-logs",
         role=role.id,
         policy=group.arn.apply(
@@ -406,5 +406,6 @@ def flow_logs(
         iam_role_arn=role.arn,
         max_aggregation_interval=60,
         tags={"Name": f"{prefix}-flow-logs"},
-        opts=opts,
+        # VPC Flow Logs checks the role's permissions when the flow log is created.
+        opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[policy])),
     )

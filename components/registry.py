@@ -170,7 +170,7 @@ class Registry(pulumi.ComponentResource):
             ),
             opts=pulumi.ResourceOptions(parent=self),
         )
-        aws.iam.RolePolicy(
+        grant = aws.iam.RolePolicy(
             f"{self._name}-dr-template",
             role=role.id,
             policy=pulumi.Output.all(partition, account, a.dr_data_key_arn).apply(
@@ -189,7 +189,8 @@ class Registry(pulumi.ComponentResource):
             encryption_configurations=[{"encryption_type": "KMS", "kms_key": a.dr_data_key_arn}],
             lifecycle_policy=policy,
             custom_role_arn=role.arn,
-            opts=pulumi.ResourceOptions(parent=self, provider=a.dr_provider),
+            # ECR uses the role when it creates a replica: its permissions come with it.
+            opts=pulumi.ResourceOptions(parent=self, provider=a.dr_provider, depends_on=[grant]),
         )
         aws.ecr.ReplicationConfiguration(
             f"{self._name}-replication",

@@ -536,11 +536,14 @@ def test_every_service_names_its_own_capacity_provider_strategy(stack: Render) -
         svc = stack.one(SERVICE, f"compute-{key}")
         i = svc["inputs"]
         strategy = [
-            (x["capacityProvider"], x["weight"], x.get("base", 0)) for x in i.get("capacityProviderStrategies") or []
+            (x["capacityProvider"], x["weight"], x.get("base", 0))
+            for x in i.get("capacityProviderStrategies") or []
         ]
         assert strategy == expected, f"{svc['urn']}: capacityProviderStrategies {strategy}, config {expected}"
         assert "launchType" not in i, f"{svc['urn']}: a launch type conflicts with a strategy"
-        assert i.get("forceNewDeployment") is True, f"{svc['urn']}: a strategy change needs forceNewDeployment"
+        assert i.get("forceNewDeployment") is True, (
+            f"{svc['urn']}: a strategy change needs forceNewDeployment"
+        )
 
 
 def test_services_wait_for_what_their_tasks_need(stack: Render) -> None:
