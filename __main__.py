@@ -16,6 +16,7 @@ from components.keys import Keys, KeysArgs
 from components.network import Network, NetworkArgs
 from components.operations import Operations, OperationsArgs
 from components.providers import GLOBAL_SERVICES_REGION, create_providers
+from components.review import ReviewLifetime, ReviewLifetimeArgs
 from components.secrets import AppSecrets, AppSecretsArgs
 from components.storage import Storage, StorageArgs
 from components.waf import UploadRoutes
@@ -128,7 +129,7 @@ cdn = Cdn(
 app_secrets = AppSecrets(
     "secrets",
     AppSecretsArgs(
-        parameter_prefix=f"/{NAMESPACE}/{settings.environment}",
+        parameter_prefix=f"/{NAMESPACE}/{settings.env_name}",
         config_secrets=load_secrets(),
         jwt_secret_length=settings.operations.jwt_secret_length,
         secrets_key_arn=keys.primary.secrets,
@@ -148,7 +149,7 @@ compute = Compute(
     "compute",
     ComputeArgs(
         name_prefix=settings.name_prefix,
-        environment=settings.environment,
+        environment=settings.env_name,
         settings=settings.compute,
         protect=settings.protect,
         region=settings.region,
@@ -180,7 +181,7 @@ compute = Compute(
         database_url_parameter_arn=app_secrets.database_url_parameter_arn,
         jwt_secret_parameter_arn=app_secrets.jwt_secret_parameter_arn,
         stripe_secret_parameter_arn=app_secrets.stripe_secret_parameter_arn,
-        parameter_prefix=f"/{NAMESPACE}/{settings.environment}",
+        parameter_prefix=f"/{NAMESPACE}/{settings.env_name}",
         dr_secrets_key_arn=keys.dr.secrets,
         assets_bucket_name=storage.assets_bucket_name,
         assets_bucket_arn=storage.assets_bucket_arn,
@@ -255,6 +256,19 @@ cicd = Cicd(
     ),
     opts=in_primary,
 )
+
+# --- a review stack's time-to-live (review stacks only) ---
+if settings.review is not None:
+    lifetime = ReviewLifetime(
+        "review",
+        ReviewLifetimeArgs(
+            organization=pulumi.get_organization(),
+            project=pulumi.get_project(),
+            stack=pulumi.get_stack(),
+            ttl_hours=settings.review.ttl_hours,
+        ),
+    )
+    pulumi.export("reviewExpiresAt", lifetime.expires_at)
 
 pulumi.export("environment", settings.environment)
 pulumi.export("region", settings.region)

@@ -23,6 +23,7 @@ from .data import DataSettings
 from .edge import EdgeSettings
 from .network import NetworkSettings
 from .operations import JWT_SECRET_KEY, STRIPE_SECRET_KEY, ConfigSecrets, OperationsSettings, load_app_secrets
+from .review import ReviewSettings, expand, review_env_name
 from .storage import CdnSettings, StorageSettings
 
 NAMESPACE = "elite-locadora"
@@ -41,7 +42,9 @@ class Settings(Model):
 
     project: str
     stack: str
-    environment: Literal["prod", "staging"] = Field(description="Which environment the stack is.")
+    environment: Literal["prod", "staging", "review"] = Field(
+        description="Which kind of environment the stack is (review: one per pull request, settings/review.py)."
+    )
     region: Region = Field(description="Primary region (`aws:region`).")
     dr_region: Region = Field(
         description="Disaster-recovery region for replicas and backup copies; the guide: us-west-2."
@@ -61,6 +64,7 @@ class Settings(Model):
     cdn: CdnSettings
     compute: ComputeSettings
     cicd: CicdSettings
+    review: ReviewSettings | None = Field(None, description="Review stacks only: their time-to-live.")
 
     @computed_field
     @property
@@ -69,15 +73,45 @@ class Settings(Model):
 
     @computed_field
     @property
+    def env_name(self) -> str:
+        """The environment's name in physical names: prod, staging, or rv<PR number> for a review stack."""
+        return review_env_name(self.stack) if self.environment == "review" else self.environment
+
+    @computed_field
+    @property
     def name_prefix(self) -> str:
-        """Physical-name prefix, `elite-locadora-<env>`."""
-        return f"{NAMESPACE}-{self.environment}"
+        """Physical-name prefix, `elite-locadora-<env name>`."""
+        return f"{NAMESPACE}-{self.env_name}"
 
     @computed_field
     @property
     def tags(self) -> dict[str, str]:
         """Default tags every taggable resource carries through the provider."""
-        return {"Project": "Elite Locadora", "Environment": self.environment, "ManagedBy": "Pulumi"}
+        return {"Project": "Elite Locadora", "Environment": self.env_name, "ManagedBy": "Pulumi"}
+
+    @model_validator(mode="after")
+    def _review_guards(self) -> Settings:
+        if self.environment != "review":
+            if self.review is not None:
+                raise ValueError("review: only review stacks (environment: review) have review settings")
+            return self
+        env = review_env_name(self.stack)  # raises naming the stack when it is not a review stack's name
+        if self.review is None:
+            raise ValueError("review: a review stack needs a time-to-live (set review.ttlHours)")
+        if self.protect:
+            raise ValueError("protect: review stacks are destroyed when their pull request closes; set false")
+        prefix = f"{NAMESPACE}-{env}-"
+        for key, name in (
+            ("storage.assetsBucketName", self.storage.assets_bucket_name),
+            ("storage.replicaBucketName", self.storage.replica_bucket_name),
+        ):
+            if not name.startswith(prefix):
+                raise ValueError(
+                    f"{key}: a review stack's bucket is {prefix}…; write it as {NAMESPACE}-{{env}}-…"
+                )
+        if not self.domain.startswith(f"{env}."):
+            raise ValueError("domain: a review stack's domain is its own; write it as {env}.<review domain>")
+        return self
 
     @model_validator(mode="after")
     def _prod_guards(self) -> Settings:
@@ -165,6 +199,16 @@ def build_settings(raw_config: Mapping[str, Any], project: str, stack: str) -> S
             values[key] = value
             if key not in {f.alias or n for n, f in Settings.model_fields.items()}:
                 unknown.append(full_key)
+    if isinstance(values.get("environment"), str):
+        # `{env}` in config strings is the stack's environment name (a review stack's own, settings/review.py).
+        try:
+            env = review_env_name(stack) if values["environment"] == "review" else values["environment"]
+        except ValueError as exc:
+            raise ConfigError(
+                f"stack '{stack}': config key '{NAMESPACE}:environment' = 'review' is invalid: "
+                + str(exc).removeprefix("environment: ")
+            ) from None
+        values = {k: v if k in ("project", "stack") else expand(v, env) for k, v in values.items()}
     if unknown:
         allowed = ", ".join(
             f"{NAMESPACE}:{f.alias or n}"
