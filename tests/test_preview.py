@@ -92,7 +92,7 @@ def test_a_bad_config_value_fails_before_any_resource_is_registered(tmp_path: Pa
 
 def test_an_unknown_stack_names_the_stacks_there() -> None:
     proc = run(["--stack", "nope", "--no-policy"])
-    assert proc.returncode == 2 and "stacks here: prod, staging" in proc.stderr, proc.stderr
+    assert proc.returncode == 2 and "stacks here: prod, review, staging" in proc.stderr, proc.stderr
 
 
 def test_config_secrets_are_placeholders_that_never_reach_the_report(render) -> None:
