@@ -7,6 +7,7 @@ typed outputs only.
 
 import pulumi
 
+from components.boundary import boundary_arn, require_permissions_boundary
 from components.cdn import Cdn, CdnArgs
 from components.cicd import Cicd, CicdArgs
 from components.compute import Compute, ComputeArgs
@@ -24,6 +25,8 @@ from settings import NAMESPACE, load_secrets, load_settings
 
 settings = load_settings()
 providers = create_providers(settings)
+# Before any resource: every IAM role of every tier carries the boundary the Deployments role insists on.
+require_permissions_boundary(boundary_arn(settings.name_prefix, providers.primary))
 in_primary = pulumi.ResourceOptions(providers=[providers.primary])
 
 keys = Keys(
@@ -297,4 +300,5 @@ pulumi.export("searchDomainEndpoint", operations.search_domain_endpoint)
 pulumi.export("backupVaultArn", operations.backup_vault_arn)
 pulumi.export("cicdDeployRoleArns", cicd.deploy_role_arns)
 pulumi.export("cicdPipelines", cicd.pipelines)
-pulumi.export("cicdPreviewRoleArn", cicd.preview_role_arn)
+if cicd.preview_role_arn is not None:
+    pulumi.export("cicdPreviewRoleArn", cicd.preview_role_arn)

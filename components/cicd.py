@@ -7,8 +7,10 @@
   push to its own ECR repository and force a new deployment of / watch its own ECS services, nothing else.
   Releases themselves are a new immutable image tag in `elite-locadora:compute.images` rolled out by
   `pulumi up` (Pulumi Deployments): the role can neither register task definitions nor pass roles.
-- A read-only preview role for the infrastructure repository's PR checks (`.github/workflows/checks.yml`):
-  `pulumi preview` without refresh only calls the data sources the program reads.
+- Where the stack allows it (`cicd.pullRequestPreviews`, staging), a read-only preview role for the infrastructure
+  repository's PR checks (`.github/workflows/checks.yml`): `pulumi preview` without refresh only calls the data
+  sources the program reads. Prod has none: nothing a pull request runs may hold a prod credential.
+- Every role here carries the stack's workload permissions boundary (components/boundary.py).
 """
 
 from __future__ import annotations
@@ -127,7 +129,8 @@ class Cicd(pulumi.ComponentResource):
     deploy_role_arns: dict[str, pulumi.Output[str]]
     pipelines: dict[str, pulumi.Output[dict]]
     """Per application, what its repository's workflow variables are: role, ECR repository, cluster, services."""
-    preview_role_arn: pulumi.Output[str]
+    preview_role_arn: pulumi.Output[str] | None
+    """The PR preview role, where the stack has one (`cicd.pullRequestPreviews`)."""
 
     def __init__(self, name: str, args: CicdArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("elite-locadora:cicd:Cicd", name, None, opts)
@@ -145,14 +148,14 @@ class Cicd(pulumi.ComponentResource):
             app: self._pipeline(pipeline, self.deploy_role_arns[app])
             for app, pipeline in sorted(args.settings.applications.items())
         }
-        self.preview_role_arn = self._create_preview_role()
+        self.preview_role_arn = self._create_preview_role() if args.settings.pull_request_previews else None
 
         self.register_outputs(
             {
                 "github_oidc_provider_arn": self.github_oidc_provider_arn,
                 "deploy_role_arns": self.deploy_role_arns,
                 "pipelines": self.pipelines,
-                "preview_role_arn": self.preview_role_arn,
+                **({"preview_role_arn": self.preview_role_arn} if self.preview_role_arn is not None else {}),
             }
         )
 
@@ -234,8 +237,8 @@ class Cicd(pulumi.ComponentResource):
         repo = s.infrastructure_repository
         role = self._role(
             "preview",
-            f"GitHub Actions of {repo}: read-only pulumi preview for pull requests and {s.infrastructure_branch}",
-            [f"repo:{repo}:pull_request", f"repo:{repo}:ref:refs/heads/{s.infrastructure_branch}"],
+            f"GitHub Actions of {repo}: read-only pulumi preview for pull requests",
+            [f"repo:{repo}:pull_request"],
         )
         aws.iam.RolePolicy(
             f"{self._name}-preview",

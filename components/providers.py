@@ -30,7 +30,9 @@ def create_providers(settings: Settings) -> Providers:
     tags = aws.ProviderDefaultTagsArgs(tags=settings.tags)
 
     def provider(name: str, region: str) -> aws.Provider:
-        return aws.Provider(name, region=region, default_tags=tags)
+        # The account is pinned in stack config: credentials of another account (prod's, when deploying staging)
+        # fail every call before any is sent.
+        return aws.Provider(name, region=region, default_tags=tags, allowed_account_ids=[settings.account_id])
 
     primary = provider("primary", settings.region)
     dr = provider("dr", settings.dr_region)

@@ -25,8 +25,15 @@ import day_two
 import pulumi
 import pulumi_aws as aws
 import pulumi_pulumiservice as ps
-from access import PULUMI_ISSUER, deployment_subjects, permissions_policy, trust_policy
-from deploy_settings import NAMESPACE, TARGET_PROJECT, load
+from access import (
+    PULUMI_ISSUER,
+    boundary_name,
+    deployment_subjects,
+    permissions_policy,
+    trust_policy,
+    workload_boundary,
+)
+from deploy_settings import NAMESPACE, PACK_DIR, TARGET_PROJECT, load
 
 settings = load()
 stack = settings.stack
@@ -37,6 +44,8 @@ provider = aws.Provider(
     default_tags={"tags": {"Project": "Elite Locadora", "Environment": stack, "ManagedBy": "Pulumi"}},
     # The review-stack template's role must live in its own account: refuse to run with prod's or staging's.
     forbidden_account_ids=list(settings.review.isolated_from_accounts) if settings.review else None,
+    # Each stack lives in its own account; credentials of any other account make every call fail before it is sent.
+    allowed_account_ids=[settings.aws.account_id],
 )
 in_aws = pulumi.ResourceOptions(provider=provider)
 invoke = pulumi.InvokeOutputOptions(provider=provider)
@@ -102,6 +111,19 @@ aws.iam.RolePolicy(
     opts=pulumi.ResourceOptions(provider=provider, parent=role),
 )
 
+# --- the boundary every role of the stack must carry (the Deployments role creates none without it) ---
+boundary = aws.iam.Policy(
+    "workload-boundary",
+    name=boundary_name(settings.name_prefix),
+    description=f"Most any role of {TARGET_PROJECT}/{stack} may do: the stack's services and regions, no IAM",
+    policy=pulumi.Output.all(partition, account).apply(
+        lambda v: workload_boundary(
+            partition=v[0], account=v[1], name_prefix=settings.name_prefix, regions=list(settings.aws.regions)
+        )
+    ),
+    opts=in_aws,
+)
+
 # --- the stack's deployment settings ---
 pack_config = f"policies/config/{stack}.json"
 deployment_settings = ps.DeploymentSettings(
@@ -162,7 +184,9 @@ if settings.policy_group is not None:
             "policy-pack",
             name=group.pack,
             organization=settings.organization,
-            source_path=str(Path(__file__).resolve().parent.parent / "policies"),
+            # Relative to this program's directory, the working directory Pulumi runs it in: the same on every
+            # machine, so the path never shows as a diff.
+            source_path=PACK_DIR,
             version_tag=group.version,
             display_name="Elite Locadora guardrails",
         )
@@ -187,24 +211,60 @@ if settings.policy_group is not None:
 
 # --- GitHub Actions may exchange their OIDC token for a short-lived Pulumi token (no stored PULUMI_ACCESS_TOKEN) ---
 if settings.github_issuer is not None:
+    issuer = settings.github_issuer
+    # Exact subjects only. The release environment's jobs (after its reviewers approve a v* tag) get an organization
+    # token: what starting prod's deployment needs. Nothing a branch, a tag alone or a pull request runs gets one.
+    token_policies = [
+        ps.AuthPolicyDefinitionArgs(
+            decision=ps.AuthPolicyDecision.ALLOW,
+            token_type=ps.AuthPolicyTokenType.ORGANIZATION,
+            authorized_permissions=[ps.AuthPolicyPermissionLevel.STANDARD],
+            rules={
+                "aud": f"urn:pulumi:org:{settings.organization}",
+                "sub": f"repo:{settings.repository}:environment:{issuer.release_environment}",
+            },
+        )
+    ]
+    preview = issuer.pull_request_preview
+    if preview is not None:
+        # Pull requests get a team token, and the team may only read (preview) the listed stacks: it can neither
+        # update a stack nor start a deployment, and holds no permission on prod, so it decrypts none of prod's
+        # secrets.
+        team = ps.Team(
+            "pull-request-preview",
+            organization_name=settings.organization,
+            team_type="pulumi",
+            name=preview.team,
+            display_name="Pull-request previews",
+            description=f"GitHub Actions of {settings.repository} pull requests: preview {', '.join(preview.stacks)}",
+        )
+        for previewed in preview.stacks:
+            ps.TeamStackPermission(
+                f"pull-request-preview-{previewed}",
+                organization=settings.organization,
+                project=TARGET_PROJECT,
+                stack=previewed,
+                team=team.name,
+                permission=ps.TeamStackPermissionScope.READ,
+            )
+        token_policies.append(
+            ps.AuthPolicyDefinitionArgs(
+                decision=ps.AuthPolicyDecision.ALLOW,
+                token_type=ps.AuthPolicyTokenType.TEAM,
+                team_name=team.name,
+                rules={
+                    "aud": f"urn:pulumi:org:{settings.organization}",
+                    "sub": f"repo:{settings.repository}:pull_request",
+                },
+            )
+        )
     ps.OidcIssuer(
         "github-actions",
         name="github-actions",
         organization=settings.organization,
         url="https://token.actions.githubusercontent.com",
-        max_expiration_seconds=settings.github_issuer.max_expiration_seconds,
-        policies=[
-            ps.AuthPolicyDefinitionArgs(
-                decision=ps.AuthPolicyDecision.ALLOW,
-                token_type=ps.AuthPolicyTokenType.ORGANIZATION,
-                authorized_permissions=[ps.AuthPolicyPermissionLevel.STANDARD],
-                rules={
-                    "aud": f"urn:pulumi:org:{settings.organization}",
-                    "sub": f"repo:{settings.repository}:{subject}",
-                },
-            )
-            for subject in settings.github_issuer.subjects
-        ],
+        max_expiration_seconds=issuer.max_expiration_seconds,
+        policies=token_policies,
     )
 
 # --- day two: drift detection on a schedule, its result (and failed deployments) posted to the on-call ---
@@ -236,4 +296,5 @@ if settings.on_call is not None:
 pulumi.export("targetStack", f"{settings.organization}/{TARGET_PROJECT}/{stack}")
 pulumi.export("deploymentRoleArn", role.arn)
 pulumi.export("pulumiOidcProviderArn", oidc_provider_arn)
+pulumi.export("workloadBoundaryArn", boundary.arn)
 pulumi.export("deployCommits", settings.deployment.deploy_commits)

@@ -1,15 +1,20 @@
-"""IAM documents of the role Pulumi Deployments assumes: who may assume it, and what it may do.
+"""IAM documents of the role Pulumi Deployments assumes: who may assume it, and what it may do; and the permissions
+boundary every role the stack creates must carry.
 
 Pure functions of names and ARNs, so the tests read exactly what the program creates.
 
 What `pulumi up` of elite-locadora needs, and nothing wider:
-- the AWS services the program manages (MANAGED_SERVICES), in the stack's regions only (`aws:RequestedRegion`;
-  IAM, CloudFront and Route 53 are global and answer in us-east-1, which the settings require);
-- IAM only on the stack's own roles (`role/elite-locadora-<env>-*`, every role the program names), attaching
-  only the AWS managed policies the program attaches, passing those roles to services;
+- the AWS services of every resource type the program manages (RESOURCE_SERVICES, by type token), in the stack's
+  regions only (`aws:RequestedRegion`; IAM, CloudFront and Route 53 are global and answer in us-east-1, which the
+  settings require);
+- IAM only on the stack's own roles (`role/elite-locadora-<env>-*`): creating one or changing its policies only
+  with the stack's workload boundary attached (`iam:PermissionsBoundary`), attaching only the AWS managed policies
+  the program attaches, passing them only to the services they serve (`iam:PassedToService`);
 - the GitHub Actions OIDC provider (components/cicd.py) and the service-linked roles of the services it uses;
-- never its own role or the Pulumi OIDC provider (explicit deny: a deployment cannot widen its own access);
-- in prod, never the delete calls that lose data (explicit deny, the API-level twin of `protect`).
+- never its own role, the Pulumi OIDC provider or the boundary (explicit deny: a deployment cannot widen its own
+  access, and no role it creates can exceed the boundary);
+- in prod, never the calls that lose what the stack holds (DATA_LOSS, explicit deny, the API-level twin of
+  `protect`).
 """
 
 from __future__ import annotations
@@ -18,31 +23,134 @@ import json
 
 PULUMI_ISSUER = "api.pulumi.com/oidc"
 GITHUB_ISSUER = "token.actions.githubusercontent.com"
-# pulumi-aws module of each resource type the program uses → the IAM service prefixes managing it.
-MANAGED_SERVICES: dict[str, tuple[str, ...]] = {
-    "acm": ("acm",),
-    "alb": ("elasticloadbalancing",),
-    "appautoscaling": ("application-autoscaling",),
-    "backup": ("backup", "backup-storage"),
-    "cloudfront": ("cloudfront",),
-    "cloudwatch": ("cloudwatch", "logs"),
-    "ec2": ("ec2",),
-    "ecr": ("ecr",),
-    "ecs": ("ecs",),
-    "elasticache": ("elasticache",),
-    "kinesis": ("firehose",),
-    "kms": ("kms",),
-    "lb": ("elasticloadbalancing",),
-    "opensearch": ("es",),
-    "rds": ("rds",),
-    "route53": ("route53",),
-    "s3": ("s3",),
-    "secretsmanager": ("secretsmanager",),
-    "sns": ("sns",),
-    "ssm": ("ssm",),
-    "vpc": ("ec2",),
-    "wafv2": ("wafv2",),
+# Every AWS resource type elite-locadora manages (or is about to: DNSSEC, query logs, rotation) → the IAM service
+# prefixes its create, read (refresh), update and delete call. Keyed by type token, not by pulumi-aws module: the
+# `cloudwatch` module holds CloudWatch (`cloudwatch:`), CloudWatch Logs (`logs:`) and EventBridge (`events:`) types.
+# tests/delivery/test_deployments.py fails when the render holds a type missing here.
+RESOURCE_SERVICES: dict[str, tuple[str, ...]] = {
+    "aws:acm/certificate:Certificate": ("acm",),
+    "aws:acm/certificateValidation:CertificateValidation": ("acm",),
+    # Target tracking creates and deletes its own CloudWatch alarms with the caller's credentials.
+    "aws:appautoscaling/policy:Policy": ("application-autoscaling", "cloudwatch"),
+    "aws:appautoscaling/target:Target": ("application-autoscaling",),
+    "aws:backup/plan:Plan": ("backup",),
+    "aws:backup/selection:Selection": ("backup",),
+    "aws:backup/vault:Vault": ("backup", "backup-storage", "kms"),
+    "aws:backup/vaultLockConfiguration:VaultLockConfiguration": ("backup",),
+    "aws:backup/vaultNotifications:VaultNotifications": ("backup", "sns"),
+    "aws:cloudfront/distribution:Distribution": ("cloudfront", "wafv2", "acm"),
+    "aws:cloudfront/function:Function": ("cloudfront",),
+    "aws:cloudfront/originAccessControl:OriginAccessControl": ("cloudfront",),
+    "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy": ("cloudfront",),
+    "aws:cloudfront/cachePolicy:CachePolicy": ("cloudfront",),
+    "aws:cloudfront/originRequestPolicy:OriginRequestPolicy": ("cloudfront",),
+    "aws:cloudwatch/dashboard:Dashboard": ("cloudwatch",),
+    "aws:cloudwatch/metricAlarm:MetricAlarm": ("cloudwatch",),
+    "aws:cloudwatch/compositeAlarm:CompositeAlarm": ("cloudwatch",),
+    "aws:cloudwatch/eventRule:EventRule": ("events",),
+    "aws:cloudwatch/eventTarget:EventTarget": ("events",),
+    "aws:cloudwatch/logGroup:LogGroup": ("logs",),
+    "aws:cloudwatch/logStream:LogStream": ("logs",),
+    "aws:cloudwatch/logMetricFilter:LogMetricFilter": ("logs",),
+    "aws:cloudwatch/logResourcePolicy:LogResourcePolicy": ("logs",),
+    "aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter": ("logs",),
+    # CloudFront standard logging v2: the source is the distribution (cloudfront:AllowVendedLogDeliveryForResource).
+    "aws:cloudwatch/logDelivery:LogDelivery": ("logs",),
+    "aws:cloudwatch/logDeliveryDestination:LogDeliveryDestination": ("logs",),
+    "aws:cloudwatch/logDeliverySource:LogDeliverySource": ("logs", "cloudfront"),
+    "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": ("ec2",),
+    "aws:ec2/eip:Eip": ("ec2",),
+    "aws:ec2/flowLog:FlowLog": ("ec2", "logs"),
+    "aws:ec2/internetGateway:InternetGateway": ("ec2",),
+    "aws:ec2/natGateway:NatGateway": ("ec2",),
+    "aws:ec2/route:Route": ("ec2",),
+    "aws:ec2/routeTable:RouteTable": ("ec2",),
+    "aws:ec2/routeTableAssociation:RouteTableAssociation": ("ec2",),
+    "aws:ec2/securityGroup:SecurityGroup": ("ec2",),
+    "aws:ec2/subnet:Subnet": ("ec2",),
+    "aws:ec2/vpc:Vpc": ("ec2",),
+    "aws:ec2/vpcEndpoint:VpcEndpoint": ("ec2", "route53"),
+    "aws:ec2/vpnGateway:VpnGateway": ("ec2",),
+    "aws:ec2/vpnGatewayRoutePropagation:VpnGatewayRoutePropagation": ("ec2",),
+    "aws:ec2/vpcPeeringConnection:VpcPeeringConnection": ("ec2",),
+    "aws:ecr/lifecyclePolicy:LifecyclePolicy": ("ecr",),
+    "aws:ecr/replicationConfiguration:ReplicationConfiguration": ("ecr",),
+    "aws:ecr/repository:Repository": ("ecr", "kms"),
+    "aws:ecr/repositoryCreationTemplate:RepositoryCreationTemplate": ("ecr",),
+    "aws:ecr/repositoryPolicy:RepositoryPolicy": ("ecr",),
+    "aws:ecs/cluster:Cluster": ("ecs",),
+    "aws:ecs/clusterCapacityProviders:ClusterCapacityProviders": ("ecs",),
+    "aws:ecs/service:Service": ("ecs", "elasticloadbalancing"),
+    "aws:ecs/taskDefinition:TaskDefinition": ("ecs",),
+    "aws:elasticache/parameterGroup:ParameterGroup": ("elasticache",),
+    "aws:elasticache/replicationGroup:ReplicationGroup": ("elasticache", "logs", "kms"),
+    "aws:elasticache/subnetGroup:SubnetGroup": ("elasticache",),
+    "aws:elasticache/user:User": ("elasticache",),
+    "aws:elasticache/userGroup:UserGroup": ("elasticache",),
+    "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream": ("firehose", "ec2", "kms"),
+    "aws:kms/alias:Alias": ("kms",),
+    "aws:kms/key:Key": ("kms",),
+    "aws:kms/keyPolicy:KeyPolicy": ("kms",),
+    "aws:kms/replicaKey:ReplicaKey": ("kms",),
+    "aws:lambda/function:Function": ("lambda", "ec2", "logs"),
+    "aws:lambda/invocation:Invocation": ("lambda",),
+    "aws:lambda/permission:Permission": ("lambda",),
+    "aws:lb/listener:Listener": ("elasticloadbalancing", "acm"),
+    "aws:lb/listenerCertificate:ListenerCertificate": ("elasticloadbalancing", "acm"),
+    "aws:lb/listenerRule:ListenerRule": ("elasticloadbalancing",),
+    "aws:lb/loadBalancer:LoadBalancer": ("elasticloadbalancing", "ec2", "s3"),
+    "aws:lb/targetGroup:TargetGroup": ("elasticloadbalancing",),
+    "aws:opensearch/domain:Domain": ("es", "ec2", "kms", "logs"),
+    "aws:opensearch/domainPolicy:DomainPolicy": ("es",),
+    "aws:rds/instance:Instance": ("rds", "kms", "secretsmanager", "logs"),
+    "aws:rds/parameterGroup:ParameterGroup": ("rds",),
+    "aws:rds/subnetGroup:SubnetGroup": ("rds",),
+    "aws:route53/hostedZoneDnsSec:HostedZoneDnsSec": ("route53",),
+    "aws:route53/keySigningKey:KeySigningKey": ("route53", "kms"),
+    "aws:route53/queryLog:QueryLog": ("route53", "logs"),
+    "aws:route53/record:Record": ("route53",),
+    "aws:route53/zone:Zone": ("route53",),
+    "aws:s3/bucket:Bucket": ("s3",),
+    "aws:s3/bucketCorsConfiguration:BucketCorsConfiguration": ("s3",),
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": ("s3",),
+    "aws:s3/bucketLogging:BucketLogging": ("s3",),
+    "aws:s3/bucketNotification:BucketNotification": ("s3",),
+    "aws:s3/bucketOwnershipControls:BucketOwnershipControls": ("s3",),
+    "aws:s3/bucketPolicy:BucketPolicy": ("s3",),
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": ("s3",),
+    "aws:s3/bucketReplicationConfig:BucketReplicationConfig": ("s3",),
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": ("s3",),
+    "aws:s3/bucketVersioning:BucketVersioning": ("s3",),
+    "aws:secretsmanager/secret:Secret": ("secretsmanager", "kms"),
+    "aws:secretsmanager/secretPolicy:SecretPolicy": ("secretsmanager",),
+    "aws:secretsmanager/secretRotation:SecretRotation": ("secretsmanager", "lambda"),
+    "aws:secretsmanager/secretVersion:SecretVersion": ("secretsmanager", "kms"),
+    "aws:sns/topic:Topic": ("sns", "kms"),
+    "aws:sns/topicPolicy:TopicPolicy": ("sns",),
+    "aws:sns/topicSubscription:TopicSubscription": ("sns",),
+    "aws:ssm/parameter:Parameter": ("ssm", "kms"),
+    "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": ("ec2",),
+    "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": ("ec2",),
+    "aws:wafv2/ipSet:IpSet": ("wafv2",),
+    "aws:wafv2/webAcl:WebAcl": ("wafv2",),
+    "aws:wafv2/webAclAssociation:WebAclAssociation": ("wafv2", "elasticloadbalancing"),
+    # WAF delivers to CloudWatch Logs through a log delivery and a resource policy on the group.
+    "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration": ("wafv2", "logs"),
 }
+# IAM types: not granted by service prefix but by the StackRoles… statements below, scoped to the stack's names.
+IAM_RESOURCE_TYPES = frozenset(
+    {
+        "aws:iam/role:Role",
+        "aws:iam/rolePolicy:RolePolicy",
+        "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+        "aws:iam/openIdConnectProvider:OpenIdConnectProvider",
+    }
+)
+# The service prefixes the Deployments role manages in the stack's regions (derived: one list to keep current).
+MANAGED_PREFIXES: tuple[str, ...] = tuple(sorted({p for ps in RESOURCE_SERVICES.values() for p in ps}))
+# Services the stack's roles call but the stack does not manage: ECS Exec's data channel (the API task role, where
+# `compute.<service>.enableExecuteCommand` is on). The boundary allows them; the Deployments role needs none.
+WORKLOAD_ONLY_PREFIXES: tuple[str, ...] = ("ssmmessages",)
 # AWS managed policies the program attaches (AWS Backup's service roles, RDS enhanced monitoring).
 ATTACHABLE_MANAGED_POLICIES = (
     "policy/AWSBackupServiceRolePolicyForS3Backup",
@@ -61,23 +169,42 @@ SERVICE_LINKED_ROLES = (
     "rds.amazonaws.com",
     "replication.ecr.amazonaws.com",
 )
+# Services the stack's roles are handed to (iam:PassedToService): the service principals their trust policies name,
+# CloudWatch Logs both global and regional (subscription filters' roles trust logs.<region>.amazonaws.com).
+PASSED_TO_SERVICES = (
+    "backup.amazonaws.com",
+    "ecr.amazonaws.com",
+    "ecs-tasks.amazonaws.com",
+    "events.amazonaws.com",
+    "firehose.amazonaws.com",
+    "lambda.amazonaws.com",
+    "logs.amazonaws.com",
+    "monitoring.rds.amazonaws.com",
+    "s3.amazonaws.com",
+    "vpc-flow-logs.amazonaws.com",
+)
+# Role actions that need no boundary condition: reading, tagging, deleting, editing trust and description.
 ROLE_ACTIONS = (
-    "iam:CreateRole",
     "iam:DeleteRole",
-    "iam:DeleteRolePolicy",
     "iam:GetRole",
     "iam:GetRolePolicy",
     "iam:ListAttachedRolePolicies",
     "iam:ListInstanceProfilesForRole",
     "iam:ListRolePolicies",
     "iam:ListRoleTags",
-    "iam:PassRole",
-    "iam:PutRolePolicy",
     "iam:TagRole",
     "iam:UntagRole",
     "iam:UpdateAssumeRolePolicy",
     "iam:UpdateRole",
     "iam:UpdateRoleDescription",
+)
+# Actions that create a role or change what it may do: allowed only when the role carries the stack's workload
+# boundary (the `iam:PermissionsBoundary` condition key; IAM user guide, "Permissions boundaries for IAM entities").
+BOUNDED_ROLE_ACTIONS = (
+    "iam:CreateRole",
+    "iam:DeleteRolePolicy",
+    "iam:PutRolePermissionsBoundary",
+    "iam:PutRolePolicy",
 )
 OIDC_PROVIDER_ACTIONS = (
     "iam:AddClientIDToOpenIDConnectProvider",
@@ -89,21 +216,53 @@ OIDC_PROVIDER_ACTIONS = (
     "iam:UntagOpenIDConnectProvider",
     "iam:UpdateOpenIDConnectProviderThumbprint",
 )
-# Deletes that lose data; prod denies them outright (a replacement of a protected resource never gets here).
-STATEFUL_DELETES = (
-    "backup:DeleteBackupVault",
-    "backup:DeleteRecoveryPoint",
-    "ecr:DeleteRepository",
-    "elasticache:DeleteCacheCluster",
-    "elasticache:DeleteReplicationGroup",
-    "es:DeleteDomain",
-    "kms:DisableKey",
-    "kms:ScheduleKeyDeletion",
-    "rds:DeleteDBCluster",
-    "rds:DeleteDBInstance",
-    "s3:DeleteBucket",
-    "secretsmanager:DeleteSecret",
-)
+# What the stack holds that can lose data, by resource type → the calls that destroy it. Prod denies them all
+# (the API-level twin of `protect`); tests/delivery/test_deployments.py fails when prod's render protects a type
+# missing here. Calls that also create or update these resources (PutLifecycleConfiguration, ModifyDBInstance,
+# PutKeyPolicy, PutRetentionPolicy, UpdateBackupPlan…) cannot be denied without breaking every deploy: they are
+# listed in GUARDED_UPDATES with what keeps them from losing data.
+DATA_LOSS: dict[str, tuple[str, ...]] = {
+    "aws:backup/plan:Plan": ("backup:DeleteBackupPlan",),
+    "aws:backup/vault:Vault": (
+        "backup:DeleteBackupVault",
+        "backup:DeleteBackupVaultLockConfiguration",
+        "backup:DeleteRecoveryPoint",
+        "backup:DisassociateRecoveryPoint",
+        "backup:UpdateRecoveryPointLifecycle",
+    ),
+    "aws:cloudwatch/logGroup:LogGroup": ("logs:DeleteLogGroup", "logs:DeleteLogStream"),
+    "aws:ecr/repository:Repository": ("ecr:BatchDeleteImage", "ecr:DeleteRepository"),
+    "aws:elasticache/replicationGroup:ReplicationGroup": (
+        "elasticache:DeleteCacheCluster",
+        "elasticache:DeleteReplicationGroup",
+        "elasticache:DeleteSnapshot",
+    ),
+    "aws:kms/key:Key": ("kms:DisableKey", "kms:ScheduleKeyDeletion"),
+    "aws:opensearch/domain:Domain": ("es:DeleteDomain", "es:DeleteElasticsearchDomain"),
+    "aws:rds/instance:Instance": (
+        "rds:DeleteDBInstance",
+        "rds:DeleteDBInstanceAutomatedBackup",
+        "rds:DeleteDBSnapshot",
+    ),
+    "aws:route53/zone:Zone": ("route53:DeleteHostedZone",),
+    "aws:s3/bucket:Bucket": ("s3:DeleteBucket", "s3:DeleteObjectVersion"),
+    "aws:secretsmanager/secret:Secret": (
+        "secretsmanager:DeleteSecret",
+        "secretsmanager:RemoveRegionsFromReplication",
+    ),
+    "aws:ssm/parameter:Parameter": ("ssm:DeleteParameter", "ssm:DeleteParameters"),
+}
+# Data-losing changes the deploys themselves need, and what stops them from losing data instead of a deny.
+GUARDED_UPDATES: dict[str, str] = {
+    "kms:PutKeyPolicy": "denied when it bypasses the policy lockout safety check (NoKeyPolicyLockout below)",
+    "s3:PutLifecycleConfiguration": "the pack's storage policies check every lifecycle rule before each deployment",
+    "rds:ModifyDBInstance": "the pack's rds-backup-retention policy (prod: 30 days) gates every deployment; "
+    "RDS has no condition key on the retention period",
+    "logs:PutRetentionPolicy": "the pack's log retention policies gate every deployment",
+    "backup:UpdateBackupPlan": "the pack's backup policies gate every deployment; the vault lock keeps recovery "
+    "points for the locked minimum whatever the plan says",
+    "ecr:PutLifecyclePolicy": "the compute tier never expires an image a stack runs (#14 item 14)",
+}
 
 
 def _document(statements: list[dict]) -> str:
@@ -138,6 +297,45 @@ def trust_policy(provider_arn: str, organization: str, subjects: list[str]) -> s
     )
 
 
+def boundary_name(name_prefix: str) -> str:
+    """The workload boundary's policy name; the main program derives the same ARN (components/boundary.py)."""
+    return f"{name_prefix}-workload-boundary"
+
+
+def workload_boundary(*, partition: str, account: str, name_prefix: str, regions: list[str]) -> str:
+    """The permissions boundary every role of the stack carries: at most the services the stack manages, in its
+    regions, and no IAM at all but handing the stack's own roles to those services. A role a deployment creates
+    (an ECS task role with AdministratorAccess attached, say) can therefore never do more than the Deployments
+    role, nor create or widen a role: the boundary caps it whatever its policies say."""
+    iam = f"arn:{partition}:iam::{account}"
+    return _document(
+        [
+            {
+                "Sid": "ServicesTheStackUses",
+                "Effect": "Allow",
+                "Action": sorted({f"{prefix}:*" for prefix in MANAGED_PREFIXES + WORKLOAD_ONLY_PREFIXES}),
+                "Resource": "*",
+                "Condition": {"StringEquals": {"aws:RequestedRegion": sorted(regions)}},
+            },
+            {
+                # AWS Backup selects resources by tag (tag:GetResources) for the plans' selections.
+                "Sid": "FindResourcesByTag",
+                "Effect": "Allow",
+                "Action": "tag:GetResources",
+                "Resource": "*",
+                "Condition": {"StringEquals": {"aws:RequestedRegion": sorted(regions)}},
+            },
+            {
+                "Sid": "PassOnlyTheStacksRoles",
+                "Effect": "Allow",
+                "Action": "iam:PassRole",
+                "Resource": f"{iam}:role/{name_prefix}-*",
+                "Condition": {"StringEquals": {"iam:PassedToService": list(PASSED_TO_SERVICES)}},
+            },
+        ]
+    )
+
+
 def permissions_policy(
     *,
     partition: str,
@@ -148,31 +346,43 @@ def permissions_policy(
     guard_stateful_deletes: bool,
 ) -> str:
     iam = f"arn:{partition}:iam::{account}"
-    services = sorted({f"{prefix}:*" for prefixes in MANAGED_SERVICES.values() for prefix in prefixes})
+    stack_roles = f"{iam}:role/{name_prefix}-*"
+    boundary = f"{iam}:policy/{boundary_name(name_prefix)}"
+    with_boundary = {"StringEquals": {"iam:PermissionsBoundary": boundary}}
     statements: list[dict] = [
         {
             "Sid": "ManagedServicesInTheStackRegions",
             "Effect": "Allow",
-            "Action": services,
+            "Action": sorted({f"{prefix}:*" for prefix in MANAGED_PREFIXES}),
             "Resource": "*",
             "Condition": {"StringEquals": {"aws:RequestedRegion": sorted(regions)}},
         },
+        {"Sid": "StackRoles", "Effect": "Allow", "Action": list(ROLE_ACTIONS), "Resource": stack_roles},
         {
-            "Sid": "StackRoles",
+            "Sid": "StackRolesOnlyWithTheBoundary",
             "Effect": "Allow",
-            "Action": list(ROLE_ACTIONS),
-            "Resource": f"{iam}:role/{name_prefix}-*",
+            "Action": list(BOUNDED_ROLE_ACTIONS),
+            "Resource": stack_roles,
+            "Condition": with_boundary,
         },
         {
             "Sid": "AttachOnlyTheProgramsManagedPolicies",
             "Effect": "Allow",
             "Action": ["iam:AttachRolePolicy", "iam:DetachRolePolicy"],
-            "Resource": f"{iam}:role/{name_prefix}-*",
+            "Resource": stack_roles,
             "Condition": {
+                **with_boundary,
                 "ArnEquals": {
                     "iam:PolicyARN": [f"arn:{partition}:iam::aws:{p}" for p in ATTACHABLE_MANAGED_POLICIES]
-                }
+                },
             },
+        },
+        {
+            "Sid": "PassStackRolesToTheirServices",
+            "Effect": "Allow",
+            "Action": "iam:PassRole",
+            "Resource": stack_roles,
+            "Condition": {"StringEquals": {"iam:PassedToService": list(PASSED_TO_SERVICES)}},
         },
         {
             "Sid": "GitHubActionsOidcProvider",
@@ -191,11 +401,32 @@ def permissions_policy(
             "Sid": "NeverItsOwnAccess",
             "Effect": "Deny",
             "Action": "iam:*",
-            "Resource": [f"{iam}:role/{role_name}", f"{iam}:oidc-provider/{PULUMI_ISSUER}"],
+            "Resource": [f"{iam}:role/{role_name}", f"{iam}:oidc-provider/{PULUMI_ISSUER}", boundary],
+        },
+        {
+            # A role of the stack keeps its boundary: removing it is never part of a deployment.
+            "Sid": "NeverDropABoundary",
+            "Effect": "Deny",
+            "Action": "iam:DeleteRolePermissionsBoundary",
+            "Resource": "*",
         },
     ]
     if guard_stateful_deletes:
-        statements.append(
-            {"Sid": "NeverLoseData", "Effect": "Deny", "Action": list(STATEFUL_DELETES), "Resource": "*"}
-        )
+        statements += [
+            {
+                "Sid": "NeverLoseData",
+                "Effect": "Deny",
+                "Action": sorted({a for actions in DATA_LOSS.values() for a in actions}),
+                "Resource": "*",
+            },
+            {
+                # A key policy that skips the lockout check can leave nobody able to decrypt (KMS developer
+                # guide, "Default key policy"; condition key kms:BypassPolicyLockoutSafetyCheck).
+                "Sid": "NoKeyPolicyLockout",
+                "Effect": "Deny",
+                "Action": ["kms:CreateKey", "kms:PutKeyPolicy"],
+                "Resource": "*",
+                "Condition": {"Bool": {"kms:BypassPolicyLockoutSafetyCheck": "true"}},
+            },
+        ]
     return _document(statements)

@@ -13,6 +13,7 @@ import contextlib
 import json
 import re
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, Literal
 
 from day_two import ON_CALL_URL_KEY, Drift, OnCall, Review
@@ -21,6 +22,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from pydantic.alias_generators import to_camel
 
 NAMESPACE = "elite-locadora-deployments"
+# The policy pack, relative to this program's directory (Pulumi runs the program with it as the working directory).
+PACK_DIR = "../policies"
 TARGET_PROJECT = "elite-locadora"
 # Files of the repository that change what `pulumi up` of elite-locadora does; a push touching none of them
 # (docs, workflows, tests) deploys nothing.
@@ -34,6 +37,14 @@ PROGRAM_PATHS = (
     "policies/**",
 )
 Operation = Literal["preview", "update", "refresh", "destroy", "detect-drift", "remediate-drift"]
+
+
+def pack_version() -> str:
+    text = (Path(__file__).resolve().parent / PACK_DIR / "PulumiPolicy.yaml").read_text()
+    match = re.search(r"^version:\s*([0-9]+\.[0-9]+\.[0-9]+)\s*$", text, re.M)
+    if match is None:
+        raise ConfigError(f"{PACK_DIR}/PulumiPolicy.yaml declares no x.y.z version")
+    return match[1]
 
 
 class ConfigError(Exception):
@@ -72,15 +83,21 @@ class Deployment(_Model):
 
 
 class Aws(_Model):
+    account_id: str = Field(
+        pattern=r"^\d{12}$",
+        description="The stack's own AWS account: the provider refuses any other (allowedAccountIds). Prod and "
+        "staging live in different accounts, so no credential of one can act on the other.",
+    )
     oidc_provider: Literal["create", "existing"] = Field(
-        description="IAM holds one provider per URL and account: create it, or use the existing one (another "
-        "stack of the same account created it)."
+        "create",
+        description="IAM holds one provider per URL and account: create it, or use the `existing` one when the "
+        "account already has it (another program created it).",
     )
     regions: tuple[str, ...] = Field(
         min_length=1, description="Regions the deployments may act in: the stack's primary and DR regions."
     )
     guard_stateful_deletes: bool = Field(
-        description="Deny deleting databases, caches, buckets, keys, repositories, vaults and domains (prod)."
+        description="Deny the calls that lose what the stack holds (access.DATA_LOSS) (prod)."
     )
 
     @model_validator(mode="after")
@@ -93,31 +110,44 @@ class Aws(_Model):
         return self
 
 
+class PullRequestPreview(_Model):
+    """Pull requests of the repository may preview staging in the cloud, and nothing else: a team token (Pulumi
+    Enterprise and Business Critical editions) of a team that may only read the staging stack. Stack read runs
+    previews and decrypts that stack's config; it cannot update a stack nor start a deployment (Pulumi Cloud
+    RBAC, "Stack Read" permission set)."""
+
+    team: str = Field(
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$", description="Pulumi team the PR token is for."
+    )
+    stacks: tuple[str, ...] = Field(min_length=1, description="Stacks that team may read (never prod).")
+
+    @model_validator(mode="after")
+    def _never_prod(self) -> PullRequestPreview:
+        if "prod" in self.stacks:
+            raise ValueError(
+                "stacks: a pull request must never read prod (its secrets decrypt with stack read)"
+            )
+        return self
+
+
 class GithubIssuer(_Model):
     """GitHub Actions as a Pulumi Cloud OIDC issuer (org-wide: exactly one stack of this program sets it)."""
 
-    subjects: tuple[str, ...] = Field(
-        min_length=1,
-        description=(
-            "GitHub token subjects (after `repo:<repository>:`) that may get a short-lived Pulumi organization "
-            "token: the release job's environment, PRs and main for the cloud previews. No wildcards."
-        ),
+    release_environment: str = Field(
+        "production",
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9 _.-]{0,254}$",
+        description="Only jobs in this GitHub environment (required reviewers, v* tags only) get an organization "
+        "token: what release.yml needs to start prod's deployment. No branch, tag or pull-request subject does.",
     )
-    max_expiration_seconds: int = Field(3600, ge=300, le=86400, description="Longest Pulumi token it grants.")
-
-    @model_validator(mode="after")
-    def _exact(self) -> GithubIssuer:
-        for sub in self.subjects:
-            if (
-                "*" in sub
-                or "?" in sub
-                or not re.match(r"^(environment:[^:]+|pull_request|ref:refs/(heads|tags)/.+)$", sub)
-            ):
-                raise ValueError(
-                    f"subjects: {sub!r} is not an exact GitHub subject suffix "
-                    "(environment:<name>, pull_request or ref:refs/heads/<branch>)"
-                )
-        return self
+    max_expiration_seconds: int = Field(
+        9000,
+        ge=300,
+        le=86400,
+        description="Longest Pulumi token it grants: the release job's whole run (timeout-minutes + start-up).",
+    )
+    pull_request_preview: PullRequestPreview | None = Field(
+        None, description="Optional: staging's cloud preview on pull requests (team tokens)."
+    )
 
 
 class PolicyGroup(_Model):
@@ -126,17 +156,20 @@ class PolicyGroup(_Model):
     pack: str = Field(
         "elite-locadora-guardrails", pattern=r"^[a-z0-9][a-z0-9-]{0,99}$", description="The pack's name."
     )
-    version: str = Field(
-        pattern=r"^\d+\.\d+\.\d+$", description="Published version enforced (policies/PulumiPolicy.yaml)."
-    )
     mode: Literal["preventative", "audit"] = Field(
         "preventative",
         description="`preventative`: a mandatory violation blocks the update; `audit`: reports.",
     )
     publish: bool = Field(
         False,
-        description="Publish policies/ as that version from this stack (org-wide: exactly one stack does).",
+        description="Publish policies/ at its version from this stack (org-wide: exactly one stack does, the one "
+        "set up first: staging).",
     )
+
+    @property
+    def version(self) -> str:
+        """The version policies/PulumiPolicy.yaml declares: published and enforced in the same `pulumi up`."""
+        return pack_version()
 
 
 class DeploySettings(_Model):

@@ -45,6 +45,11 @@ class Settings(Model):
     environment: Literal["prod", "staging", "review"] = Field(
         description="Which kind of environment the stack is (review: one per pull request, settings/review.py)."
     )
+    account_id: str = Field(
+        pattern=r"^\d{12}$",
+        description="The stack's own AWS account (12 digits): every provider refuses credentials of any other "
+        "(allowedAccountIds). Prod, staging and the review stacks never share one.",
+    )
     region: Region = Field(description="Primary region (`aws:region`).")
     dr_region: Region = Field(
         description="Disaster-recovery region for replicas and backup copies; the guide: us-west-2."

@@ -3,7 +3,7 @@
 The guide's pipeline signs in with a long-lived access key pair (`AWS_ACCESS_KEY_ID`/`AWS_SECRET_ACCESS_KEY`).
 Here each application repository gets a role it can assume only from GitHub Actions' OIDC token, only from one
 branch or one GitHub environment, and that may only push its image and roll its services. The infrastructure
-repository gets a read-only role for the PR previews (`.github/workflows/checks.yml`).
+repository gets, in staging only, a read-only role for the PR previews (`.github/workflows/checks.yml`).
 """
 
 from __future__ import annotations
@@ -70,14 +70,17 @@ class CicdSettings(Model):
     github_oidc_provider: Literal["create", "existing"] = Field(
         "create",
         description="IAM allows one OIDC provider per URL and account: `create` it here, or use the `existing` one "
-        "(another stack of the same account created it; its ARN follows from the account id).",
+        "when the account already has it (its ARN follows from the account id). Each stack has its own account, so "
+        "either stack deploys first.",
+    )
+    pull_request_previews: bool = Field(
+        False,
+        description="Create the read-only preview role pull requests of the infrastructure repository assume for "
+        "the cloud preview of this stack. Never in prod: nothing a pull request runs may hold a prod credential.",
     )
     infrastructure_repository: str = Field(
         pattern=GITHUB_REPOSITORY,
-        description="This repository: its PRs and main branch get the read-only preview role.",
-    )
-    infrastructure_branch: str = Field(
-        "main", pattern=BRANCH, description="The infrastructure repository's default branch."
+        description="This repository: its PRs get the read-only preview role where `pullRequestPreviews` is set.",
     )
     applications: dict[str, ApplicationPipeline] = Field(
         min_length=1, description="Deploy roles by application name (frontend, backend)."

@@ -72,8 +72,10 @@ def stack(request, render) -> Render:
     return render(request.param)
 
 
-def test_prod_creates_the_github_provider_and_staging_uses_it(prod: Render, staging: Render):
-    provider = prod.one(OIDC, "cicd-github")
+def test_each_stack_creates_the_github_provider_of_its_own_account(stack: Render):
+    """Each stack has its own account (elite-locadora:accountId), so each creates the account's GitHub provider and
+    either deploys first; `existing` is for an account that already has one."""
+    provider = stack.one(OIDC, "cicd-github")
     assert provider["inputs"]["url"] == f"https://{ISSUER}", f"{provider['urn']}: GitHub Actions' issuer"
     assert provider["inputs"]["clientIdLists"] == ["sts.amazonaws.com"], (
         f"{provider['urn']}: audience for STS"
@@ -81,9 +83,12 @@ def test_prod_creates_the_github_provider_and_staging_uses_it(prod: Render, stag
     assert "thumbprintLists" not in provider["inputs"], (
         f"{provider['urn']}: no thumbprint (IAM trusts GitHub's certificate through its own CA library)"
     )
-    assert not staging.of_type(OIDC), (
-        "staging: elite-locadora:cicd.githubOidcProvider is existing: no second provider"
-    )
+
+
+def test_an_account_that_has_the_github_provider_uses_it():
+    cfg = cicd_changed("staging", lambda c: c.update(githubOidcProvider="existing"))
+    settings = build_settings(cfg, "elite-locadora", "staging")
+    assert settings.cicd.github_oidc_provider == "existing", "cicd.githubOidcProvider: existing is accepted"
 
 
 def test_each_application_role_trusts_only_its_repository_and_branch_or_environment(stack: Render):
@@ -150,19 +155,32 @@ def test_every_service_is_rolled_by_exactly_one_pipeline(stack: Render):
     assert all(len(v) == 1 for v in owners.values()), f"{stack.stack}: one pipeline per service, got {owners}"
 
 
-def test_preview_role_is_read_only_for_this_repositorys_prs_and_main(stack: Render):
-    role = cicd_role(stack, "preview")
+def test_only_staging_has_a_pull_request_preview_role(prod: Render):
+    """Nothing a pull request runs may hold a prod credential: prod has no role a PR's token can assume."""
+    for role in prod.of_type(ROLE):
+        subjects = as_list(
+            document(role, "assumeRolePolicy")["Statement"][0]
+            .get("Condition", {})
+            .get("StringEquals", {})
+            .get(f"{ISSUER}:sub", [])
+        )
+        assert not [s for s in subjects if s.endswith(":pull_request")], f"{role['urn']}: a PR can assume it"
+    assert "cicdPreviewRoleArn" not in prod.outputs, "prod: no preview role output"
+
+
+def test_preview_role_is_read_only_for_this_repositorys_prs(staging: Render):
+    role = cicd_role(staging, "preview")
     (trust,) = document(role, "assumeRolePolicy")["Statement"]
     condition = trust["Condition"]["StringEquals"]
-    assert sorted(condition[f"{ISSUER}:sub"]) == sorted(
-        [f"repo:{INFRA}:pull_request", f"repo:{INFRA}:ref:refs/heads/main"]
-    ), f"{role['urn']}: PRs and the default branch of the infrastructure repository only"
+    assert condition[f"{ISSUER}:sub"] == f"repo:{INFRA}:pull_request", (
+        f"{role['urn']}: pull requests of the infrastructure repository only"
+    )
     assert condition[f"{ISSUER}:aud"] == "sts.amazonaws.com", role["urn"]
-    (statement,) = role_policy(stack, "preview")["Statement"]
+    (statement,) = role_policy(staging, "preview")["Statement"]
     assert all(a.split(":")[1].startswith("Describe") for a in statement["Action"]), (
         f"{role['urn']}: read-only data-source calls, got {statement['Action']}"
     )
-    regions = {r["region"] for r in stack.resources if r.get("region")}
+    regions = {r["region"] for r in staging.resources if r.get("region")}
     assert set(statement["Condition"]["StringEquals"]["aws:RequestedRegion"]) >= regions, (
         f"{role['urn']}: the preview reads data sources in every region the stack's providers use ({sorted(regions)})"
     )
@@ -181,7 +199,8 @@ def test_roles_pass_the_pack_and_carry_the_default_tags(stack: Render):
 def test_outputs_name_the_roles_for_the_repository_variables(stack: Render):
     arns = stack.outputs["cicdDeployRoleArns"]
     assert set(arns) == set(EXPECTED[stack.stack]), f"{stack.stack}: cicdDeployRoleArns per application"
-    assert stack.outputs["cicdPreviewRoleArn"].endswith(f"role/elite-locadora-{stack.stack}-preview")
+    if stack.stack == "staging":
+        assert stack.outputs["cicdPreviewRoleArn"].endswith("role/elite-locadora-staging-preview")
     cluster = stack.one("aws:ecs/cluster:Cluster")["outputs"]["name"]
     for app, (subject, image, rolled) in EXPECTED[stack.stack].items():
         pipeline = stack.outputs["cicdPipelines"][app]

@@ -6,6 +6,7 @@ program manages."""
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -134,33 +135,41 @@ def test_trust_only_pulumi_cloud_tokens_for_this_stack_and_its_operations(deploy
     ], f"{role['urn']}: subjects"
 
 
-def test_the_pulumi_oidc_provider_is_created_once_per_account(render):
-    prod, staging = render("prod", program="deployments"), render("staging", program="deployments")
-    provider = prod.one("aws:iam/openIdConnectProvider:OpenIdConnectProvider")
+def test_each_account_creates_its_own_pulumi_oidc_provider(deployment):
+    """Prod and staging live in different accounts: each creates the provider of its own account, so either
+    deployments stack can be set up first."""
+    provider = deployment.one("aws:iam/openIdConnectProvider:OpenIdConnectProvider")
     assert provider["inputs"]["url"] == "https://api.pulumi.com/oidc", provider["urn"]
     assert provider["inputs"]["clientIdLists"] == [ORG], f"{provider['urn']}: audience = the organization"
-    assert not staging.of_type("aws:iam/openIdConnectProvider:OpenIdConnectProvider"), (
-        "staging uses the provider prod created (one per URL and account)"
-    )
-    assert staging.outputs["pulumiOidcProviderArn"] == provider["outputs"]["arn"], (
-        "staging: the same provider"
-    )
+    assert deployment.outputs["pulumiOidcProviderArn"] == provider["outputs"]["arn"], deployment.stack
+
+
+def _policy(d) -> dict[str, dict]:
+    return _by_sid(d.one("aws:iam/rolePolicy:RolePolicy")["inputs"]["policy"])
+
+
+def _actions(statement: dict) -> list[str]:
+    return statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+
+
+def _boundary_arn(d) -> str:
+    return d.one("aws:iam/policy:Policy")["outputs"]["arn"]
 
 
 def test_permissions_never_reach_the_roles_own_access(deployment):
     policy = deployment.one("aws:iam/rolePolicy:RolePolicy")
-    sids = _by_sid(policy["inputs"]["policy"])
+    sids = _policy(deployment)
     deny = sids["NeverItsOwnAccess"]
     assert deny["Effect"] == "Deny" and deny["Action"] == "iam:*", policy["urn"]
     assert set(deny["Resource"]) == {
         _role(deployment)["outputs"]["arn"],
         "arn:aws:iam::123456789012:oidc-provider/api.pulumi.com/oidc",
-    }, f"{policy['urn']}: denies changes to its own role and the Pulumi OIDC provider"
+        _boundary_arn(deployment),
+    }, f"{policy['urn']}: denies changes to its own role, the Pulumi OIDC provider and the workload boundary"
     for st in sids.values():
         if st["Effect"] == "Allow":
-            actions = st["Action"] if isinstance(st["Action"], list) else [st["Action"]]
-            assert "*" not in actions and "iam:*" not in actions, (
-                f"{policy['urn']}: {st['Sid']} grants {actions}"
+            assert "*" not in _actions(st) and "iam:*" not in _actions(st), (
+                f"{policy['urn']}: {st['Sid']} grants {_actions(st)}"
             )
     regions = sids["ManagedServicesInTheStackRegions"]["Condition"]["StringEquals"]["aws:RequestedRegion"]
     assert regions == ["us-east-1", "us-west-2"], f"{policy['urn']}: only the primary/DR/us-east-1 regions"
@@ -170,37 +179,129 @@ def test_permissions_never_reach_the_roles_own_access(deployment):
     )
 
 
-def test_prod_may_not_delete_data_staging_may(render):
-    prod = _by_sid(
-        render("prod", program="deployments").one("aws:iam/rolePolicy:RolePolicy")["inputs"]["policy"]
+# IAM calls that create a role or change what it may do, and the condition each allow must carry.
+_ROLE_WIDENING = {
+    "iam:CreateRole",
+    "iam:PutRolePolicy",
+    "iam:AttachRolePolicy",
+    "iam:PutRolePermissionsBoundary",
+    "iam:DeleteRolePolicy",
+    "iam:DetachRolePolicy",
+}
+
+
+def test_no_role_is_created_or_widened_without_the_boundary(deployment):
+    """Every allow that creates a role or changes its policies requires the stack's boundary on it; PassRole only
+    to the services the roles serve; removing a boundary is denied. So a deployment cannot mint an unbounded role
+    (an ECS task role with AdministratorAccess) and run code as it."""
+    boundary = _boundary_arn(deployment)
+    assert boundary.endswith(f":policy/elite-locadora-{deployment.stack}-workload-boundary"), boundary
+    sids = _policy(deployment)
+    granted: set[str] = set()
+    for st in sids.values():
+        if st["Effect"] != "Allow":
+            continue
+        widening = _ROLE_WIDENING & set(_actions(st))
+        granted |= widening
+        if widening:
+            assert st["Condition"]["StringEquals"]["iam:PermissionsBoundary"] == boundary, (
+                f"deployments/{deployment.stack}: {st['Sid']} allows {sorted(widening)} without the boundary"
+            )
+        if "iam:PassRole" in _actions(st):
+            assert st["Condition"]["StringEquals"]["iam:PassedToService"] == list(
+                access.PASSED_TO_SERVICES
+            ), f"deployments/{deployment.stack}: {st['Sid']} passes roles to any service"
+    assert granted == _ROLE_WIDENING, (
+        f"deployments/{deployment.stack}: the program needs {sorted(_ROLE_WIDENING)}"
     )
-    staging = _by_sid(
-        render("staging", program="deployments").one("aws:iam/rolePolicy:RolePolicy")["inputs"]["policy"]
-    )
-    assert prod["NeverLoseData"]["Effect"] == "Deny", "prod: the delete calls that lose data are denied"
-    assert {"rds:DeleteDBInstance", "s3:DeleteBucket", "kms:ScheduleKeyDeletion"} <= set(
-        prod["NeverLoseData"]["Action"]
-    )
-    assert "NeverLoseData" not in staging, "staging may be torn down"
+    assert sids["NeverDropABoundary"] == {
+        "Sid": "NeverDropABoundary",
+        "Effect": "Deny",
+        "Action": "iam:DeleteRolePermissionsBoundary",
+        "Resource": "*",
+    }
+
+
+def _role_policy_actions(main) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+    for rp in main.of_type("aws:iam/rolePolicy:RolePolicy"):
+        doc = rp["inputs"]["policy"]
+        doc = json.loads(doc) if isinstance(doc, str) else doc
+        for st in doc["Statement"]:
+            if st["Effect"] == "Allow":
+                found.setdefault(rp["urn"], set()).update(_actions(st))
+    return found
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_the_role_covers_exactly_what_the_main_program_manages(stack, request):
-    """Every resource of the rendered infrastructure stack is in a service the role manages; every role it names is
-    inside the role's IAM scope; every AWS managed policy it attaches is one the role may attach."""
+def test_every_role_the_stack_creates_carries_the_boundary(stack, request, render):
+    """The boundary on every role of the render is the policy the deployments program creates; the boundary grants
+    no IAM beyond passing the stack's roles, never more services than the Deployments role manages, and still lets
+    every role do what its own policies grant (else the boundary would break the workload)."""
     main = request.getfixturevalue(stack)
-    modules = {
-        r["type"].split(":")[1].split("/")[0]
-        for r in main.resources
-        if r["type"].startswith("aws:") and r["custom"]
-    }
-    missing = sorted(modules - set(access.MANAGED_SERVICES) - {"iam"})
-    assert not missing, f"stack {stack} manages {missing}: add their IAM prefixes to deployments/access.py"
+    dep = render(stack, program="deployments")
+    boundary = _boundary_arn(dep)
+    roles = main.of_type("aws:iam/role:Role")
+    assert roles, stack
+    for role in roles:
+        assert role["inputs"].get("permissionsBoundary") == boundary, (
+            f"{role['urn']}: permissionsBoundary {role['inputs'].get('permissionsBoundary')!r}, expected {boundary}"
+        )
+    doc = json.loads(dep.one("aws:iam/policy:Policy")["inputs"]["policy"])
+    allowed = {a for st in doc["Statement"] if st["Effect"] == "Allow" for a in _actions(st)}
+    assert {a for a in allowed if a.startswith("iam:")} == {"iam:PassRole"}, f"boundary grants IAM: {allowed}"
+    managed = set(_policy(dep)["ManagedServicesInTheStackRegions"]["Action"])
+    workload_only = {f"{p}:*" for p in access.WORKLOAD_ONLY_PREFIXES}
+    assert {a for a in allowed if a.endswith(":*")} <= managed | workload_only, (
+        "the boundary exceeds the role"
+    )
+    for urn, actions in _role_policy_actions(main).items():
+        outside = sorted(a for a in actions if a not in allowed and f"{a.split(':')[0]}:*" not in allowed)
+        assert not outside, f"{urn}: the workload boundary would deny {outside}"
+
+
+def _service_principals(role: dict) -> set[str]:
+    doc = json.loads(role["inputs"]["assumeRolePolicy"])
+    found: set[str] = set()
+    for st in doc["Statement"]:
+        service = st.get("Principal", {}).get("Service", [])
+        found.update([service] if isinstance(service, str) else service)
+    return found
+
+
+def _global_principal(principal: str) -> str:
+    """logs.us-east-1.amazonaws.com → logs.amazonaws.com (regional service principals)."""
+    return re.sub(
+        r"^([a-z0-9-]+)\.[a-z]{2}(-gov)?-[a-z]+-\d\.amazonaws\.com$", r"\1.amazonaws.com", principal
+    )
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_the_role_covers_every_resource_type_the_render_holds(stack, request, render):
+    """Each AWS resource type of the rendered stack maps to the IAM service prefixes its create, read (refresh),
+    update and delete call (access.RESOURCE_SERVICES, by type token: the `cloudwatch` module alone spans
+    cloudwatch:, logs: and events:); the Deployments role manages all of them. Every role the program names is in
+    the role's IAM scope, every managed policy it attaches is attachable, every service it hands a role to is a
+    PassedToService value."""
+    main = request.getfixturevalue(stack)
+    dep = render(stack, program="deployments")
+    managed = set(_policy(dep)["ManagedServicesInTheStackRegions"]["Action"])
+    types = {r["type"] for r in main.resources if r["type"].startswith("aws:") and r["custom"]}
+    unmapped = sorted(types - set(access.RESOURCE_SERVICES) - access.IAM_RESOURCE_TYPES)
+    assert not unmapped, f"stack {stack} holds {unmapped}: add their IAM prefixes to deployments/access.py"
+    for t in sorted(types - access.IAM_RESOURCE_TYPES):
+        missing = sorted({f"{p}:*" for p in access.RESOURCE_SERVICES[t]} - managed)
+        assert not missing, f"deployments/{stack}: {t} needs {missing}"
+    assert "events:*" in managed, f"deployments/{stack}: EventBridge rules and targets need events:*"
     prefix = f"elite-locadora-{stack}-"
     for role in main.of_type("aws:iam/role:Role"):
         assert str(role["inputs"].get("name", "")).startswith(prefix), (
             f"{role['urn']}: role name {role['inputs'].get('name')!r} is outside the Deployments role's scope "
             f"role/{prefix}*"
+        )
+        passed = {_global_principal(p) for p in _service_principals(role)}
+        assert passed <= set(access.PASSED_TO_SERVICES), (
+            f"{role['urn']}: trusted by {sorted(passed)}; iam:PassedToService allows {access.PASSED_TO_SERVICES}"
         )
     allowed = {f"arn:aws:iam::aws:{p}" for p in access.ATTACHABLE_MANAGED_POLICIES}
     for att in main.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment"):
@@ -209,13 +310,61 @@ def test_the_role_covers_exactly_what_the_main_program_manages(stack, request):
         assert provider["inputs"]["url"] == f"https://{access.GITHUB_ISSUER}", provider["urn"]
 
 
+# The calls issue #15 named as losing data; each is either denied in prod or needed by deploys and guarded.
+_NAMED_DATA_LOSS = (
+    "kms:PutKeyPolicy",
+    "s3:DeleteObjectVersion",
+    "s3:PutLifecycleConfiguration",
+    "rds:ModifyDBInstance",
+    "rds:DeleteDBSnapshot",
+    "backup:DeleteBackupPlan",
+    "backup:UpdateRecoveryPointLifecycle",
+    "ecr:BatchDeleteImage",
+    "ssm:DeleteParameter",
+    "logs:DeleteLogGroup",
+)
+
+
+def test_prod_denies_what_loses_the_data_the_stack_holds(render, prod):
+    """Prod's deny is derived from what its render holds: every stateful type (protected in prod) has its
+    data-losing calls listed, and the deny is exactly their union. Calls deploys need are guarded instead."""
+    dep = _policy(render("prod", program="deployments"))
+    denied = set(dep["NeverLoseData"]["Action"])
+    assert dep["NeverLoseData"]["Effect"] == "Deny" and dep["NeverLoseData"]["Resource"] == "*"
+    assert denied == {a for actions in access.DATA_LOSS.values() for a in actions}, (
+        "deny = union of DATA_LOSS"
+    )
+    stateful = {r["type"] for r in prod.resources if r.get("protect") and r["type"].startswith("aws:")}
+    unlisted = sorted(stateful - set(access.DATA_LOSS))
+    assert not unlisted, f"prod protects {unlisted}: list the calls that lose their data in access.DATA_LOSS"
+    for action in _NAMED_DATA_LOSS:
+        assert action in denied or action in access.GUARDED_UPDATES, f"{action}: neither denied nor guarded"
+    assert not denied & set(access.GUARDED_UPDATES), "a guarded update cannot also be denied"
+    lockout = dep["NoKeyPolicyLockout"]
+    assert lockout["Effect"] == "Deny" and "kms:PutKeyPolicy" in lockout["Action"], lockout
+    assert lockout["Condition"] == {"Bool": {"kms:BypassPolicyLockoutSafetyCheck": "true"}}, lockout
+    # Deploys must still be able to create and update: nothing the program's types need is denied outright.
+    needed = {
+        "s3:PutLifecycleConfiguration",
+        "rds:ModifyDBInstance",
+        "kms:PutKeyPolicy",
+        "s3:PutBucketVersioning",
+    }
+    assert not denied & needed, f"prod's deny would break every deploy: {sorted(denied & needed)}"
+
+
+def test_staging_may_be_torn_down(render):
+    staging = _policy(render("staging", program="deployments"))
+    assert "NeverLoseData" not in staging and "NoKeyPolicyLockout" not in staging, "staging may be torn down"
+
+
 def _stack_config(path: Path) -> dict:
     return yaml.safe_load(path.read_text())["config"]
 
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_the_deployments_stack_agrees_with_the_infrastructure_stack(stack):
-    """Same regions (primary, DR, us-east-1) and the same infrastructure repository as the stack it deploys."""
+    """Same account, regions (primary, DR, us-east-1) and infrastructure repository as the stack it deploys."""
     main = _stack_config(ROOT / f"Pulumi.{stack}.yaml")
     dep = _stack_config(ROOT / "deployments" / f"Pulumi.{stack}.yaml")
     needed = {main["aws:region"], main["elite-locadora:drRegion"], "us-east-1"}
@@ -228,26 +377,72 @@ def test_the_deployments_stack_agrees_with_the_infrastructure_stack(stack):
         dep["elite-locadora-deployments:repository"]
         == main["elite-locadora:cicd"]["infrastructureRepository"]
     ), f"deployments/Pulumi.{stack}.yaml repository differs from elite-locadora:cicd.infrastructureRepository"
-    oidc = dep["elite-locadora-deployments:aws"]["oidcProvider"]
-    assert oidc == ("create" if stack == "prod" else "existing"), (
-        f"deployments/Pulumi.{stack}.yaml aws.oidcProvider: prod creates the account's Pulumi provider, staging uses it"
+    assert dep["elite-locadora-deployments:aws"]["accountId"] == main["elite-locadora:accountId"], (
+        f"deployments/Pulumi.{stack}.yaml aws.accountId differs from Pulumi.{stack}.yaml elite-locadora:accountId"
     )
 
 
+def test_no_staging_credential_can_act_on_prod(render, prod, staging):
+    """Environment isolation the way AWS recommends it: each stack in its own account, pinned in its stack files
+    and enforced by every AWS provider of both programs (allowedAccountIds): a staging credential (its
+    Deployments role, its pipelines, its preview role) lives in staging's account, and prod's providers refuse it.
+    No trust policy of either stack names another account."""
+    accounts = {s: _stack_config(ROOT / f"Pulumi.{s}.yaml")["elite-locadora:accountId"] for s in STACKS}
+    assert accounts["prod"] != accounts["staging"], f"prod and staging share account {accounts['prod']}"
+    for stack, main in (("prod", prod), ("staging", staging)):
+        for r in (main, render(stack, program="deployments")):
+            providers = r.of_type("pulumi:providers:aws")
+            assert providers, stack
+            for provider in providers:
+                # Provider inputs travel JSON-encoded (as the engine passes them to the plugin).
+                pinned = json.loads(provider["inputs"].get("allowedAccountIds") or "null")
+                assert pinned == [accounts[stack]], (
+                    f"{provider['urn']}: allowedAccountIds {pinned}, "
+                    f"expected [{accounts[stack]}] (elite-locadora:accountId)"
+                )
+            for role in r.of_type("aws:iam/role:Role"):
+                text = role["inputs"]["assumeRolePolicy"]
+                others = set(re.findall(r"(?<![0-9])[0-9]{12}(?![0-9])", text)) - {"123456789012"}
+                assert not others, f"{role['urn']}: trusts another account {others}"
+
+
 def test_github_actions_get_pulumi_tokens_only_for_exact_subjects(render):
+    """Only the release environment's jobs get an organization token (what starts prod's deployment). Pull requests
+    get a team token whose team may only read staging: no pull-request credential can start or approve a prod
+    deployment or decrypt a prod secret. No branch or tag subject gets anything."""
     prod = render("prod", program="deployments")
     issuer = prod.one("pulumiservice:index:OidcIssuer")["inputs"]
     assert issuer["url"] == "https://token.actions.githubusercontent.com"
-    subs = sorted(p["rules"]["sub"] for p in issuer["policies"])
     repo = f"repo:{ORG}/elite-locadora-platform"
-    assert subs == [
-        f"{repo}:environment:production",
-        f"{repo}:pull_request",
-        f"{repo}:ref:refs/heads/main",
-    ], subs
+    by_sub = {p["rules"]["sub"]: p for p in issuer["policies"]}
+    assert set(by_sub) == {f"{repo}:environment:production", f"{repo}:pull_request"}, sorted(by_sub)
     for p in issuer["policies"]:
         assert p["rules"]["aud"] == f"urn:pulumi:org:{ORG}" and p["decision"] == "allow", p
-        assert p["authorizedPermissions"] == ["standard"], f"no admin tokens: {p}"
+    release = by_sub[f"{repo}:environment:production"]
+    assert release["tokenType"] == "organization" and release["authorizedPermissions"] == ["standard"], (
+        release
+    )
+    pr = by_sub[f"{repo}:pull_request"]
+    assert pr["tokenType"] == "team" and "authorizedPermissions" not in pr, (
+        f"PRs get no organization token: {pr}"
+    )
+    team = prod.one("pulumiservice:index:Team")
+    assert pr["teamName"] == team["outputs"]["name"], pr
+    grants = [
+        g["inputs"]
+        for g in prod.of_type("pulumiservice:index:TeamStackPermission")
+        if g["inputs"]["team"] == team["outputs"]["name"]
+    ]
+    assert grants == [
+        {
+            "organization": ORG,
+            "project": "elite-locadora",
+            "stack": "staging",
+            "team": team["outputs"]["name"],
+            "permission": 101,
+        }
+    ], f"the PR team may only read staging (101 = read): {grants}"
+    assert issuer["maxExpirationSeconds"] >= 120 * 60, "tokens outlive the release job (timeout-minutes: 120)"
     assert not render("staging", program="deployments").of_type("pulumiservice:index:OidcIssuer"), (
         "the issuer is org-wide: only one stack registers it"
     )
@@ -270,14 +465,23 @@ def test_pulumi_cloud_enforces_the_pack_with_the_stacks_config(deployment):
     assert pack["config"] == expected, f"{group['urn']}: the pack config is policies/config/{stack}.json"
 
 
-def test_one_stack_publishes_the_pack_before_the_groups_use_it(render):
+def test_publishing_and_pinning_the_pack_are_one_step(render):
+    """The version comes from policies/PulumiPolicy.yaml alone: bumping it there and running the deployments program
+    publishes that version and pins the groups to it in the same update. Staging, set up first, publishes; the
+    source path is relative, the same on every machine."""
     prod, staging = render("prod", program="deployments"), render("staging", program="deployments")
-    pack = prod.one("pulumiservice:index:PolicyPack")
-    assert Path(pack["inputs"]["sourcePath"]) == ROOT / "policies", pack["urn"]
-    assert (Path(pack["inputs"]["sourcePath"]) / "PulumiPolicy.yaml").exists(), pack["urn"]
-    group = prod.one("pulumiservice:index:PolicyGroup")
+    pack = staging.one("pulumiservice:index:PolicyPack")
+    source = pack["inputs"]["sourcePath"]
+    assert not Path(source).is_absolute(), f"{pack['urn']}: sourcePath {source} differs per machine"
+    assert (ROOT / "deployments" / source / "PulumiPolicy.yaml").exists(), f"{pack['urn']}: {source}"
+    version = yaml.safe_load((ROOT / "policies" / "PulumiPolicy.yaml").read_text())["version"]
+    assert pack["inputs"]["versionTag"] == version, pack["urn"]
+    group = staging.one("pulumiservice:index:PolicyGroup")
     assert pack["urn"] in group["dependsOn"], f"{group['urn']} is created after the pack version it enforces"
-    assert not staging.of_type("pulumiservice:index:PolicyPack"), "a pack version is published once, by prod"
+    assert not prod.of_type("pulumiservice:index:PolicyPack"), "a pack version is published once, by staging"
+    for name in STACKS:
+        text = (ROOT / "deployments" / f"Pulumi.{name}.yaml").read_text()
+        assert "version:" not in text, f"deployments/Pulumi.{name}.yaml pins a pack version of its own"
 
 
 BASE = {
@@ -288,6 +492,7 @@ BASE = {
         "operations": ["detect-drift", "preview", "update"],
     },
     "elite-locadora-deployments:aws": {
+        "accountId": "111122223333",
         "oidcProvider": "create",
         "regions": ["us-east-1", "us-west-2"],
         "guardStatefulDeletes": True,
@@ -316,10 +521,15 @@ def test_a_valid_config_builds():
         ("prod", _with("aws", guardStatefulDeletes=False), r"aws\.guardStatefulDeletes"),
         ("staging", _with("aws", regions=["us-west-2"]), r"aws\.regions.*us-east-1"),
         ("staging", _with("deployment", sessionDuration="13h0m0s"), r"deployment\.sessionDuration"),
-        ("staging", _with("githubIssuer", subjects=["ref:refs/heads/*"]), r"githubIssuer\.subjects.*exact"),
+        (
+            "prod",
+            _with("githubIssuer", pullRequestPreview={"team": "pr", "stacks": ["staging", "prod"]}),
+            r"githubIssuer\.pullRequestPreview\.stacks.*never read prod",
+        ),
         ("staging", _with("aws", oidcProvider="maybe"), r"aws\.oidcProvider"),
-        ("prod", _with("policyGroup", version="1.0.0", mode="audit"), r"policyGroup\.mode.*preventative"),
-        ("staging", _with("policyGroup", version="latest"), r"policyGroup\.version"),
+        ("staging", _with("aws", accountId="12345"), r"aws\.accountId"),
+        ("prod", _with("policyGroup", mode="audit"), r"policyGroup\.mode.*preventative"),
+        ("staging", _with("policyGroup", version="1.0.0"), r"policyGroup\.version"),
     ],
 )
 def test_bad_config_fails_naming_the_key(stack, raw, message):
