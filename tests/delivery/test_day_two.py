@@ -112,6 +112,7 @@ BASE = {
         "operations": ["detect-drift", "preview", "remediate-drift", "update"],
     },
     "elite-locadora-deployments:aws": {
+        "accountId": "111122223333",
         "oidcProvider": "existing",
         "regions": ["us-east-1", "us-west-2"],
         "guardStatefulDeletes": True,
