@@ -1,4 +1,5 @@
-"""Elite Locadora's policy pack: encryption, availability, TLS 1.2, backups, exposure, tagging (and budget).
+"""Elite Locadora's policy pack: encryption, availability, TLS 1.2, backups, exposure, tagging, deployability (and
+budget).
 
 Run by the Pulumi CLI (`pulumi preview --policy-pack policies`) or by the offline preview (tools/preview.py),
 both through the analyzer gRPC interface. It judges any Pulumi AWS program, not only ours.
@@ -8,13 +9,14 @@ import importlib.util
 
 import availability
 import backups
+import deployability
 import encryption
 import exposure
 import tagging
 import tls
 from pulumi_policy import EnforcementLevel, PolicyPack
 
-THEMES = [encryption, availability, tls, backups, exposure, tagging]
+THEMES = [encryption, availability, tls, backups, exposure, tagging, deployability]
 # The cost theme lives in its own module and joins the pack when present.
 if importlib.util.find_spec("budget") is not None:
     import budget

@@ -5,13 +5,19 @@ from __future__ import annotations
 from collections import defaultdict
 
 from common import (
+    CACHE_CLUSTERS,
+    CLUSTER_INSTANCES,
     LOAD_BALANCERS,
+    RDS_CLUSTERS,
     RDS_INSTANCES,
     REPLICATION_GROUPS,
     SEARCH_DOMAINS,
     UNKNOWN,
     get,
     items,
+    keys_of,
+    of_types,
+    refs,
     resource_policy,
     stack_policy,
     truthy,
@@ -98,6 +104,58 @@ def _search_zone_awareness(props, cfg, args):
         yield f"has {count} data node(s); set clusterConfig.instanceCount to at least {cfg['minDataNodes']}"
 
 
+def _aurora_multi_az(resources, cfg):
+    members: dict[str, list] = defaultdict(list)
+    untraceable = False  # an instance whose cluster is unknown might belong to any cluster
+    for inst in of_types(resources, CLUSTER_INSTANCES):
+        keys, unknown = refs(inst, "clusterIdentifier")
+        untraceable |= unknown
+        for k in keys:
+            members[k].append(inst)
+    for cluster in of_types(resources, RDS_CLUSTERS):
+        engine, mode = get(cluster.props, "engine"), get(cluster.props, "engineMode")
+        if UNKNOWN in (engine, mode) or not str(engine).startswith("aurora") or mode == "serverless":
+            continue  # Multi-AZ DB clusters (mysql/postgres) always run three instances; Serverless v1 has none
+        found = {
+            id(i): i for k in keys_of(cluster, "clusterIdentifier", "id", "arn") for i in members.get(k, ())
+        }
+        instances = list(found.values())
+        if untraceable and len(instances) < cfg["minInstances"]:
+            continue
+        azs = [get(i.props, "availabilityZone") for i in instances]
+        if UNKNOWN in azs:
+            continue
+        pinned = {a for a in azs if a}
+        if len(instances) < cfg["minInstances"]:
+            yield (
+                cluster,
+                f"has {len(instances)} instance(s); add aws.rds.ClusterInstance readers up to "
+                f"{cfg['minInstances']} so that one in another AZ takes over when the writer's AZ fails",
+            )
+        elif len(pinned) == 1 and len(pinned) == len(set(azs)):
+            yield (
+                cluster,
+                f"all its instances are pinned to {pinned.pop()}; leave availabilityZone unset or spread them over AZs",
+            )
+
+
+def _cache_cluster_failover(props, cfg, args):
+    if get(props, "replicationGroupId"):
+        return  # a member of a replication group: failover is the group's
+    engine = get(props, "engine")
+    if engine in ("redis", "valkey", None):
+        yield (
+            f"a standalone {engine or 'redis'} cluster is one node with no replica and no failover; create an "
+            "aws.elasticache.ReplicationGroup with automaticFailoverEnabled and multiAzEnabled"
+        )
+    elif engine == "memcached":
+        mode, nodes = get(props, "azMode"), get(props, "numCacheNodes")
+        if UNKNOWN in (mode, nodes):
+            return
+        if mode != "cross-az" or (nodes or 1) < 2:
+            yield "memcached nodes sit in one AZ; set azMode: cross-az with numCacheNodes of at least 2"
+
+
 POLICIES = [
     resource_policy(
         "rds-instance-multi-az",
@@ -120,6 +178,28 @@ POLICIES = [
         level="mandatory",
         config={"minNodes": {"type": "integer", "minimum": 1, "default": 2}},
         remediation="Set automaticFailoverEnabled, multiAzEnabled and numCacheClusters ≥ minNodes.",
+    ),
+    stack_policy(
+        "aurora-cluster-multi-az",
+        "Checks that Aurora clusters run at least minInstances instances, not all pinned to one AZ (RDS.15).",
+        _aurora_multi_az,
+        control="RDS.15",
+        severity="high",
+        level="mandatory",
+        config={"minInstances": {"type": "integer", "minimum": 1, "maximum": 16, "default": 2}},
+        remediation="Add aws.rds.ClusterInstance readers (promotion tiers) so that the cluster spans two AZs.",
+    ),
+    resource_policy(
+        "elasticache-cluster-failover",
+        "Checks that standalone ElastiCache clusters are not single points of failure: Redis/Valkey belong in a "
+        "replication group, Memcached spreads cross-AZ (ElastiCache.3).",
+        CACHE_CLUSTERS,
+        _cache_cluster_failover,
+        control="ElastiCache.3",
+        severity="high",
+        level="mandatory",
+        remediation="Use an aws.elasticache.ReplicationGroup with automatic failover for Redis; set azMode "
+        "cross-az on Memcached.",
     ),
     stack_policy(
         "vpc-subnets-span-azs",

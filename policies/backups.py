@@ -34,6 +34,7 @@ STATEFUL = (
             "aws:backup/vault:Vault",
             "aws:dynamodb/table:Table",
             "aws:efs/fileSystem:FileSystem",
+            "aws:ebs/volume:Volume",
             "aws:elasticache/cluster:Cluster",
             "aws:rds/clusterInstance:ClusterInstance",
         }
@@ -97,6 +98,12 @@ def _backup_plan_retention(props, cfg, args):
             continue
         if days < cfg["minDays"]:
             yield f"rule {name} deletes recovery points after {days} day(s); set lifecycle.deleteAfter ≥ {cfg['minDays']}"
+
+
+def _dynamodb_pitr(props, cfg, args):
+    enabled = get(props, "pointInTimeRecovery", "enabled")
+    if enabled is not UNKNOWN and not truthy(enabled):
+        yield "point-in-time recovery is off; set pointInTimeRecovery: {enabled: true}"
 
 
 def _protected(props, cfg, args):
@@ -166,6 +173,16 @@ POLICIES = [
         level="mandatory",
         config={"minDays": {"type": "integer", "minimum": 1, "default": 7}},
         remediation="Set each rule's lifecycle.deleteAfter to at least minDays.",
+    ),
+    resource_policy(
+        "dynamodb-point-in-time-recovery",
+        "Checks that DynamoDB tables have point-in-time recovery (DynamoDB.2).",
+        frozenset({"aws:dynamodb/table:Table"}),
+        _dynamodb_pitr,
+        control="DynamoDB.2",
+        severity="medium",
+        level="mandatory",
+        remediation="Set pointInTimeRecovery {enabled: true} on every table.",
     ),
     resource_policy(
         "stateful-resources-protected",

@@ -24,8 +24,23 @@ from pulumi_policy import (
 from pulumi_policy.proxy import UnknownValueError
 
 # -- type tokens (aliases included: aws:alb/* is the older module name of aws:lb/*) ----------------------
-LOAD_BALANCERS = frozenset({"aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer"})
-LISTENERS = frozenset({"aws:lb/listener:Listener", "aws:alb/listener:Listener"})
+LOAD_BALANCERS = frozenset(
+    {
+        "aws:lb/loadBalancer:LoadBalancer",
+        "aws:alb/loadBalancer:LoadBalancer",
+        "aws:elasticloadbalancingv2/loadBalancer:LoadBalancer",
+    }
+)
+LISTENERS = frozenset(
+    {"aws:lb/listener:Listener", "aws:alb/listener:Listener", "aws:elasticloadbalancingv2/listener:Listener"}
+)
+LISTENER_RULES = frozenset(
+    {
+        "aws:lb/listenerRule:ListenerRule",
+        "aws:alb/listenerRule:ListenerRule",
+        "aws:elasticloadbalancingv2/listenerRule:ListenerRule",
+    }
+)
 RDS_INSTANCES = frozenset({"aws:rds/instance:Instance"})
 RDS_CLUSTERS = frozenset({"aws:rds/cluster:Cluster"})
 RDS_ALL = RDS_INSTANCES | RDS_CLUSTERS
@@ -33,6 +48,34 @@ RDS_PARAMETER_GROUPS = frozenset(
     {"aws:rds/parameterGroup:ParameterGroup", "aws:rds/clusterParameterGroup:ClusterParameterGroup"}
 )
 REPLICATION_GROUPS = frozenset({"aws:elasticache/replicationGroup:ReplicationGroup"})
+CACHE_CLUSTERS = frozenset({"aws:elasticache/cluster:Cluster"})
+CLUSTER_INSTANCES = frozenset({"aws:rds/clusterInstance:ClusterInstance"})
+EBS_VOLUMES = frozenset({"aws:ebs/volume:Volume"})
+EC2_INSTANCES = frozenset({"aws:ec2/instance:Instance"})
+LAUNCH_TEMPLATES = frozenset({"aws:ec2/launchTemplate:LaunchTemplate"})
+EFS = frozenset({"aws:efs/fileSystem:FileSystem"})
+DYNAMODB_TABLES = frozenset({"aws:dynamodb/table:Table"})
+# Classic Load Balancers: aws:elb/* is the module, aws:elasticloadbalancing/* its pre-v4 alias.
+CLASSIC_LBS = frozenset(
+    {"aws:elb/loadBalancer:LoadBalancer", "aws:elasticloadbalancing/loadBalancer:LoadBalancer"}
+)
+CLASSIC_LISTENER_POLICIES = frozenset(
+    {"aws:elb/listenerPolicy:ListenerPolicy", "aws:elasticloadbalancing/listenerPolicy:ListenerPolicy"}
+)
+CLASSIC_LB_POLICIES = frozenset(
+    {
+        "aws:elb/loadBalancerPolicy:LoadBalancerPolicy",
+        "aws:elasticloadbalancing/loadBalancerPolicy:LoadBalancerPolicy",
+    }
+)
+CLASSIC_SSL_POLICIES = frozenset(
+    {
+        "aws:elb/sslNegotiationPolicy:SslNegotiationPolicy",
+        "aws:elasticloadbalancing/sslNegotiationPolicy:SslNegotiationPolicy",
+    }
+)
+SUBNETS = frozenset({"aws:ec2/subnet:Subnet"})
+ROLES = frozenset({"aws:iam/role:Role"})
 BUCKETS = frozenset({"aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"})
 BUCKET_ENCRYPTION = frozenset(
     {
@@ -219,6 +262,7 @@ def resource_policy(
     severity: str = "medium",
     level: str = "advisory",
     config: Mapping[str, dict] | None = None,
+    url: str | None = None,
 ) -> ResourceValidationPolicy:
     """A policy judging one resource of `types` (None: every aws: resource): `check(props, cfg, args)` yields
     violation messages."""
@@ -247,7 +291,7 @@ def resource_policy(
         severity=Severity(severity),
         framework=_framework(control),
         remediation_steps=remediation,
-        url=_url(control),
+        url=url or _url(control),
     )
 
 
@@ -261,6 +305,7 @@ def stack_policy(
     severity: str = "medium",
     level: str = "advisory",
     config: Mapping[str, dict] | None = None,
+    url: str | None = None,
 ) -> StackValidationPolicy:
     """A policy judging the whole stack: `check(resources, cfg)` yields (resource or None, message) pairs."""
     defaults = _defaults(config)
@@ -287,7 +332,7 @@ def stack_policy(
         severity=Severity(severity),
         framework=_framework(control),
         remediation_steps=remediation,
-        url=_url(control),
+        url=url or _url(control),
     )
 
 
@@ -334,3 +379,29 @@ def related(index: dict[str, list], keys: Iterable[str]) -> list:
         for r in index.get(k, ()):
             found.setdefault(id(r), r)
     return list(found.values())
+
+
+def keys_of(resource: Any, *props: str) -> set[str]:
+    """What other resources use to point at `resource`: its URN and the known values of `props` (id, arn,
+    name...), so that a reference is found by value when known and by property dependency when not."""
+    keys = {resource.urn}
+    for prop in props:
+        value = get(resource.props, prop)
+        if isinstance(value, str) and value:
+            keys.add(value)
+    return keys
+
+
+def refs(resource: Any, prop: str, value: Any = None) -> tuple[set[str], bool]:
+    """What `resource`'s `prop` refers to: its string value(s) and the URNs the engine recorded as that
+    property's dependencies; the flag says the reference is unknown and untraceable (cannot judge yet)."""
+    keys = {getattr(d, "urn", d) for d in (resource.property_dependencies or {}).get(prop) or []}
+    value = get(resource.props, prop) if value is None else value
+    values = [value] if value is None or value is UNKNOWN or isinstance(value, str) else items(value)
+    unknown = False
+    for v in values:
+        if isinstance(v, str) and v:
+            keys.add(v)
+        elif v is UNKNOWN:
+            unknown = True
+    return keys, unknown and not keys

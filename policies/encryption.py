@@ -7,6 +7,12 @@ import re
 from common import (
     BUCKET_ENCRYPTION,
     BUCKETS,
+    CACHE_CLUSTERS,
+    DYNAMODB_TABLES,
+    EBS_VOLUMES,
+    EC2_INSTANCES,
+    EFS,
+    LAUNCH_TEMPLATES,
     RDS_ALL,
     RDS_INSTANCES,
     REPLICATION_GROUPS,
@@ -59,6 +65,9 @@ def _elasticache(props, cfg, args):
         yield "data at rest is not encrypted; set atRestEncryptionEnabled: true with a kmsKeyId"
     if transit is not UNKNOWN and not truthy(transit):
         yield "traffic is not encrypted in transit; set transitEncryptionEnabled: true (and an authToken)"
+    elif get(props, "transitEncryptionMode") == "preferred":
+        # "preferred" is the migration mode: the group still accepts plaintext clients alongside TLS ones.
+        yield "transitEncryptionMode is preferred, which still accepts unencrypted clients; set it to required"
     if cfg["requireCustomerManagedKey"] and truthy(at_rest) and get(props, "kmsKeyId") in (None, ""):
         yield "at-rest encryption uses the AWS-managed key; set kmsKeyId to a customer-managed KMS key"
 
@@ -146,6 +155,87 @@ def _kms_rotation(props, cfg, args):
         yield "automatic key rotation is off; set enableKeyRotation: true"
 
 
+def _ebs_disks(resource):
+    """(where, encrypted) for each EBS disk a volume, instance or launch template declares."""
+    props = resource.props
+    if resource.resource_type in EBS_VOLUMES:
+        yield "the volume", get(props, "encrypted")
+    elif resource.resource_type in EC2_INSTANCES:
+        yield "the root volume", get(props, "rootBlockDevice", "encrypted")
+        for disk in items(get(props, "ebsBlockDevices")):
+            yield f"volume {get(disk, 'deviceName', default='?')}", get(disk, "encrypted")
+    else:
+        for disk in items(get(props, "blockDeviceMappings")):
+            ebs = get(disk, "ebs")
+            if ebs is not None:
+                yield f"mapping {get(disk, 'deviceName', default='?')}", get(ebs, "encrypted")
+
+
+def _ebs_encrypted(resources, cfg):
+    # EBS encryption by default (aws.ebs.EncryptionByDefault) is per account and Region: resources created through
+    # a provider whose Region has it on are encrypted whatever they declare.
+    by_default: set[str] = set()
+    for r in resources:
+        if r.resource_type == "aws:ebs/encryptionByDefault:EncryptionByDefault":
+            enabled = get(r.props, "enabled", default=True)
+            if enabled is UNKNOWN or truthy(enabled):
+                by_default.add(getattr(r.provider, "urn", None) or "")
+    for r in resources:
+        if r.resource_type not in EBS_VOLUMES | EC2_INSTANCES | LAUNCH_TEMPLATES:
+            continue
+        if (getattr(r.provider, "urn", None) or "") in by_default:
+            continue
+        for where, encrypted in _ebs_disks(r):
+            if encrypted is not UNKNOWN and not truthy(encrypted):
+                yield (
+                    r,
+                    f"{where} is not encrypted; set encrypted: true with a kmsKeyId (or turn on "
+                    "aws.ebs.EncryptionByDefault in this Region)",
+                )
+
+
+def _efs_encrypted(props, cfg, args):
+    encrypted = get(props, "encrypted")
+    if encrypted is UNKNOWN:
+        return
+    if not truthy(encrypted):
+        yield "the file system is not encrypted at rest; set encrypted: true and kmsKeyId (it cannot change later)"
+    elif cfg["requireCustomerManagedKey"] and get(props, "kmsKeyId") in (None, ""):
+        yield "the file system uses the AWS-managed key aws/elasticfilesystem; set kmsKeyId to a customer-managed key"
+
+
+def _dynamodb_cmk(props, cfg, args):
+    sse = get(props, "serverSideEncryption")
+    if sse is UNKNOWN:
+        return
+    enabled, key = get(sse, "enabled"), get(sse, "kmsKeyArn")
+    if enabled is UNKNOWN or key is UNKNOWN:
+        return
+    if not truthy(enabled):
+        yield "the table is encrypted with an AWS-owned key; set serverSideEncryption {enabled: true, kmsKeyArn}"
+    elif not key or AWS_MANAGED_ALIAS.match(str(key)):
+        yield "the table uses the AWS-managed key aws/dynamodb; set serverSideEncryption.kmsKeyArn to a customer-managed key"
+
+
+def _cache_cluster_encrypted(props, cfg, args):
+    if get(props, "replicationGroupId"):
+        return  # a member of a replication group: the group carries the encryption settings
+    engine = get(props, "engine")
+    if engine is UNKNOWN:
+        return
+    if engine in ("redis", "valkey", None):
+        # CreateCacheCluster has no at-rest option and no in-transit one for Redis/Valkey: only a replication
+        # group encrypts them (ElastiCache user guide, in-transit and at-rest encryption constraints).
+        yield (
+            f"a standalone {engine or 'redis'} cluster cannot encrypt at rest or in transit; create an "
+            "aws.elasticache.ReplicationGroup with atRestEncryptionEnabled and transitEncryptionEnabled"
+        )
+    elif engine == "memcached":
+        transit = get(props, "transitEncryptionEnabled")
+        if transit is not UNKNOWN and not truthy(transit):
+            yield "memcached traffic is not encrypted in transit; set transitEncryptionEnabled: true (1.6.12+)"
+
+
 CMK = {"requireCustomerManagedKey": {"type": "boolean", "default": True}}
 
 POLICIES = [
@@ -203,6 +293,48 @@ POLICIES = [
             }
         },
         remediation="Add a BucketServerSideEncryptionConfiguration with sseAlgorithm aws:kms and a key.",
+    ),
+    resource_policy(
+        "elasticache-cluster-encrypted",
+        "Checks that standalone ElastiCache clusters encrypt their data: Redis and Valkey only can in a "
+        "replication group, Memcached in transit (ElastiCache.5).",
+        CACHE_CLUSTERS,
+        _cache_cluster_encrypted,
+        control="ElastiCache.5",
+        severity="high",
+        level="mandatory",
+        remediation="Use an aws.elasticache.ReplicationGroup with at-rest and in-transit encryption for Redis; set "
+        "transitEncryptionEnabled on Memcached clusters.",
+    ),
+    stack_policy(
+        "ebs-encrypted",
+        "Checks that EBS volumes, EC2 instances' disks and launch templates' block devices are encrypted, unless "
+        "EBS encryption by default is on in their Region (EC2.3).",
+        _ebs_encrypted,
+        control="EC2.3",
+        severity="high",
+        level="mandatory",
+        remediation="Set encrypted: true (and kmsKeyId) on each volume and block device, or create an "
+        "aws.ebs.EncryptionByDefault in each Region.",
+    ),
+    resource_policy(
+        "efs-encrypted",
+        "Checks that EFS file systems are encrypted at rest with a customer-managed key (EFS.1).",
+        EFS,
+        _efs_encrypted,
+        control="EFS.1",
+        severity="high",
+        level="mandatory",
+        config=CMK,
+        remediation="Create the file system with encrypted: true and kmsKeyId (encryption cannot be added later).",
+    ),
+    resource_policy(
+        "dynamodb-customer-managed-key",
+        "Checks that DynamoDB tables are encrypted with a customer-managed KMS key.",
+        DYNAMODB_TABLES,
+        _dynamodb_cmk,
+        severity="medium",
+        remediation="Set serverSideEncryption {enabled: true, kmsKeyArn: <customer-managed key ARN>}.",
     ),
     resource_policy(
         "ssm-secret-parameters-secure-string",

@@ -7,12 +7,16 @@ import re
 from common import (
     BUCKET_PUBLIC_ACCESS,
     BUCKETS,
+    CLASSIC_LBS,
     CLOUDFRONT,
+    EC2_INSTANCES,
     INGRESS_RULES,
+    LAUNCH_TEMPLATES,
     LEGACY_RULES,
     LOAD_BALANCERS,
     RDS_ALL,
     SECURITY_GROUPS,
+    SUBNETS,
     UNKNOWN,
     WAF_ASSOCIATIONS,
     as_json,
@@ -20,7 +24,9 @@ from common import (
     get,
     index_by_target,
     items,
+    keys_of,
     of_types,
+    refs,
     related,
     resource_policy,
     stack_policy,
@@ -183,11 +189,21 @@ def _iam_admin(props, cfg, args):
         documents.append(as_json(get(props, "policy")))
     for doc in documents:
         for st in _statements(doc):
-            if st.get("Effect") != "Allow":
+            if not isinstance(st, dict) or st.get("Effect") != "Allow":
                 continue
-            actions, resources = _as_list(st.get("Action", [])), _as_list(st.get("Resource", []))
-            if any(a in ("*", "*:*") for a in actions) and "*" in resources:
+            resources = _as_list(st.get("Resource", []))
+            everywhere = "*" in resources or "NotResource" in st
+            if not everywhere:
+                continue
+            if any(a in ("*", "*:*") for a in _as_list(st.get("Action", []))):
                 yield 'grants Action "*" on Resource "*" (full admin); list the actions and resources it needs'
+            elif "NotAction" in st:
+                # Allow + NotAction grants every action of every service except the few listed.
+                excluded = ", ".join(map(str, _as_list(st["NotAction"]))) or "nothing"
+                yield (
+                    f"allows every action except {excluded} (Allow with NotAction) on every resource; "
+                    "list the actions it needs in Action instead"
+                )
 
 
 def _waf_everywhere(resources, cfg):
@@ -283,6 +299,84 @@ def _role_policies_in_one_place(resources, cfg):
                 ),
             )
 
+
+def _public_ips(resources, cfg):
+    # An instance that says nothing about a public IP gets one when its subnet maps public IPs on launch.
+    mapping = {}
+    for subnet in of_types(resources, SUBNETS):
+        for key in keys_of(subnet, "id", "arn"):
+            mapping[key] = get(subnet.props, "mapPublicIpOnLaunch")
+    for r in of_types(resources, EC2_INSTANCES):
+        explicit = get(r.props, "associatePublicIpAddress")
+        if explicit is UNKNOWN:
+            continue
+        if truthy(explicit):
+            yield (
+                r,
+                "gets a public IP address; set associatePublicIpAddress: false and reach it through a load balancer or SSM",
+            )
+        elif explicit is None:
+            keys, _ = refs(r, "subnetId")
+            if any(truthy(mapping.get(k)) for k in keys):
+                yield (
+                    r,
+                    "gets a public IP address from its subnet (mapPublicIpOnLaunch); set associatePublicIpAddress: "
+                    "false or place it in a private subnet",
+                )
+    for r in of_types(resources, LAUNCH_TEMPLATES):
+        for nic in items(get(r.props, "networkInterfaces")):
+            if truthy(get(nic, "associatePublicIpAddress")):
+                yield (
+                    r,
+                    'its network interfaces get public IP addresses; set associatePublicIpAddress: "false"',
+                )
+                break
+
+
+def _imdsv2(props, cfg, args):
+    options = get(props, "metadataOptions")
+    if options is UNKNOWN:
+        return
+    endpoint, tokens = get(options, "httpEndpoint"), get(options, "httpTokens")
+    if endpoint == "disabled" or UNKNOWN in (endpoint, tokens):
+        return
+    if tokens != "required":
+        yield (
+            f"instance metadata accepts IMDSv1 (httpTokens {tokens or 'optional by default'}); set "
+            "metadataOptions.httpTokens: required"
+        )
+
+
+ADMIN_POLICY = re.compile(r"^arn:aws[a-z-]*:iam::aws:policy/AdministratorAccess$")
+
+
+def _admin_attachments(props, cfg, args):
+    if args.resource_type == "aws:iam/role:Role":
+        arns = items(get(props, "managedPolicyArns"))
+    elif args.resource_type.endswith("AttachmentsExclusive"):
+        arns = items(get(props, "policyArns"))
+    else:
+        arns = [get(props, "policyArn")]
+    for arn in arns:
+        if isinstance(arn, str) and ADMIN_POLICY.match(arn):
+            yield (
+                "attaches the AWS-managed AdministratorAccess policy (every action on every resource); attach a "
+                "policy that lists the actions and resources this principal needs"
+            )
+
+
+ADMIN_ATTACHMENT_TYPES = frozenset(
+    {
+        "aws:iam/role:Role",
+        "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+        "aws:iam/userPolicyAttachment:UserPolicyAttachment",
+        "aws:iam/groupPolicyAttachment:GroupPolicyAttachment",
+        "aws:iam/policyAttachment:PolicyAttachment",
+        "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive",
+        "aws:iam/userPolicyAttachmentsExclusive:UserPolicyAttachmentsExclusive",
+        "aws:iam/groupPolicyAttachmentsExclusive:GroupPolicyAttachmentsExclusive",
+    }
+)
 
 SECRET_ENV = {
     "secretNamePattern": {
@@ -381,6 +475,36 @@ POLICIES = [
         level="mandatory",
         remediation="Grant only the actions and resources the principal needs.",
     ),
+    resource_policy(
+        "iam-no-administrator-access",
+        "Checks that no role, user or group is given the AWS-managed AdministratorAccess policy, by attachment "
+        "or a role's managedPolicyArns.",
+        ADMIN_ATTACHMENT_TYPES,
+        _admin_attachments,
+        severity="high",
+        level="mandatory",
+        remediation="Replace AdministratorAccess with a policy listing the actions and resources the principal needs.",
+    ),
+    stack_policy(
+        "ec2-no-public-ip",
+        "Checks that EC2 instances and launch templates give no public IP address, explicitly or through their "
+        "subnet (EC2.9, EC2.25).",
+        _public_ips,
+        control="EC2.9",
+        severity="high",
+        level="mandatory",
+        remediation="Set associatePublicIpAddress: false and use private subnets behind a load balancer or SSM.",
+    ),
+    resource_policy(
+        "ec2-imdsv2-required",
+        "Checks that EC2 instances and launch templates require IMDSv2 (EC2.8, EC2.170).",
+        EC2_INSTANCES | LAUNCH_TEMPLATES,
+        _imdsv2,
+        control="EC2.8",
+        severity="high",
+        level="mandatory",
+        remediation="Set metadataOptions {httpTokens: required} (or httpEndpoint: disabled).",
+    ),
     stack_policy(
         "waf-on-public-endpoints",
         "Checks that every internet-facing ALB and CloudFront distribution has a WAF web "
@@ -412,7 +536,7 @@ POLICIES = [
     resource_policy(
         "lb-deletion-protection",
         "Checks that load balancers have deletion protection (ELB.6).",
-        frozenset({"aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer"}),
+        LOAD_BALANCERS,
         _lb_deletion_protection,
         control="ELB.6",
         severity="medium",
@@ -421,8 +545,8 @@ POLICIES = [
     ),
     resource_policy(
         "lb-access-logs",
-        "Checks that load balancers write access logs (ELB.5).",
-        frozenset({"aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer"}),
+        "Checks that Application, Network and Classic Load Balancers write access logs (ELB.5).",
+        LOAD_BALANCERS | CLASSIC_LBS,
         _lb_access_logs,
         control="ELB.5",
         severity="medium",
@@ -432,7 +556,7 @@ POLICIES = [
     resource_policy(
         "lb-drop-invalid-headers",
         "Checks that application load balancers drop invalid HTTP headers (ELB.4).",
-        frozenset({"aws:lb/loadBalancer:LoadBalancer", "aws:alb/loadBalancer:LoadBalancer"}),
+        LOAD_BALANCERS,
         _lb_drop_invalid_headers,
         control="ELB.4",
         severity="medium",

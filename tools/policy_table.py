@@ -15,7 +15,7 @@ from tools.analyzer import PolicyPackSession
 ROOT = Path(__file__).resolve().parent.parent
 PACK = ROOT / "policies"
 BEGIN, END = "<!-- policy-table:begin -->", "<!-- policy-table:end -->"
-THEMES = ("encryption", "availability", "tls", "backups", "exposure", "tagging", "budget")
+THEMES = ("encryption", "availability", "tls", "backups", "exposure", "tagging", "deployability", "budget")
 
 
 def themes() -> dict[str, str]:

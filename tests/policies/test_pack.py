@@ -18,6 +18,7 @@ PLANTED = {
     "admin": {"iam-no-admin-statements"},
     "alb": {
         "alb-multi-az",
+        "alb-subnets-distinct-azs",
         "lb-access-logs",
         "lb-deletion-protection",
         "lb-drop-invalid-headers",
@@ -80,6 +81,7 @@ def test_the_insecure_fixture_is_flagged_for_every_defect(render) -> None:
             "ecr-repository-kms",
             "ssm-secret-parameters-secure-string",
             "vpc-subnets-span-azs",
+            "alb-subnets-distinct-azs",  # deployability: cites the ELB guide, not a Security Hub control
         }, v
     assert r.exit_code == 1, "mandatory violations fail the preview"
 

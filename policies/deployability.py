@@ -1,0 +1,427 @@
+"""Deployability: combinations AWS refuses at create time, which mocks (and so the offline preview) accept.
+
+Each policy names the AWS documentation or provider issue that states the refusal as its `url`. The rules hold
+with values unknown at a first preview: resources are tied by value when known and by property dependency (the
+engine's record of which resource a property came from) when not.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+from common import (
+    BUCKET_ENCRYPTION,
+    BUCKETS,
+    CLOUDFRONT,
+    LOAD_BALANCERS,
+    RDS_INSTANCES,
+    ROLES,
+    SUBNETS,
+    UNKNOWN,
+    WAF_ASSOCIATIONS,
+    get,
+    index_by_target,
+    items,
+    keys_of,
+    of_types,
+    refs,
+    related,
+    resource_policy,
+    stack_policy,
+    truthy,
+)
+
+ECS_SERVICES = frozenset({"aws:ecs/service:Service"})
+ECS_CLUSTERS = frozenset({"aws:ecs/cluster:Cluster"})
+CAPACITY_PROVIDERS = frozenset({"aws:ecs/clusterCapacityProviders:ClusterCapacityProviders"})
+DB_SUBNET_GROUPS = frozenset({"aws:rds/subnetGroup:SubnetGroup"})
+# A role's permissions live in these resources (the role's own inlinePolicies/managedPolicyArns are created with it).
+ROLE_POLICY_TYPES = {
+    "aws:iam/rolePolicy:RolePolicy": "role",
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": "role",
+    "aws:iam/policyAttachment:PolicyAttachment": "roles",
+    "aws:iam/rolePoliciesExclusive:RolePoliciesExclusive": "roleName",
+    "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive": "roleName",
+}
+# Properties through which a resource hands AWS a role to use (Lambda's `role`, ECS's `iamRole`, `*RoleArn`...).
+ROLE_PROPERTY = re.compile(r"(rolearn|^role$|^iamrole$|^servicerole$)$", re.I)
+
+
+def _az_of(subnets_by_key: dict, keys: set[str]):
+    """(AZs, subnets) of the stack's subnets that `keys` name; UNKNOWN when one's AZ is unknown at preview."""
+    azs = set()
+    found = {id(s): s for k in keys for s in subnets_by_key.get(k, ())}
+    for subnet in found.values():
+        az = get(subnet.props, "availabilityZone") or get(subnet.props, "availabilityZoneId")
+        if az is UNKNOWN or az is None:
+            return UNKNOWN
+        azs.add(az)
+    return azs, list(found.values())
+
+
+def _subnets_index(resources) -> dict:
+    index: dict[str, list] = defaultdict(list)
+    for s in of_types(resources, SUBNETS):
+        for k in keys_of(s, "id", "arn"):
+            index[k].append(s)
+    return index
+
+
+# -- (a) read replicas of a source whose master password Secrets Manager manages ----------------------------------
+def _replica_of_managed_password(resources, cfg):
+    sources: dict[str, object] = {}
+    for db in of_types(resources, RDS_INSTANCES):
+        for k in keys_of(db, "identifier", "id", "arn", "resourceId"):
+            sources[k] = db
+    for replica in of_types(resources, RDS_INSTANCES):
+        if get(replica.props, "replicateSourceDb") is None:
+            continue
+        keys, _ = refs(replica, "replicateSourceDb")
+        source = next((sources[k] for k in keys if k in sources), None)
+        if source is None:
+            continue
+        managed, engine = get(source.props, "manageMasterUserPassword"), get(source.props, "engine")
+        if managed is UNKNOWN or engine is UNKNOWN or not truthy(managed):
+            continue
+        if str(engine).startswith("sqlserver"):
+            continue  # the one engine whose replicas AWS creates from a Secrets Manager-managed source
+        yield (
+            replica,
+            f"replicates {source.name}, whose master password Secrets Manager manages (manageMasterUserPassword): "
+            f"AWS refuses it (InvalidParameterValue: Creating read replicas for source instance with engine {engine} "
+            "where ManageMasterUserPassword is enabled is not supported); manage the source's password another way "
+            "(a Secrets Manager secret you rotate) before adding replicas",
+        )
+
+
+# -- (b) ECS services leaning on the cluster's default capacity provider strategy -------------------------------
+def _implicit_capacity(resources, cfg):
+    defaulted: set[str] = set()
+    for cp in of_types(resources, CAPACITY_PROVIDERS):
+        strategies = get(cp.props, "defaultCapacityProviderStrategies")
+        if strategies is UNKNOWN or items(strategies):
+            keys, _ = refs(cp, "clusterName")
+            defaulted |= keys
+    if not defaulted:
+        return
+    for cluster in of_types(resources, ECS_CLUSTERS):
+        keys = keys_of(cluster, "name", "id", "arn")
+        if keys & defaulted:
+            defaulted |= keys
+    for service in of_types(resources, ECS_SERVICES):
+        if get(service.props, "launchType") is not None or items(
+            get(service.props, "capacityProviderStrategies")
+        ):
+            continue
+        if get(service.props, "capacityProviderStrategies") is UNKNOWN:
+            continue
+        if get(service.props, "deploymentController", "type") == "EXTERNAL":
+            continue
+        keys, _ = refs(service, "cluster")
+        # A cluster ARN ends with cluster/<name>, which is what ClusterCapacityProviders names.
+        keys |= {k.rsplit("/", 1)[-1] for k in keys if k.startswith("arn:") and "/" in k}
+        if keys & defaulted:
+            yield (
+                service,
+                "sets neither capacityProviderStrategies nor launchType, so it uses its cluster's default capacity "
+                "provider strategy; with the provider pulumi-aws 7 builds on, later updates then fail unless "
+                "forceNewDeployment is set (hashicorp/terraform-provider-aws#44776); give the service its own "
+                "capacityProviderStrategies",
+            )
+
+
+# -- (c) resources that use a role before the role's policies exist ----------------------------------------------
+def _role_uses(resource):
+    """(top-level property, value) for every place `resource` hands AWS a role, nested blocks included."""
+    stack = [(None, resource.props)]
+    while stack:
+        top, value = stack.pop()
+        if isinstance(value, str) or value is None or value is UNKNOWN:
+            continue
+        if hasattr(value, "keys"):
+            for key in list(value.keys()):
+                v = get(value, key)
+                prop = top or key
+                if ROLE_PROPERTY.search(str(key)) and (isinstance(v, str) or v is UNKNOWN):
+                    yield prop, v
+                elif not isinstance(v, (int, float, bool)):
+                    stack.append((prop, v))
+        elif hasattr(value, "__len__"):
+            stack.extend((top, v) for v in items(value))
+
+
+def _policies_reachable(resource, memo: dict, policy_urns: set[str]) -> set[str]:
+    """The role-policy URNs `resource` depends on, directly or through its dependencies: an iterative post-order
+    walk, memoized, so that the whole stack costs O(resources + dependencies)."""
+    stack, visiting = [(resource, False)], set()
+    while stack:
+        r, done = stack.pop()
+        if r.urn in memo:
+            continue
+        if done:
+            found = set()
+            for d in r.dependencies or []:
+                if d.urn in policy_urns:
+                    found.add(d.urn)
+                found |= memo.get(d.urn, set())
+            memo[r.urn] = found
+            continue
+        if r.urn in visiting:
+            continue
+        visiting.add(r.urn)
+        stack.append((r, True))
+        stack.extend((d, False) for d in r.dependencies or [] if d.urn not in memo)
+    return memo[resource.urn]
+
+
+def _role_policies_first(resources, cfg):
+    roles: dict[str, object] = {}
+    for role in of_types(resources, ROLES):
+        for k in keys_of(role, "arn", "name", "id"):
+            roles[k] = role
+    policies_of: dict[str, list] = defaultdict(list)
+    for r in resources:
+        prop = ROLE_POLICY_TYPES.get(r.resource_type)
+        if prop is None:
+            continue
+        keys, _ = refs(r, prop)
+        for role in {id(roles[k]): roles[k] for k in keys if k in roles}.values():
+            policies_of[role.urn].append(r)
+    if not policies_of:
+        return
+    policy_urns = {p.urn for ps in policies_of.values() for p in ps}
+    memo: dict[str, set[str]] = {}
+    for r in resources:
+        if r.resource_type.startswith("aws:iam/") or not r.resource_type.startswith("aws:"):
+            continue
+        used = {}
+        for prop, value in _role_uses(r):
+            # A known ARN names its role exactly; an unknown one came from the property's dependencies.
+            keys = {value} if isinstance(value, str) else refs(r, prop, UNKNOWN)[0]
+            for k in keys:
+                if k in roles:
+                    used[roles[k].urn] = roles[k]
+        for role in used.values():
+            needed = policies_of.get(role.urn)
+            if not needed:
+                continue
+            missing = [p for p in needed if p.urn not in _policies_reachable(r, memo, policy_urns)]
+            if missing:
+                names = ", ".join(p.name for p in missing)
+                yield (
+                    r,
+                    f"uses role {role.name} but does not depend on its policies ({names}); AWS checks the role's "
+                    "permissions when it creates the resource, so a first deploy can fail: add depends_on=[...] on "
+                    "those policies (or pass their output into this resource)",
+                )
+
+
+# -- network placement AWS refuses -----------------------------------------------------------------------------
+def _db_subnet_group_azs(resources, cfg):
+    subnets = _subnets_index(resources)
+    for group in of_types(resources, DB_SUBNET_GROUPS):
+        values = items(get(group.props, "subnetIds"))
+        keys, unknown = refs(group, "subnetIds", get(group.props, "subnetIds"))
+        if unknown or get(group.props, "subnetIds") is UNKNOWN and not keys:
+            continue
+        placed = _az_of(subnets, keys)
+        if placed is UNKNOWN:
+            continue
+        azs, found = placed
+        if len(found) < len([v for v in values if isinstance(v, str)]):
+            continue  # some subnets live outside this stack: their AZs are not known here
+        if len(azs) < 2:
+            yield (
+                group,
+                f"its subnets cover {len(azs)} Availability Zone(s) ({', '.join(sorted(azs)) or 'none'}); AWS refuses "
+                "it (DBSubnetGroupDoesNotCoverEnoughAZs): add subnets in at least 2 AZs",
+            )
+
+
+def _alb_subnet_azs(resources, cfg):
+    subnets = _subnets_index(resources)
+    for lb in of_types(resources, LOAD_BALANCERS):
+        kind = get(lb.props, "loadBalancerType", default="application")
+        if kind != "application":
+            continue
+        listed = get(lb.props, "subnets")
+        prop = "subnets"
+        if not items(listed) and listed is not UNKNOWN:
+            prop, listed = (
+                "subnetMappings",
+                [get(m, "subnetId") for m in items(get(lb.props, "subnetMappings"))],
+            )
+        keys, unknown = refs(lb, prop, listed)
+        if unknown or not keys:
+            continue
+        placed = _az_of(subnets, keys)
+        if placed is UNKNOWN:
+            continue
+        azs, found = placed
+        strings = [v for v in (listed if isinstance(listed, list) else items(listed)) if isinstance(v, str)]
+        if not found or len(found) < len(strings):
+            continue  # subnets outside this stack: their AZs are not known here
+        if len(azs) < 2:
+            yield (
+                lb,
+                f"its subnets are in {len(azs)} Availability Zone ({', '.join(sorted(azs))}); AWS refuses it "
+                "(ValidationError: At least two subnets in two different Availability Zones must be specified)",
+            )
+        elif len(found) > len(azs):
+            yield (
+                lb,
+                "two of its subnets share an Availability Zone; AWS refuses it (InvalidConfigurationRequest: A load "
+                "balancer cannot be attached to multiple subnets in the same Availability Zone): one subnet per AZ",
+            )
+
+
+# -- edge services -------------------------------------------------------------------------------------------------
+def _cloudfront_certificate_region(props, cfg, args):
+    arn = get(props, "viewerCertificate", "acmCertificateArn")
+    if not isinstance(arn, str) or not arn.startswith("arn:"):
+        return
+    parts = arn.split(":")
+    if len(parts) > 3 and parts[3] and parts[3] != "us-east-1":
+        yield (
+            f"uses ACM certificate from {parts[3]}; CloudFront only accepts ACM certificates from us-east-1: request "
+            "the certificate with a us-east-1 provider"
+        )
+
+
+def _waf_scope(props, cfg, args):
+    if args.resource_type in CLOUDFRONT:
+        acl = get(props, "webAclId")
+        if isinstance(acl, str) and ":regional/webacl/" in acl:
+            yield (
+                "webAclId is a REGIONAL web ACL; a distribution takes only a CLOUDFRONT-scope ACL created in "
+                "us-east-1"
+            )
+    else:
+        acl = get(props, "webAclArn")
+        if isinstance(acl, str) and ":global/webacl/" in acl:
+            yield (
+                "associates a CLOUDFRONT-scope web ACL; AssociateWebACL takes REGIONAL ACLs only (a distribution "
+                "names its ACL in webAclId)"
+            )
+
+
+def _access_log_bucket_sse(resources, cfg):
+    """ALB access logs: the only server-side encryption ELB can write with is SSE-S3; ELB tests the bucket when
+    access logging is turned on, so an SSE-KMS default fails the load balancer's update."""
+    buckets = {}
+    for b in of_types(resources, BUCKETS):
+        name = get(b.props, "bucket")
+        if isinstance(name, str):
+            buckets[name] = b
+    index, _ = index_by_target(resources, BUCKET_ENCRYPTION, "bucket")
+    for lb in of_types(resources, LOAD_BALANCERS):
+        logs = get(lb.props, "accessLogs")
+        if not logs or logs is UNKNOWN or not truthy(get(logs, "enabled", default=True)):
+            continue
+        name = get(logs, "bucket")
+        bucket = buckets.get(name) if isinstance(name, str) else None
+        if bucket is None:
+            continue
+        algorithms = [
+            get(rule, "applyServerSideEncryptionByDefault", "sseAlgorithm")
+            for c in related(index, keys_of(bucket, "bucket", "id", "arn"))
+            for rule in items(get(c.props, "rules"))
+        ]
+        kms = [a for a in algorithms if isinstance(a, str) and a.startswith("aws:kms")]
+        if kms:
+            yield (
+                lb,
+                f"writes access logs to bucket {name}, whose default encryption is {kms[0]}; Elastic Load Balancing "
+                "only writes to SSE-S3 (AES256) buckets and refuses the attribute: give the logs bucket AES256",
+            )
+
+
+_ALB_LOGS = "https://docs.aws.amazon.com/elasticloadbalancing/latest/application/enable-access-logging.html"
+POLICIES = [
+    stack_policy(
+        "rds-replica-source-password-not-managed",
+        "Checks that no RDS read replica is created from a source whose master password Secrets Manager manages "
+        "(AWS refuses it for every engine but SQL Server).",
+        _replica_of_managed_password,
+        severity="high",
+        level="advisory",
+        url="https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-secrets-manager.html"
+        "#rds-secrets-manager-limitations",
+        remediation="Give the source a password you manage in Secrets Manager (manageMasterUserPassword off) before "
+        "creating replicas; see terraform-aws-modules/terraform-aws-rds#532.",
+    ),
+    stack_policy(
+        "ecs-service-explicit-capacity-strategy",
+        "Checks that ECS services in a cluster with a default capacity provider strategy name their own strategy "
+        "(or launch type).",
+        _implicit_capacity,
+        severity="medium",
+        level="advisory",
+        url="https://github.com/hashicorp/terraform-provider-aws/issues/44776",
+        remediation="Set capacityProviderStrategies on every service (the cluster default's providers and weights).",
+    ),
+    stack_policy(
+        "iam-role-policies-before-use",
+        "Checks that every resource using an IAM role depends on that role's policies, which AWS checks when it "
+        "creates the resource (Firehose, CloudWatch Logs subscriptions, Lambda...).",
+        _role_policies_first,
+        severity="medium",
+        level="advisory",
+        url="https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/SubscriptionFilters.html#FirehoseExample",
+        remediation="Add ResourceOptions(depends_on=[role_policy, ...]) for every RolePolicy/RolePolicyAttachment of "
+        "the role the resource uses.",
+    ),
+    stack_policy(
+        "rds-subnet-group-two-azs",
+        "Checks that each DB subnet group covers at least two Availability Zones (AWS refuses fewer).",
+        _db_subnet_group_azs,
+        severity="high",
+        level="mandatory",
+        url="https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_VPC.WorkingWithRDSInstanceinaVPC.html",
+        remediation="Put one subnet per AZ, in at least two AZs, in the subnet group.",
+    ),
+    stack_policy(
+        "alb-subnets-distinct-azs",
+        "Checks that each Application Load Balancer has subnets in at least two Availability Zones and at most "
+        "one per AZ (AWS refuses otherwise).",
+        _alb_subnet_azs,
+        severity="high",
+        level="mandatory",
+        url="https://docs.aws.amazon.com/elasticloadbalancing/latest/application/application-load-balancers.html"
+        "#availability-zones",
+        remediation="Give the load balancer exactly one subnet in each of at least two AZs.",
+    ),
+    resource_policy(
+        "cloudfront-certificate-us-east-1",
+        "Checks that CloudFront distributions use an ACM certificate from us-east-1 (CloudFront accepts no other).",
+        CLOUDFRONT,
+        _cloudfront_certificate_region,
+        severity="high",
+        level="mandatory",
+        url="https://docs.aws.amazon.com/acm/latest/userguide/acm-regions.html",
+        remediation="Request the certificate with a provider for us-east-1 and pass its ARN.",
+    ),
+    resource_policy(
+        "waf-acl-scope-matches-target",
+        "Checks that CloudFront takes a CLOUDFRONT-scope web ACL and regional resources a REGIONAL one.",
+        CLOUDFRONT | WAF_ASSOCIATIONS,
+        _waf_scope,
+        severity="high",
+        level="mandatory",
+        url="https://docs.aws.amazon.com/waf/latest/APIReference/API_AssociateWebACL.html",
+        remediation="Create the distribution's ACL with scope CLOUDFRONT in us-east-1; associate REGIONAL ACLs with "
+        "load balancers and APIs.",
+    ),
+    stack_policy(
+        "lb-access-logs-bucket-sse-s3",
+        "Checks that load balancers write access logs to a bucket encrypted with SSE-S3, the only encryption "
+        "Elastic Load Balancing writes with.",
+        _access_log_bucket_sse,
+        severity="high",
+        level="mandatory",
+        url=_ALB_LOGS,
+        remediation="Give the access-log bucket sseAlgorithm AES256 (and allow it in s3-bucket-kms-encryption's "
+        "sseS3AllowedBuckets).",
+    ),
+]
