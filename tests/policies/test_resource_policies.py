@@ -496,7 +496,9 @@ def test_every_policy_has_a_case(pack) -> None:
     from tests.policies.test_adversarial import CASES as CORPUS
 
     stack_policies = {p.name for p in pack.policies if p.policy_type == "stack"}
-    covered = {c[0] for c in CASES} | {c.policy for c in CORPUS} | {"stateful-resources-protected", "required-tags"}
+    covered = (
+        {c[0] for c in CASES} | {c.policy for c in CORPUS} | {"stateful-resources-protected", "required-tags"}
+    )
     missing = {p.name for p in pack.policies} - covered - stack_policies
     assert not missing, f"resource policies without verdict cases: {sorted(missing)}"
 
