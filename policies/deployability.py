@@ -357,7 +357,7 @@ POLICIES = [
         "(or launch type).",
         _implicit_capacity,
         severity="medium",
-        level="advisory",
+        level="mandatory",
         url="https://github.com/hashicorp/terraform-provider-aws/issues/44776",
         remediation="Set capacityProviderStrategies on every service (the cluster default's providers and weights).",
     ),
@@ -367,7 +367,7 @@ POLICIES = [
         "creates the resource (Firehose, CloudWatch Logs subscriptions, Lambda...).",
         _role_policies_first,
         severity="medium",
-        level="advisory",
+        level="mandatory",
         url="https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/SubscriptionFilters.html#FirehoseExample",
         remediation="Add ResourceOptions(depends_on=[role_policy, ...]) for every RolePolicy/RolePolicyAttachment of "
         "the role the resource uses.",
