@@ -268,6 +268,8 @@ class Data(pulumi.ComponentResource):
             multi_az=db.multi_az,
             db_name=db.database_name,
             username=db.username,
+            # Taking over the old database (docs/migration.md): RDS restores the snapshot's data and users.
+            snapshot_identifier=db.restore_from_snapshot,
             manage_master_user_password=True,
             master_user_secret_kms_key_id=a.secrets_key_arn,
             db_subnet_group_name=subnet_group.name,

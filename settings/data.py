@@ -34,6 +34,11 @@ REDIS_ENGINE_FAMILIES = {"7.0": "redis7", "7.1": "redis7"}
 PERFORMANCE_INSIGHTS_RETENTION = (7, *(31 * m for m in range(1, 24)), 731)
 
 _IDENT = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+# RDS DB snapshot identifiers (1-255 letters, digits, hyphens; a letter first; no double or trailing hyphen;
+# automated ones read "rds:<instance>-<date>"), or a snapshot ARN (a shared or another region's copy).
+_SNAPSHOT = re.compile(
+    r"^(arn:aws[a-z-]*:rds:[a-z0-9-]+:\d{12}:snapshot:)?(rds:)?[A-Za-z](?!.*--)[A-Za-z0-9-]{0,254}(?<!-)$"
+)
 # Names RDS for MySQL reserves or MySQL refuses as the master user.
 _RESERVED_USERS = frozenset({"rdsadmin", "rdsrepladmin", "rdsproxyadmin", "root", "mysql", "admin_rds"})
 
@@ -62,7 +67,17 @@ def _pi_retention(value: int) -> int:
     return value
 
 
+def _snapshot_identifier(value: str) -> str:
+    if not _SNAPSHOT.match(value):
+        raise ValueError(
+            "must be a DB snapshot identifier (a letter, then letters, digits, single hyphens; manual or rds: "
+            "automated) or a DB snapshot ARN (arn:aws:rds:<region>:<account>:snapshot:<id>)"
+        )
+    return value
+
+
 DatabaseName = Annotated[str, AfterValidator(_database_name)]
+SnapshotIdentifier = Annotated[str, AfterValidator(_snapshot_identifier)]
 MasterUsername = Annotated[str, AfterValidator(_master_username)]
 PerformanceInsightsRetention = Annotated[int, AfterValidator(_pi_retention)]
 
@@ -122,6 +137,15 @@ class DatabaseSettings(Model):
     )
     dr_replica: ReplicaSettings | None = Field(
         None, description="Cross-region read replica in the DR region; the guide: db.r5.large in us-west-2."
+    )
+    restore_from_snapshot: SnapshotIdentifier | None = Field(
+        None,
+        description=(
+            "Take over instead of starting empty: create the primary from this DB snapshot (ID or ARN), a MySQL "
+            "8.4 snapshot of the old database copied under the stack's data key (docs/migration.md § Database). "
+            "Read when the instance is created: set on an existing stack it replaces the database (the provider's "
+            "rule); removing it afterwards changes nothing."
+        ),
     )
 
     @property
