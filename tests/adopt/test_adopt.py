@@ -66,6 +66,7 @@ ADOPTED = [
     *(f"module.vpc.aws_route_table_association.{k}[{i}]" for k in ("private", "public") for i in range(3)),
     "module.vpc.aws_route.public_internet_gateway[0]",
     "module.vpc.aws_vpn_gateway.this[0]",
+    "module.vpc.aws_default_security_group.this[0]",
     "aws_s3_bucket.assets",
     "aws_s3_bucket_versioning.assets",
     "aws_s3_bucket_policy.assets",
@@ -90,6 +91,7 @@ UNMANAGED = {
     "aws_cloudfront_origin_access_identity.assets": "has no aws_cloudfront_origin_access_identity",
     "aws_cloudwatch_metric_alarm.high_cpu": "no aws_cloudwatch_metric_alarm of the program matches",
     "aws_security_group.rds": "no aws_security_group of the program matches",
+    "module.vpc.aws_default_network_acl.this[0]": "has no aws_default_network_acl",
 }
 
 
@@ -130,6 +132,8 @@ def test_major_engine_upgrade_is_in_place_and_kms_key_is_not(result: Result) -> 
 def test_replacement_through_a_replaced_parent_names_it(result: Result) -> None:
     service = pair(result, "aws_ecs_service.frontend")
     assert service.new_refs.get("cluster") == "compute-cluster", f"{service.tf.address}: {service.new_refs}"
+    db = pair(result, "aws_db_instance.database")
+    assert db.new_refs.get("kms_key_id") == "keys-primary-data", f"{db.tf.address}: {db.new_refs}"
 
 
 def test_matching_reasons(result: Result) -> None:

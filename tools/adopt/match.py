@@ -95,16 +95,14 @@ class Matcher:
         )
         self.account = accounts.most_common(1)[0][0] if accounts else None
         # Every value the mocks made up for a render resource (id, ARN, names AWS derives) → that resource.
+        # A resource's own ID and ARN first: an alias also outputs its key's ARN, and the key is what it means.
         self.mock_values: dict[str, PulumiResource] = {}
-        for p in render.values():
-            for v in [p.mock_id, *p.outputs.values()]:
-                if (
-                    isinstance(v, str)
-                    and len(v) >= 8
-                    and v not in p.inputs.values()
-                    and v not in (SECRET, UNKNOWN)
-                ):
-                    self.mock_values.setdefault(v, p)
+        for own in (True, False):
+            for p in render.values():
+                for v in [p.mock_id, p.outputs.get("arn")] if own else list(p.outputs.values()):
+                    made_up = isinstance(v, str) and len(v) >= 8 and v not in (SECRET, UNKNOWN)
+                    if made_up and v not in p.inputs.values():
+                        self.mock_values.setdefault(v, p)
         if self.account:  # values are compared after the account is the state's: find them that way too
             for v, p in list(self.mock_values.items()):
                 if MOCK_ACCOUNT in v:
