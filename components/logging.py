@@ -256,13 +256,15 @@ class LogSearch(pulumi.ComponentResource):
         self,
     ) -> tuple[list[aws.opensearch.DomainLogPublishingOptionArgs], pulumi.Resource]:
         """The domain's own error and audit logs (Security Hub Opensearch.4, .5) in encrypted log groups that
-        only this domain may write to."""
+        only this domain may write to; audit logs are kept longer (a year in prod)."""
         args = self._args
         groups = {
             kind: aws.cloudwatch.LogGroup(
                 f"{self._name}-domain-{kind}",
                 name=f"/aws/opensearch/{self._domain_physical}/{kind}",
-                retention_in_days=self._s.domain_log_retention_days,
+                retention_in_days=(
+                    self._s.audit_log_retention_days if kind == "audit" else self._s.domain_log_retention_days
+                ),
                 kms_key_id=args.logs_key_arn,
                 opts=self._child,
             )

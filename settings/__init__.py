@@ -139,6 +139,11 @@ class Settings(Model):
                     "operations.search: prod needs dedicated masters and zone awareness "
                     "(set dedicatedMasterType and availabilityZones: 2 or 3)"
                 )
+            if self.operations.search.audit_log_retention_days < 365:
+                raise ValueError(
+                    "operations.search.auditLogRetentionDays: prod keeps the search domain's audit logs at least "
+                    f"a year (got {self.operations.search.audit_log_retention_days} days; set 365 or more)"
+                )
             if not self.operations.backup.copy_to_dr:
                 raise ValueError("operations.backup.copyToDr: prod must copy its backups to the DR region")
             self.compute.check_prod()

@@ -164,7 +164,12 @@ class SearchSettings(Model):
         "OneDay", description="How often Firehose starts a new index (old ones are dropped by age)."
     )
     domain_log_retention_days: LogRetentionDays = Field(
-        90, description="Days the domain's own error and audit logs stay in CloudWatch Logs."
+        90, description="Days the domain's own error logs stay in CloudWatch Logs."
+    )
+    audit_log_retention_days: LogRetentionDays = Field(
+        365,
+        description="Days the domain's audit logs (who read or changed what) stay in CloudWatch Logs; prod keeps "
+        "them at least a year.",
     )
     failed_records_expiration_days: int = Field(
         30, ge=1, le=3650, description="Days records that could not be indexed stay in the S3 bucket."

@@ -236,7 +236,15 @@ def test_domain_publishes_its_error_and_audit_logs_to_encrypted_groups_only_it_m
         assert o["enabled"] is True and g["inputs"]["kmsKeyId"] == key_arn(prod, "logs", "us-east-1"), g[
             "urn"
         ]
-        assert g["inputs"]["retentionInDays"] == 90, f"{g['urn']}: operations.search.domainLogRetentionDays"
+        if o["logType"] == "AUDIT_LOGS":
+            # Who read or changed what in the logs: kept at least a year in prod (issue 14, item 16).
+            assert g["inputs"]["retentionInDays"] >= 365, (
+                f"{g['urn']}: operations.search.auditLogRetentionDays"
+            )
+        else:
+            assert g["inputs"]["retentionInDays"] == 90, (
+                f"{g['urn']}: operations.search.domainLogRetentionDays"
+            )
     [policy] = prod.of_type("aws:cloudwatch/logResourcePolicy:LogResourcePolicy")
     [st] = statements(policy["inputs"]["policyDocument"])
     assert st["Principal"] == {"Service": "es.amazonaws.com"}, policy["urn"]

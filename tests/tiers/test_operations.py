@@ -327,6 +327,12 @@ def _program_with(tmp_path, stack: str, change) -> str:
         ),
         ("prod", lambda o: o.update(notifications=[]), "operations.notifications", "at least 1"),
         (
+            "prod",
+            lambda o: o["search"].update(auditLogRetentionDays=90),
+            "operations.search.auditLogRetentionDays",
+            "at least a year",
+        ),
+        (
             "staging",
             lambda o: o["notifications"].append({"protocol": "email", "endpoint": "not-an-address"}),
             "operations.notifications[1].endpoint",
