@@ -22,7 +22,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
-from settings.compute import ComputeSettings, ServiceSettings, image_reference
+from settings.compute import BOOTSTRAP_TAG, ComputeSettings, ServiceSettings, image_reference
 
 from .registry import APPLICATIONS, Registry, RegistryArgs
 
@@ -316,6 +316,7 @@ class Compute(pulumi.ComponentResource):
             RegistryArgs(
                 name_prefix=args.name_prefix,
                 repository_names={app: app_name(args.environment, app) for app in APPLICATIONS},
+                running_tags=self._release_tags(),
                 settings=self._s.registry,
                 protect=args.protect,
                 data_key_arn=args.data_key_arn,
@@ -345,7 +346,8 @@ class Compute(pulumi.ComponentResource):
         task_defs = self._create_task_definitions(registry, log_groups, execution_role, task_roles)
         self.task_definition_arns = {k: t.arn for k, t in task_defs.items()}
         services = self._create_services(cluster, task_defs)
-        self._create_autoscaling(cluster, services)
+        if not self._s.bootstrap:
+            self._create_autoscaling(cluster, services)
         self.web_service_name = services["web"].name
         self.api_service_name = services["api"].name
         self.worker_service_name = services["worker"].name
@@ -395,6 +397,12 @@ class Compute(pulumi.ComponentResource):
                 opts=opts,
             )
         return params[""]
+
+    # -- release ------------------------------------------------------------------------------------------------------
+    def _release_tags(self) -> dict[str, str]:
+        """The image tag each repository's running release has (none while bootstrapping)."""
+        images = self._s.images
+        return {} if images is None else {"frontend": images.frontend, "backend": images.backend}
 
     # -- logs and cluster -------------------------------------------------------------------------------------------
     def _families(self) -> dict[str, str]:
@@ -664,11 +672,12 @@ class Compute(pulumi.ComponentResource):
         task_roles: dict[str, aws.iam.Role],
     ) -> dict[str, aws.ecs.TaskDefinition]:
         a, s = self._args, self._s
+        tags = self._release_tags()
         frontend_image = registry.repository_urls["frontend"].apply(
-            lambda u: image_reference(u, s.images.frontend)
+            lambda u: image_reference(u, tags.get("frontend", BOOTSTRAP_TAG))
         )
         backend_image = registry.repository_urls["backend"].apply(
-            lambda u: image_reference(u, s.images.backend)
+            lambda u: image_reference(u, tags.get("backend", BOOTSTRAP_TAG))
         )
         web_env = {"REACT_APP_API_URL": a.app_url, "REACT_APP_ENVIRONMENT": a.environment}
         if s.stripe_publishable_key:
@@ -760,7 +769,9 @@ class Compute(pulumi.ComponentResource):
                 name=families[key],
                 cluster=cluster.arn,
                 task_definition=task_defs[key].arn,
-                desired_count=svc.min_count,
+                # Bootstrap (no image pushed yet): no task, so nothing pulls. The first release registers the
+                # auto scaling target, and registering one sets the count inside its bounds (RegisterScalableTarget).
+                desired_count=0 if s.bootstrap else svc.min_count,
                 # The strategy is the service's own, not the cluster's default: a service created without one has
                 # the default copied in by ECS, and the provider then reports a change that ECS refuses without a
                 # forced deployment (hashicorp/terraform-provider-aws#44776). Changing a service's strategy always
@@ -784,7 +795,8 @@ class Compute(pulumi.ComponentResource):
                 enable_execute_command=s.execute_command,
                 propagate_tags="SERVICE",
                 enable_ecs_managed_tags=True,
-                tags={"Service": key},
+                # The pack's ecs-service-min-tasks exempts a bootstrapping service (0 tasks) by this tag.
+                tags={"Service": key, **({"Bootstrap": "true"} if s.bootstrap else {})},
                 # Auto scaling owns the running count after creation; a deploy must not reset it to minCount.
                 opts=pulumi.ResourceOptions(
                     parent=self, ignore_changes=["desiredCount"], depends_on=list(self._ready)

@@ -1,8 +1,9 @@
 """Container registry: the guide's two ECR repositories, their lifecycle, and their copy in the DR region.
 
 Images are scanned on push, tags are IMMUTABLE (a release tag is a git SHA and names one image forever), and
-layers are encrypted with the primary region's data key. A lifecycle policy expires untagged images (layers of
-superseded pushes) and keeps the newest releases. ECR's replication configuration belongs to the *registry*
+layers are encrypted with the primary region's data key. A lifecycle policy never expires the release the stack
+runs (the tag pinned in `compute.images`), expires untagged images (layers of superseded pushes) and keeps the
+newest releases. ECR's replication configuration belongs to the *registry*
 (one per account and region), so only a stack whose settings ask for it (prod) writes it; it copies exactly
 these repositories to the DR region, where a repository creation template gives the replicas the same
 immutability, DR-region KMS encryption and lifecycle.
@@ -22,14 +23,36 @@ from settings.compute import RegistrySettings
 APPLICATIONS = ("frontend", "backend")
 
 
-def lifecycle_policy(untagged_days: int, keep_releases: int) -> str:
-    """ECR lifecycle policy JSON: expire untagged images after `untagged_days`, keep the newest
-    `keep_releases` tagged images (the rule with the lower priority number is evaluated first)."""
+def lifecycle_policy(untagged_days: int, keep_releases: int, running_tags: list[str] = ()) -> str:
+    """ECR lifecycle policy JSON: never expire the images the stack runs (`running_tags`), expire untagged images
+    after `untagged_days`, keep the newest `keep_releases` tagged images.
+
+    ECR has no "keep" action; what keeps an image is a rule of higher priority (lower number, evaluated first)
+    whose tagging requirements it matches: such an image cannot be expired by a rule of lower priority (ECR user
+    guide, "How lifecycle policies work"). So each running tag gets its own rule first — a `tagPatternList`
+    selects images carrying ALL its patterns, hence one rule per tag — selecting exactly that image (an exact
+    pattern; tags are IMMUTABLE) and expiring only beyond 1 image, i.e. never. The `any` rule must come last."""
+    keep_running = [
+        {
+            "rulePriority": i + 1,
+            "description": f"Never expire {tag}: a release the stack runs",
+            "selection": {
+                "tagStatus": "tagged",
+                "tagPatternList": [tag],
+                "countType": "imageCountMoreThan",
+                "countNumber": 1,
+            },
+            "action": {"type": "expire"},
+        }
+        for i, tag in enumerate(sorted(set(running_tags)))
+    ]
+    first = len(keep_running) + 1
     return json.dumps(
         {
             "rules": [
+                *keep_running,
                 {
-                    "rulePriority": 1,
+                    "rulePriority": first,
                     "description": f"Expire untagged images {untagged_days} days after push",
                     "selection": {
                         "tagStatus": "untagged",
@@ -40,7 +63,7 @@ def lifecycle_policy(untagged_days: int, keep_releases: int) -> str:
                     "action": {"type": "expire"},
                 },
                 {
-                    "rulePriority": 2,
+                    "rulePriority": first + 1,
                     "description": f"Keep the newest {keep_releases} releases",
                     "selection": {
                         "tagStatus": "any",
@@ -84,6 +107,8 @@ class RegistryArgs:
     """Physical-name prefix, `elite-locadora-<env>` (the replica-creation role)."""
     repository_names: dict[str, str]
     """Repository name per application (`frontend`, `backend`): the guide's names in prod."""
+    running_tags: dict[str, str]
+    """Image tag the stack runs per application (empty while bootstrapping): never expired."""
     settings: RegistrySettings
     """Lifecycle and DR replication settings."""
     protect: bool
@@ -108,10 +133,10 @@ class Registry(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         stateful = pulumi.ResourceOptions(parent=self, protect=args.protect, retain_on_delete=args.protect)
         s = args.settings
-        policy = lifecycle_policy(s.untagged_expiry_days, s.keep_releases)
-
         repos = {}
         for app, repo_name in args.repository_names.items():
+            tags = [args.running_tags[app]] if app in args.running_tags else []
+            policy = lifecycle_policy(s.untagged_expiry_days, s.keep_releases, tags)
             repo = aws.ecr.Repository(
                 f"{name}-{app}",
                 name=repo_name,
@@ -129,7 +154,11 @@ class Registry(pulumi.ComponentResource):
         self.repository_arns = {app: r.arn for app, r in repos.items()}
 
         if s.replicate_to_dr:
-            self._create_replication(policy)
+            # One template for both replicas: it keeps either application's running tag (a pattern that matches
+            # no image of a repository selects nothing there).
+            self._create_replication(
+                lifecycle_policy(s.untagged_expiry_days, s.keep_releases, list(args.running_tags.values()))
+            )
 
         self.register_outputs(
             {

@@ -91,6 +91,8 @@ def _ecs_min_tasks(props, cfg, args):
     desired = get(props, "desiredCount")
     if desired is UNKNOWN:
         return
+    if desired == 0 and str(get(props, "tags", cfg["bootstrapTag"], default="")).lower() == "true":
+        return  # created before its first image exists (nothing to pull yet): the first release scales it
     if desired is None or desired < cfg["minTasks"]:
         yield f"runs {desired or 0} task(s); set desiredCount to at least {cfg['minTasks']} spread over AZs"
 
@@ -222,11 +224,15 @@ POLICIES = [
     ),
     resource_policy(
         "ecs-service-min-tasks",
-        "Checks that ECS services run at least minTasks tasks.",
+        "Checks that ECS services run at least minTasks tasks; a service tagged bootstrapTag=true with 0 tasks "
+        "(created before its first image exists) is exempt.",
         frozenset({"aws:ecs/service:Service"}),
         _ecs_min_tasks,
         severity="medium",
-        config={"minTasks": {"type": "integer", "minimum": 1, "default": 2}},
+        config={
+            "minTasks": {"type": "integer", "minimum": 1, "default": 2},
+            "bootstrapTag": {"type": "string", "minLength": 1, "default": "Bootstrap"},
+        },
         remediation="Set desiredCount (and the auto scaling minimum) to at least minTasks.",
     ),
     resource_policy(

@@ -2,7 +2,8 @@
 
 Prod defaults are the guide's ("Container Orchestration with ECS", "ECS Task Definitions", the Terraform ECS
 cluster); where the guide is wrong or dated the field says what we do instead (docs/departures.md). A release
-is an image tag in this block: an immutable git commit SHA (or an image digest), never `latest`.
+is an image tag in this block: the git commit SHA the image was built from (tags are IMMUTABLE), never `latest`.
+Before the first images exist (an empty account), `bootstrap: true` replaces the block (docs/first-deploy.md).
 """
 
 from __future__ import annotations
@@ -26,18 +27,25 @@ FARGATE_MEMORY: dict[int, tuple[int, ...]] = {
     16384: tuple(range(32768, 122880 + 1, 8192)),
 }
 
-# A git commit SHA (abbreviated to at least 7 hex digits, as `git rev-parse --short` prints it, or the full 40)
-# or an image manifest digest. Both name exactly one image forever; a branch name or `latest` does not.
+# A git commit SHA (abbreviated to at least 7 hex digits, as `git rev-parse --short` prints it, or the full 40).
+# The repositories' tags are IMMUTABLE, so it names exactly one image forever; a branch name or `latest` does not.
+# A manifest digest would too, but ECR lifecycle rules select images by tag only (tagPatternList/tagPrefixList):
+# the rule that keeps the running release could not name a digest-pinned image, which could then expire.
 _GIT_SHA = re.compile(r"^[0-9a-f]{7,40}$")
 _DIGEST = re.compile(r"^sha256:[0-9a-f]{64}$")
 
 
 def _image_tag(value: str) -> str:
-    if not (_GIT_SHA.match(value) or _DIGEST.match(value)):
+    if _DIGEST.match(value):
+        raise ValueError(
+            f"{value!r} is a digest: give the git SHA tag of that image instead (tags are immutable, so it names "
+            "the same image); ECR's lifecycle keeps the running release by its tag and cannot select a digest"
+        )
+    if not _GIT_SHA.match(value):
         raise ValueError(
             f"{value!r} is not an immutable release: give the git commit SHA the image was built from "
-            "(7-40 lowercase hex digits, like 3f9c2e1) or an image digest 'sha256:<64 hex>'; mutable tags such "
-            "as 'latest', 'main' or 'v1.2' may point at a different image tomorrow"
+            "(7-40 lowercase hex digits, like 3f9c2e1); mutable tags such as 'latest', 'main' or 'v1.2' may "
+            "point at a different image tomorrow"
         )
     return value
 
@@ -46,8 +54,13 @@ ImageTag = Annotated[str, AfterValidator(_image_tag)]
 
 
 def image_reference(repository_url: str, tag: str) -> str:
-    """`<repo>:<sha>` for a commit SHA, `<repo>@sha256:...` for a digest."""
-    return f"{repository_url}@{tag}" if tag.startswith("sha256:") else f"{repository_url}:{tag}"
+    """`<repo>:<sha>`."""
+    return f"{repository_url}:{tag}"
+
+
+# What the task definitions name while `bootstrap` is on. No such image exists and none is ever pulled: every
+# service runs 0 tasks until the first release (it is not a valid git SHA, so no release can collide with it).
+BOOTSTRAP_TAG = "unreleased"
 
 
 class CapacityProvider(Model):
@@ -140,7 +153,17 @@ class RegistrySettings(Model):
 
 
 class ComputeSettings(Model):
-    images: Images
+    images: Images | None = Field(
+        None, description="The release the stack runs; absent only while `bootstrap` is on."
+    )
+    bootstrap: bool = Field(
+        False,
+        description=(
+            "First `pulumi up` of an empty account, before any image is pushed: the services are created with 0 "
+            "tasks and no auto scaling, so nothing tries to pull. Replace it with `images` once the first images "
+            "are in the repositories (docs/first-deploy.md)."
+        ),
+    )
     cpu_architecture: Literal["X86_64", "ARM64"] = Field(
         "X86_64", description="CPU architecture of the images (ARM64 = Graviton, ~20% cheaper; build for it)."
     )
@@ -178,6 +201,15 @@ class ComputeSettings(Model):
 
     @model_validator(mode="after")
     def _rules(self) -> ComputeSettings:
+        if self.bootstrap and self.images is not None:
+            raise ValueError(
+                "bootstrap: the stack has a release (images); remove bootstrap (it would stop every service)"
+            )
+        if not self.bootstrap and self.images is None:
+            raise ValueError(
+                "images: give the release (git SHA of the frontend and backend images), or set bootstrap: true "
+                "for the first deploy of an empty account (docs/first-deploy.md)"
+            )
         providers = [p.capacity_provider for p in self.capacity_provider_strategy]
         if not providers:
             raise ValueError("capacityProviderStrategy: give at least one capacity provider")

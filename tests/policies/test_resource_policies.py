@@ -257,6 +257,14 @@ CASES = [
         [{"desiredCount": UNKNOWN}],
     ),
     (
+        # A first deploy creates the services with no task before any image exists (docs/first-deploy.md).
+        "ecs-service-min-tasks",
+        "aws:ecs/service:Service",
+        {"desiredCount": 0, "tags": {"Bootstrap": "true"}},
+        [({"tags.Bootstrap": "false"}, ["runs 0 task(s)"]), ({"desiredCount": 1}, ["at least 2"])],
+        [],
+    ),
+    (
         "opensearch-zone-awareness",
         "aws:opensearch/domain:Domain",
         SEARCH,

@@ -127,16 +127,73 @@ def test_repositories_are_the_guides_immutable_scanned_and_kms_encrypted(stack: 
         ), repo["urn"]
 
 
-def test_lifecycle_policy_expires_untagged_images_and_keeps_the_configured_releases(stack: Render) -> None:
-    reg = settings(stack.stack).compute.registry
-    repos = {r["outputs"]["name"] for r in stack.of_type(REPOSITORY)}
+def expired_by_lifecycle(policy: dict, images: list[tuple[str | None, int]]) -> set[str | None]:
+    """What ECR's lifecycle would expire, per the ECR user guide ("How lifecycle policies work", "Lifecycle policy
+    properties"): rules apply lowest `rulePriority` first; an image is considered only by the first rule whose
+    tagging requirements it matches (a higher-priority rule it matches keeps lower ones from expiring it); a
+    tagPatternList selects images with ALL its patterns; imageCountMoreThan expires the oldest beyond the count,
+    sinceImagePushed those older than the count in days. `images` is (tag or None, days since push)."""
+    rules = sorted(policy["rules"], key=lambda r: r["rulePriority"])
+    assert rules[-1]["selection"]["tagStatus"] == "any" or all(
+        r["selection"]["tagStatus"] != "any" for r in rules
+    ), "an `any` rule must have the highest rulePriority"
+
+    def matches(sel: dict, tag: str | None) -> bool:
+        if sel["tagStatus"] == "untagged":
+            return tag is None
+        if sel["tagStatus"] == "any":
+            return True
+        patterns = [re.escape(p).replace(r"\*", ".*") for p in sel.get("tagPatternList", [])]
+        prefixes = sel.get("tagPrefixList", [])
+        return (
+            tag is not None
+            and all(re.fullmatch(p, tag) for p in patterns)
+            and all(tag.startswith(p) for p in prefixes)
+        )
+
+    claimed: dict[int, dict] = {}
+    for i, (tag, _) in enumerate(images):
+        for rule in rules:
+            if matches(rule["selection"], tag):
+                claimed[i] = rule
+                break
+    expired: set[str | None] = set()
+    for rule in rules:
+        mine = sorted((i for i, r in claimed.items() if r is rule), key=lambda i: images[i][1])
+        sel = rule["selection"]
+        if sel["countType"] == "imageCountMoreThan":
+            doomed = mine[sel["countNumber"] :]
+        else:
+            doomed = [i for i in mine if images[i][1] > sel["countNumber"]]
+        expired |= {images[i][0] for i in doomed}
+    return expired
+
+
+def test_lifecycle_never_expires_the_running_release_and_keeps_the_configured_releases(stack: Render) -> None:
+    """The running SHA survives any number of newer pushes; untagged layers and old releases still expire."""
+    s = settings(stack.stack).compute
+    reg = s.registry
+    repos = {r["outputs"]["name"]: r["inputs"]["name"].rsplit("-", 1)[-1] for r in stack.of_type(REPOSITORY)}
     policies = stack.of_type(LIFECYCLE)
-    assert {p["inputs"]["repository"] for p in policies} == repos, (
+    assert {p["inputs"]["repository"] for p in policies} == set(repos), (
         f"stack {stack.stack}: one policy per repository"
     )
     for p in policies:
-        rules = sorted(json.loads(p["inputs"]["policy"])["rules"], key=lambda x: x["rulePriority"])
-        untagged, keep = rules
+        policy = json.loads(p["inputs"]["policy"])
+        running = getattr(s.images, repos[p["inputs"]["repository"]])
+        # The running release is the oldest of keepReleases + 20 tagged images, with untagged leftovers around.
+        newer = [(f"{n:07x}", n) for n in range(1, reg.keep_releases + 21)]
+        images = [(running, 400), *newer, (None, reg.untagged_expiry_days + 1), (None, 0)]
+        expired = expired_by_lifecycle(policy, images)
+        assert running not in expired, f"{p['urn']}: the running release {running} would expire"
+        assert None in expired, f"{p['urn']}: old untagged images must expire"
+        kept_releases = [t for t, _ in newer if t not in expired]
+        assert len(kept_releases) == reg.keep_releases, (
+            f"{p['urn']}: keepReleases {reg.keep_releases} besides the running one, kept {len(kept_releases)}"
+        )
+        rules = sorted(policy["rules"], key=lambda x: x["rulePriority"])
+        keep_running, untagged, keep = rules
+        assert keep_running["selection"]["tagPatternList"] == [running], p["urn"]
         assert untagged["selection"] == {
             "tagStatus": "untagged",
             "countType": "sinceImagePushed",
@@ -163,8 +220,16 @@ def test_prod_replicates_exactly_its_repositories_to_the_dr_region(prod: Render,
     assert t["inputs"]["appliedFors"] == ["REPLICATION"], t["urn"]
     assert t["inputs"]["imageTagMutability"] == "IMMUTABLE", t["urn"]
     assert t["inputs"]["encryptionConfigurations"] == [{"encryptionType": "KMS", "kmsKey": dr_key}], t["urn"]
-    primary_policy = json.loads(prod.of_type(LIFECYCLE)[0]["inputs"]["policy"])
-    assert json.loads(t["inputs"]["lifecyclePolicy"]) == primary_policy, t["urn"]
+    # The replicas keep what the primaries keep: both applications' running releases among them.
+    template_policy = json.loads(t["inputs"]["lifecyclePolicy"])
+    images = settings("prod").compute.images
+    for running in (images.frontend, images.backend):
+        newer = [(f"{n:07x}", n) for n in range(1, 100)]
+        assert running not in expired_by_lifecycle(template_policy, [(running, 400), *newer]), t["urn"]
+    primary_rules = json.loads(prod.of_type(LIFECYCLE)[0]["inputs"]["policy"])["rules"]
+    assert [r["selection"] for r in template_policy["rules"]][-2:] == [
+        r["selection"] for r in primary_rules
+    ][-2:], f"{t['urn']}: the primaries' untagged and keepReleases rules"
     # A template with a customer-managed key needs a role ECR assumes, scoped to the replicas and the DR key.
     role = prod.one(ROLE, "compute-registry-dr-template")
     assert t["inputs"]["customRoleArn"] == role["outputs"]["arn"], t["urn"]
@@ -705,9 +770,65 @@ def test_ecs_exec_needs_the_ssmmessages_endpoint() -> None:
         build_settings(cfg, "elite-locadora", "staging")
 
 
-def test_an_image_digest_is_a_release_too() -> None:
+def test_an_image_digest_is_refused_for_the_git_sha_tag_the_lifecycle_can_keep() -> None:
     digest = "sha256:" + "ab" * 32
-    s = build_settings(with_compute("prod", ["images", "backend"], digest), "elite-locadora", "prod")
+    with pytest.raises(ConfigError, match=r"compute\.images\.backend'.*is a digest.*git SHA tag.*lifecycle"):
+        build_settings(with_compute("prod", ["images", "backend"], digest), "elite-locadora", "prod")
     repo = "123456789012.dkr.ecr.us-east-1.amazonaws.com/elite-locadora-backend"
-    assert image_reference(repo, s.compute.images.backend) == f"{repo}@{digest}"
     assert image_reference(repo, "9c1f4e2") == f"{repo}:9c1f4e2"
+
+
+@pytest.mark.parametrize("stack_name", STACKS)
+def test_bootstrap_replaces_the_release_and_only_it(stack_name: str) -> None:
+    """`bootstrap` is for the first deploy, before any image exists: with a release it would stop every service,
+    and without either the stack does not know what to run."""
+    both = with_compute(stack_name, ["bootstrap"], True)
+    with pytest.raises(ConfigError, match=rf"stack '{stack_name}'.*compute\.bootstrap'.*remove bootstrap"):
+        build_settings(both, "elite-locadora", stack_name)
+    neither = copy.deepcopy(raw(stack_name))
+    del neither["elite-locadora:compute"]["images"]
+    with pytest.raises(ConfigError, match=rf"stack '{stack_name}'.*compute\.images'.*bootstrap: true"):
+        build_settings(neither, "elite-locadora", stack_name)
+    del both["elite-locadora:compute"]["images"]
+    assert build_settings(both, "elite-locadora", stack_name).compute.bootstrap is True
+
+
+# -- first deploy of an empty account -----------------------------------------------------------------------------
+@pytest.fixture(scope="module", params=STACKS)
+def bootstrap(request, render, tmp_path_factory) -> Render:
+    """The stack as docs/first-deploy.md first deploys it: `bootstrap: true` instead of `images`."""
+    import shutil
+
+    dst = tmp_path_factory.mktemp(f"bootstrap-{request.param}")
+    for name in ("__main__.py", "Pulumi.yaml", "components", "settings"):
+        src = ROOT / name
+        (shutil.copytree if src.is_dir() else shutil.copy)(src, dst / name)
+    doc = yaml.safe_load((ROOT / f"Pulumi.{request.param}.yaml").read_text())
+    block = doc["config"]["elite-locadora:compute"]
+    del block["images"]
+    block["bootstrap"] = True
+    (dst / f"Pulumi.{request.param}.yaml").write_text(yaml.safe_dump(doc))
+    return render(request.param, program=dst, pack_config=ROOT / f"policies/config/{request.param}.json")
+
+
+def test_first_deploy_creates_services_that_pull_nothing_and_passes_the_pack(bootstrap: Render) -> None:
+    """No image exists yet: every service is created with 0 tasks and without auto scaling (registering a
+    target would raise the count to its minimum), so `pulumi up` succeeds and the services are stable. The
+    release that follows registers the targets, which sets the counts (RegisterScalableTarget)."""
+    r = bootstrap
+    assert r.exit_code == 0 and not r.mandatory(), [(v["policy"], v["urn"]) for v in r.mandatory()]
+    for key in CONTAINER:
+        svc = r.one(SERVICE, f"compute-{key}")
+        assert svc["inputs"]["desiredCount"] == 0, f"{svc['urn']}: nothing to pull yet, no task"
+        assert "desiredCount" in svc["ignoreChanges"], svc["urn"]
+        image = container(r, key)["image"]
+        assert image.endswith(":unreleased"), f"{task_def(r, key)['urn']}: {image}"
+    assert not r.of_type(SCALING_TARGET) and not r.of_type(SCALING_POLICY), (
+        f"stack {r.stack}: a scaling target would start tasks that cannot pull"
+    )
+    # What the first release needs already exists: the repositories and the roles CI pushes with.
+    assert len(r.of_type(REPOSITORY)) == 2, f"stack {r.stack}: repositories"
+    assert r.of_type(ROLE) and r.one("elite-locadora:cicd:Cicd"), f"stack {r.stack}: CI roles"
+    for p in r.of_type(LIFECYCLE):
+        rules = json.loads(p["inputs"]["policy"])["rules"]
+        assert [x["selection"]["tagStatus"] for x in rules] == ["untagged", "any"], p["urn"]
