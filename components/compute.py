@@ -31,7 +31,8 @@ SERVICES = ("web", "api", "worker")
 # Paths each image writes at run time; with a read-only root file system they are task-scoped volumes (bind
 # mounts on Fargate ephemeral storage). The image declares them as VOLUMEs owned by its user (README).
 WRITABLE_PATHS = {
-    "web": ("/var/cache/nginx", "/var/run", "/tmp"),
+    # /etc/nginx/conf.d: where nginx's entrypoint renders the runtime configuration at start (WEB_ENVIRONMENT).
+    "web": ("/var/cache/nginx", "/var/run", "/tmp", "/etc/nginx/conf.d"),
     "api": ("/var/www/storage", "/var/www/bootstrap/cache", "/tmp"),
     "worker": ("/var/www/storage", "/var/www/bootstrap/cache", "/tmp"),
 }
@@ -45,6 +46,25 @@ def health_check_command(key: str, path: str) -> str:
     if key == "web":
         return f"wget -q -O /dev/null http://localhost:{WEB_PORT}{path} || exit 1"
     return f"curl -fsS -o /dev/null http://localhost:{API_PORT}{path} || exit 1"
+
+
+# The web app's configuration is read at run time, not baked into the bundle (REACT_APP_* are build-time only, so
+# one image could not be promoted from staging to prod). The official nginx image's entrypoint renders
+# /etc/nginx/templates/*.template into /etc/nginx/conf.d at every start with envsubst, substituting only the
+# variables matching NGINX_ENVSUBST_FILTER; the image's template serves them as /config.js (window.__CONFIG__):
+# docs/examples/frontend/.
+WEB_CONFIG_FILTER = "^WEB_"
+
+
+def web_environment(api_url: str, environment: str, stripe_publishable_key: str | None) -> dict[str, str]:
+    """The web task's environment: the values /config.js carries, and the filter that limits envsubst to them.
+    Every variable the template names is defined (an undefined one would stay a literal `${...}`)."""
+    return {
+        "WEB_API_URL": api_url,
+        "WEB_ENVIRONMENT": environment,
+        "WEB_STRIPE_KEY": stripe_publishable_key or "",
+        "NGINX_ENVSUBST_FILTER": WEB_CONFIG_FILTER,
+    }
 
 
 WORKER_COMMAND = ["php", "artisan", "queue:work", "redis", "--sleep=3", "--tries=3", "--max-time=3600"]
@@ -679,9 +699,7 @@ class Compute(pulumi.ComponentResource):
         backend_image = registry.repository_urls["backend"].apply(
             lambda u: image_reference(u, tags.get("backend", BOOTSTRAP_TAG))
         )
-        web_env = {"REACT_APP_API_URL": a.app_url, "REACT_APP_ENVIRONMENT": a.environment}
-        if s.stripe_publishable_key:
-            web_env["REACT_APP_STRIPE_KEY"] = s.stripe_publishable_key
+        web_env = web_environment(a.app_url, a.environment, s.stripe_publishable_key)
         containers = {
             "web": {
                 **self._container(
@@ -855,7 +873,8 @@ def _env(values: dict[str, str]) -> list[dict[str, str]]:
 
 
 def _volume_name(path: str) -> str:
-    return "tmp" if path == "/tmp" else path.strip("/").replace("/", "-")
+    # ECS volume names allow letters, digits, hyphens and underscores only.
+    return "tmp" if path == "/tmp" else path.strip("/").replace("/", "-").replace(".", "-")
 
 
 def _health_check(command: str) -> dict:

@@ -227,9 +227,9 @@ def test_prod_replicates_exactly_its_repositories_to_the_dr_region(prod: Render,
         newer = [(f"{n:07x}", n) for n in range(1, 100)]
         assert running not in expired_by_lifecycle(template_policy, [(running, 400), *newer]), t["urn"]
     primary_rules = json.loads(prod.of_type(LIFECYCLE)[0]["inputs"]["policy"])["rules"]
-    assert [r["selection"] for r in template_policy["rules"]][-2:] == [
-        r["selection"] for r in primary_rules
-    ][-2:], f"{t['urn']}: the primaries' untagged and keepReleases rules"
+    assert [r["selection"] for r in template_policy["rules"]][-2:] == [r["selection"] for r in primary_rules][
+        -2:
+    ], f"{t['urn']}: the primaries' untagged and keepReleases rules"
     # A template with a customer-managed key needs a role ECR assumes, scoped to the replicas and the DR key.
     role = prod.one(ROLE, "compute-registry-dr-template")
     assert t["inputs"]["customRoleArn"] == role["outputs"]["arn"], t["urn"]
@@ -404,8 +404,47 @@ def test_backend_environment_is_the_guides_with_values_from_the_data_tier(stack:
         for k in ("CACHE_DRIVER", "SESSION_DRIVER", "QUEUE_CONNECTION"):
             assert env[k] == "redis", f"{key}: {k}"
         assert env["AWS_BUCKET"] == bucket["bucket"], key
-    web = env_of(container(stack, "web"))
-    assert web["REACT_APP_API_URL"] == f"https://api.{domain}"
+
+
+def nginx_entrypoint_render(template: str, env: dict[str, str]) -> str:
+    """What the official nginx image's 20-envsubst-on-templates.sh writes: `envsubst "$defined_envs"` where
+    defined_envs lists the environment's names matching NGINX_ENVSUBST_FILTER (an awk regex), so only those
+    `${NAME}`/`$NAME` are replaced and everything else (nginx's own `$uri`) is left as it is."""
+    names = [n for n in env if re.search(env.get("NGINX_ENVSUBST_FILTER", ""), n)]
+    out = template
+    for name in sorted(names, key=len, reverse=True):
+        out = out.replace("${" + name + "}", env[name])
+        out = re.sub(r"\$" + name + r"(?![A-Za-z0-9_])", lambda _m, v=env[name]: v, out)
+    return out
+
+
+def test_the_web_app_reads_its_configuration_at_run_time_from_the_task(prod: Render, staging: Render) -> None:
+    """REACT_APP_* are build-time: the web task instead carries WEB_* values that nginx's entrypoint renders
+    into /config.js (docs/examples/frontend/default.conf.template) at every start. Rendered with each stack's task
+    environment, the same image (same tag) serves each environment's own API URL."""
+    template = (ROOT / "docs/examples/frontend/default.conf.template").read_text()
+    served = {}
+    for r in (prod, staging):
+        c = container(r, "web")
+        env = env_of(c)
+        assert not [k for k in env if k.startswith("REACT_APP_")], (
+            f"{task_def(r, 'web')['urn']}: build-time only"
+        )
+        conf = nginx_entrypoint_render(template, env)
+        body = re.search(r"location = /config\.js \{.*?return 200 '(.*?)';", conf, re.S)
+        assert body, "the template serves /config.js"
+        js = body[1].replace("\\n", "")
+        assert "${" not in js, f"stack {r.stack}: an unset variable stays literal in /config.js: {js}"
+        config = json.loads(re.fullmatch(r"window\.__CONFIG__ = (\{.*\});", js)[1])
+        domain = raw(r.stack)["elite-locadora:domain"]
+        assert config["apiUrl"] == f"https://api.{domain}", f"stack {r.stack}: {config}"
+        assert config["environment"] == r.stack, f"stack {r.stack}: {config}"
+        assert "$uri" in conf, "nginx's own variables are not substituted (NGINX_ENVSUBST_FILTER)"
+        # The rendered file lands on a task volume: the root file system is read-only in prod.
+        mounts = {m["containerPath"] for m in c["mountPoints"]}
+        assert "/etc/nginx/conf.d" in mounts, f"{task_def(r, 'web')['urn']}: envsubst's output directory"
+        served[r.stack] = config["apiUrl"]
+    assert served["prod"] != served["staging"], "each environment's task serves its own API URL"
 
 
 def test_no_container_carries_a_secret_in_its_environment(stack: Render) -> None:
