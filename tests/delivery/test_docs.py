@@ -50,6 +50,7 @@ def links(text: str) -> list[str]:
     [
         ("README.md#delivery", lambda: delivery_section()),
         ("docs/operations.md", lambda: OPERATIONS.read_text()),
+        ("docs/first-deploy.md", lambda: (OPERATIONS.parent / "first-deploy.md").read_text()),
     ],
 )
 def test_links_resolve(doc, text):
