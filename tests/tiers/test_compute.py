@@ -328,7 +328,8 @@ def test_backend_environment_is_the_guides_with_values_from_the_data_tier(stack:
     for key in ("api", "worker"):
         env = env_of(container(stack, key))
         assert env["APP_ENV"] == ("production" if stack.stack == "prod" else "staging"), key
-        assert env["APP_URL"] == f"https://api.{domain}", key
+        # Everything public goes through CloudFront on the site's own origin (docs/departures.md, "Public routing").
+        assert env["APP_URL"] == f"https://{domain}", key
         assert env["DB_HOST"] == db["address"], f"{key}: DB_HOST is the primary's address"
         assert env["DB_PORT"] == str(db["port"]) and env["DB_DATABASE"] == db["dbName"], key
         assert env["DB_USERNAME"] == db["username"], key
@@ -340,7 +341,7 @@ def test_backend_environment_is_the_guides_with_values_from_the_data_tier(stack:
             assert env[k] == "redis", f"{key}: {k}"
         assert env["AWS_BUCKET"] == bucket["bucket"], key
     web = env_of(container(stack, "web"))
-    assert web["REACT_APP_API_URL"] == f"https://api.{domain}"
+    assert web["REACT_APP_API_URL"] == f"https://{domain}", "same origin: the app calls /api/... on the site"
 
 
 def test_no_container_carries_a_secret_in_its_environment(stack: Render) -> None:
