@@ -188,7 +188,9 @@ def test_cloud_preview_is_staging_only_with_a_read_only_team_token():
     assert pulumi["with"]["policyPackConfigs"] == "policies/config/${{ env.STACK }}.json"
     assert pulumi["with"]["comment-on-pr"] is True, "cloud-preview posts its summary on the PR"
     aws = next(s for _, s in steps({"jobs": {"j": job}}) if "configure-aws-credentials" in str(s.get("uses")))
-    assert aws["with"]["role-to-assume"] == "${{ vars.AWS_PREVIEW_ROLE_ARN_STAGING }}", "staging's preview role"
+    assert aws["with"]["role-to-assume"] == "${{ vars.AWS_PREVIEW_ROLE_ARN_STAGING }}", (
+        "staging's preview role"
+    )
 
 
 def _release() -> dict:
@@ -206,15 +208,21 @@ def test_prod_release_is_a_version_tag_on_main_after_the_environment_admits_it()
     unset = next(r for r in runs if "PULUMI_ORGANIZATION" in r and "exit 1" in r)
     assert '-z "$PULUMI_ORGANIZATION"' in unset and "::error::" in unset, "an unset organization fails loudly"
     tag_check = next(r for r in runs if "refs/tags/v" in r)
-    assert r"^refs/tags/v[0-9]+\.[0-9]+\.[0-9]+$" in tag_check and "exit 1" in tag_check, "a SHA or branch fails"
+    assert r"^refs/tags/v[0-9]+\.[0-9]+\.[0-9]+$" in tag_check and "exit 1" in tag_check, (
+        "a SHA or branch fails"
+    )
     assert any("git merge-base --is-ancestor" in r and "origin/main" in r for r in runs), "the tag is on main"
     checkout = next(s for s in job["steps"] if str(s.get("uses", "")).startswith("actions/checkout@"))
-    assert checkout["with"]["fetch-depth"] == 0 and "ref" not in checkout["with"], "the run's own ref, full history"
+    assert checkout["with"]["fetch-depth"] == 0 and "ref" not in checkout["with"], (
+        "the run's own ref, full history"
+    )
     body = next(s["run"] for s in job["steps"] if s.get("id") == "start")
     assert 'operation: "update"' in body and "inheritSettings: true" in body, (
         "release.yml runs the stack's own deployment settings (policy gate, OIDC role)"
     )
-    assert "{git: {branch: null, commit: $sha}}" in body, "commit and branch are mutually exclusive: drop branch"
+    assert "{git: {branch: null, commit: $sha}}" in body, (
+        "commit and branch are mutually exclusive: drop branch"
+    )
     assert doc["concurrency"]["cancel-in-progress"] is False, "a running prod deployment is never cancelled"
     assert any(s.get("if") == "${{ cancelled() && steps.start.outputs.id != '' }}" for s in job["steps"]), (
         "a cancelled job says the deployment carries on"
