@@ -24,6 +24,8 @@ from components.waf import UploadRoutes
 from settings import NAMESPACE, load_secrets, load_settings
 
 settings = load_settings()
+# Before any resource: an update with a required secret unset stops here, having changed nothing.
+config_secrets = load_secrets()
 providers = create_providers(settings)
 # Before any resource: every IAM role of every tier carries the boundary the Deployments role insists on.
 require_permissions_boundary(boundary_arn(settings.name_prefix, providers.primary))
@@ -135,7 +137,7 @@ app_secrets = AppSecrets(
     "secrets",
     AppSecretsArgs(
         parameter_prefix=f"/{NAMESPACE}/{settings.env_name}",
-        config_secrets=load_secrets(),
+        config_secrets=config_secrets,
         jwt_secret_length=settings.operations.jwt_secret_length,
         secrets_key_arn=keys.primary.secrets,
         db_username=data.db_username,

@@ -259,12 +259,33 @@ class ConfigSecrets:
     """`pulumi.Output[str]` (secret) if `jwtSecret` is configured; None → generated at deploy time."""
 
 
+# What a preview shows for Stripe's key before anyone has set it (never deployed: an update refuses to run).
+UNSET_SECRET_PREVIEW = "not-set-yet"
+
+
 def load_app_secrets(namespace: str) -> ConfigSecrets:
-    """Read the tier's config secrets as secret Outputs (Stripe's key is required, the JWT secret optional)."""
+    """Read the tier's config secrets as secret Outputs (Stripe's key is required, the JWT secret optional).
+
+    Stripe's key comes from whoever holds the Stripe account and is set once per stack with
+    `pulumi config set --secret stripeSecretKey` before the first update (docs/operations.md, Secrets). A preview
+    runs without it, so a stack can be created, previewed and gated by the pack first; an update refuses to run,
+    naming the command, rather than deploy a placeholder."""
     import pulumi
 
     config = pulumi.Config(namespace)
-    return ConfigSecrets(
-        stripe_secret_key=config.require_secret(STRIPE_SECRET_KEY),
-        jwt_secret=config.get_secret(JWT_SECRET_KEY),
-    )
+    stripe = config.get_secret(STRIPE_SECRET_KEY)
+    if stripe is None:
+        command = (
+            f"pulumi config set --secret {STRIPE_SECRET_KEY} <Stripe secret key> -s {pulumi.get_stack()}"
+        )
+        if not pulumi.runtime.is_dry_run():
+            raise pulumi.RunError(
+                f"config secret '{namespace}:{STRIPE_SECRET_KEY}' is not set; nothing was changed. Set it "
+                f"({command}) and run again (docs/operations.md, Secrets)"
+            )
+        pulumi.log.warn(
+            f"config secret '{namespace}:{STRIPE_SECRET_KEY}' is not set: this preview shows a placeholder and an "
+            f"update will refuse to run until it is set ({command})"
+        )
+        stripe = pulumi.Output.secret(UNSET_SECRET_PREVIEW)
+    return ConfigSecrets(stripe_secret_key=stripe, jwt_secret=config.get_secret(JWT_SECRET_KEY))
