@@ -42,8 +42,6 @@ provider = aws.Provider(
     "aws",
     region=region,
     default_tags={"tags": {"Project": "Elite Locadora", "Environment": stack, "ManagedBy": "Pulumi"}},
-    # The review-stack template's role must live in its own account: refuse to run with prod's or staging's.
-    forbidden_account_ids=list(settings.review.isolated_from_accounts) if settings.review else None,
     # Each stack lives in its own account; credentials of any other account make every call fail before it is sent.
     allowed_account_ids=[settings.aws.account_id],
 )
@@ -79,8 +77,11 @@ role = aws.iam.Role(
             day_two.review_trust_policy(
                 arn,
                 settings.organization,
-                day_two.review_subject_pattern(
-                    settings.organization, TARGET_PROJECT, settings.review.stack_pattern
+                day_two.review_subject_patterns(
+                    settings.organization,
+                    TARGET_PROJECT,
+                    settings.review.stack_pattern,
+                    list(settings.deployment.operations),
                 ),
             )
             if settings.review
@@ -100,6 +101,7 @@ aws.iam.RolePolicy(
                 account=v[1],
                 # Review stacks name everything elite-locadora-rv<PR>-… (settings/review.py).
                 name_prefix=day_two.REVIEW_NAME_GLOB if settings.review else settings.name_prefix,
+                boundary_prefix=settings.name_prefix,
                 role_name=role_name,
                 regions=list(settings.aws.regions),
                 guard_stateful_deletes=settings.aws.guard_stateful_deletes,
@@ -118,7 +120,11 @@ boundary = aws.iam.Policy(
     description=f"Most any role of {TARGET_PROJECT}/{stack} may do: the stack's services and regions, no IAM",
     policy=pulumi.Output.all(partition, account).apply(
         lambda v: workload_boundary(
-            partition=v[0], account=v[1], name_prefix=settings.name_prefix, regions=list(settings.aws.regions)
+            partition=v[0],
+            account=v[1],
+            # Review stacks (elite-locadora-rv<PR>-…) share the review template's boundary.
+            name_prefix=day_two.REVIEW_NAME_GLOB if settings.review else settings.name_prefix,
+            regions=list(settings.aws.regions),
         )
     ),
     opts=in_aws,
@@ -153,7 +159,7 @@ deployment_settings = ps.DeploymentSettings(
         # The policy gate: a preview with the pack and the stack's pack config must pass (a mandatory violation
         # exits non-zero) before the operation runs. The pack's own virtualenv is the one PulumiPolicy.yaml names.
         pre_run_commands=day_two.review_gate_commands(
-            settings.organization, TARGET_PROJECT, settings.review.pack_config
+            settings.organization, TARGET_PROJECT, settings.repository, settings.review
         )
         if settings.review
         else [
