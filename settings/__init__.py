@@ -203,7 +203,9 @@ def _lookup(raw: Mapping[str, Any], loc: tuple[Any, ...]) -> Any:
     return value
 
 
-def _check_secrets(raw_config: Mapping[str, Any], stack: str, is_secret: Callable[[str], bool]) -> None:
+def _check_secrets(
+    raw_config: Mapping[str, Any], stack: str, is_secret: Callable[[str], bool], preview: bool
+) -> None:
     """Config secrets are set with `pulumi config set --secret` (stored `secure:`) and present before the program
     registers anything: a clear-text value in the stack file is a leaked secret, a missing one would fail only
     when the tier that reads it runs, after hundreds of registrations."""
@@ -214,11 +216,16 @@ def _check_secrets(raw_config: Mapping[str, Any], stack: str, is_secret: Callabl
                 f"stack '{stack}': config key '{full}' is set in clear text; it is a secret: remove it from "
                 f"Pulumi.{stack}.yaml and set it with `pulumi config set --secret {key}` (stored as secure:)"
             )
-    missing = [f"{NAMESPACE}:{k}" for k in REQUIRED_SECRET_KEYS if f"{NAMESPACE}:{k}" not in raw_config]
-    if missing:
+    # A preview runs without them (a new stack is previewed and gated before anyone holds its secrets; the
+    # secrets tier warns and shows a placeholder); an update stops here, before anything is registered.
+    missing = [k for k in REQUIRED_SECRET_KEYS if f"{NAMESPACE}:{k}" not in raw_config]
+    if missing and not preview:
         raise ConfigError(
-            f"stack '{stack}': config secret(s) {', '.join(missing)} required but not set; set each with "
-            "`pulumi config set --secret <key>`"
+            "; ".join(
+                f"stack '{stack}': config secret '{NAMESPACE}:{k}' is not set; nothing was changed. Set it with "
+                f"`pulumi config set --secret {k} <Stripe secret key> -s {stack}` and run again (docs/operations.md, Secrets)"
+                for k in missing
+            )
         )
 
 
@@ -227,15 +234,16 @@ def build_settings(
     project: str,
     stack: str,
     is_secret: Callable[[str], bool] | None = None,
+    preview: bool = True,
 ) -> Settings:
     """Validate a stack's raw config map (`namespace:key` → value; objects as JSON strings or dicts).
 
     `is_secret` says whether the engine passed a key as a secret (the running program's view); with it the
-    config secrets are checked too (set, and not in clear text)."""
+    config secrets are checked too (not in clear text, and set unless this is a `preview`)."""
     values: dict[str, Any] = {"project": project, "stack": stack}
     unknown = []
     if is_secret is not None:
-        _check_secrets(raw_config, stack, is_secret)
+        _check_secrets(raw_config, stack, is_secret, preview)
     for full_key, value in raw_config.items():
         namespace, _, key = full_key.partition(":")
         if full_key == "aws:region":
@@ -307,6 +315,7 @@ def load_settings() -> Settings:
         pulumi.get_project(),
         pulumi.get_stack(),
         is_secret=lambda key: runtime_config.is_config_secret(key) or key in env_secrets,
+        preview=pulumi.runtime.is_dry_run(),
     )
 
 
