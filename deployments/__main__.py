@@ -79,8 +79,11 @@ role = aws.iam.Role(
             day_two.review_trust_policy(
                 arn,
                 settings.organization,
-                day_two.review_subject_pattern(
-                    settings.organization, TARGET_PROJECT, settings.review.stack_pattern
+                day_two.review_subject_patterns(
+                    settings.organization,
+                    TARGET_PROJECT,
+                    settings.review.stack_pattern,
+                    list(settings.deployment.operations),
                 ),
             )
             if settings.review
@@ -153,7 +156,7 @@ deployment_settings = ps.DeploymentSettings(
         # The policy gate: a preview with the pack and the stack's pack config must pass (a mandatory violation
         # exits non-zero) before the operation runs. The pack's own virtualenv is the one PulumiPolicy.yaml names.
         pre_run_commands=day_two.review_gate_commands(
-            settings.organization, TARGET_PROJECT, settings.review.pack_config
+            settings.organization, TARGET_PROJECT, settings.repository, settings.review
         )
         if settings.review
         else [

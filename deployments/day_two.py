@@ -121,6 +121,11 @@ class Review(_Model):
         pattern=r"^policies/config/[a-z0-9-]+\.json$",
         description="Pack config of the review stacks' policy gate.",
     )
+    request_label: str = Field(
+        "review-stack",
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,49}$",
+        description="The pull-request label that asks for the review stack to be deployed (tools/review_gate.py).",
+    )
     isolated_from_accounts: tuple[str, ...] = Field(
         min_length=1,
         description="AWS account ids of prod and staging: the review role is denied every call on them.",
@@ -173,12 +178,17 @@ def check(s: DeploySettings) -> None:
             raise ValueError("deployment.operations: review stacks need update and destroy")
 
 
-def review_subject_pattern(organization: str, project: str, stack_pattern: str) -> str:
-    """The `sub` (StringLike) of the OIDC tokens of review-stack deployments: any operation, review stacks only."""
-    return f"pulumi:deploy:org:{organization}:project:{project}:stack:{stack_pattern}:operation:*:scope:write"
+def review_subject_patterns(
+    organization: str, project: str, stack_pattern: str, operations: list[str]
+) -> list[str]:
+    """The `sub` (StringLike) of the OIDC tokens of review-stack deployments: review stacks only, these operations."""
+    return [
+        f"pulumi:deploy:org:{organization}:project:{project}:stack:{stack_pattern}:operation:{op}:scope:write"
+        for op in sorted(operations)
+    ]
 
 
-def review_trust_policy(provider_arn: str, organization: str, subject_pattern: str) -> str:
+def review_trust_policy(provider_arn: str, organization: str, subject_patterns: list[str]) -> str:
     """Pulumi Cloud tokens of our organization for review stacks only (names Pulumi Cloud picks per PR)."""
     return json.dumps(
         {
@@ -191,7 +201,7 @@ def review_trust_policy(provider_arn: str, organization: str, subject_pattern: s
                     "Action": "sts:AssumeRoleWithWebIdentity",
                     "Condition": {
                         "StringEquals": {"api.pulumi.com/oidc:aud": organization},
-                        "StringLike": {"api.pulumi.com/oidc:sub": subject_pattern},
+                        "StringLike": {"api.pulumi.com/oidc:sub": subject_patterns},
                     },
                 }
             ],
@@ -227,14 +237,16 @@ def isolation_statements(own_account: str, other_accounts: list[str]) -> list[di
     ]
 
 
-def review_gate_commands(organization: str, project: str, pack_config: str) -> list[str]:
-    """Pre-run commands of a review stack: the pack judges the review stack itself (`PULUMI_CI_STACK`, set by
-    Pulumi Deployments to the stack being deployed), with the review pack config."""
+def review_gate_commands(organization: str, project: str, repository: str, review: Review) -> list[str]:
+    """Pre-run commands of a review stack: deployed on request (tools/review_gate.py: an update runs only once
+    the pull request carries the label), then the pack judges the review stack itself (`PULUMI_CI_STACK`, set by
+    Pulumi Deployments to the stack being deployed) with the review pack config."""
     return [
+        f"python -m tools.review_gate --repository {repository} --label {review.request_label}",
         "python -m venv policies/venv",
         "policies/venv/bin/pip install --quiet -r policies/requirements.txt",
         f'pulumi preview --stack "{organization}/{project}/$PULUMI_CI_STACK" --non-interactive '
-        f"--policy-pack policies --policy-pack-config {pack_config}",
+        f"--policy-pack policies --policy-pack-config {review.pack_config}",
     ]
 
 

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import json
 import sys
+from fnmatch import fnmatch
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "deployments"))
@@ -170,3 +172,153 @@ def test_a_wrong_schedule_or_an_unheard_drift_is_refused(stack, raw, message):
     with pytest.raises(deploy_settings.ConfigError, match=message) as err:
         deploy_settings.build(raw, stack)
     assert f"stack '{stack}'" in str(err.value), err.value
+
+
+# --- the review-stack template (deployments/Pulumi.review.yaml) ---
+
+REVIEW_STACK = (
+    "pr-pulumi-elite-locadora-elite-locadora-42"  # a review stack of PR 42 as Pulumi Cloud names it
+)
+
+
+@pytest.fixture(scope="module")
+def template(render):
+    return render("review", program="deployments")
+
+
+def _trust(d) -> dict:
+    (st,) = json.loads(d.one("aws:iam/role:Role")["inputs"]["assumeRolePolicy"])["Statement"]
+    return st
+
+
+def _policy(d) -> dict[str, dict]:
+    doc = json.loads(d.one("aws:iam/rolePolicy:RolePolicy")["inputs"]["policy"])
+    return {s["Sid"]: s for s in doc["Statement"]}
+
+
+def test_the_review_template_makes_a_stack_per_pull_request_that_changes_the_program(template, render):
+    settings = template.one("pulumiservice:index:DeploymentSettings")
+    s = settings["inputs"]
+    where = settings["urn"]
+    assert s["stack"] == "review" and s["vcs"]["pullRequestTemplate"] is True, where
+    assert s["vcs"]["deployCommits"] is False, f"{where}: the template itself is never deployed"
+    assert {"Pulumi.review.yaml", "components/**", "settings/**", "policies/**"} <= set(s["vcs"]["paths"]), (
+        where
+    )
+    assert "Pulumi.prod.yaml" not in s["vcs"]["paths"] and "Pulumi.staging.yaml" not in s["vcs"]["paths"], (
+        where
+    )
+    for stack in STACKS:
+        vcs = render(stack, program="deployments").one("pulumiservice:index:DeploymentSettings")["inputs"][
+            "vcs"
+        ]
+        assert vcs["pullRequestTemplate"] is False, f"{stack} is no review-stack template"
+
+
+def test_each_review_stack_is_judged_by_the_pack_like_any_stack(template):
+    cmds = template.one("pulumiservice:index:DeploymentSettings")["inputs"]["operationContext"][
+        "preRunCommands"
+    ]
+    # Deployed on request: the first command stops an update of a PR without the label (tools/review_gate.py).
+    assert (
+        cmds[0]
+        == f"python -m tools.review_gate --repository {ORG}/elite-locadora-platform --label review-stack"
+    )
+    assert (ROOT / "tools/review_gate.py").exists()
+    (gate,) = [c for c in cmds if c.startswith("pulumi preview")]
+    # PULUMI_CI_STACK is the stack being deployed (the PR's review stack), not the template.
+    assert f'--stack "{ORG}/elite-locadora/$PULUMI_CI_STACK"' in gate, gate
+    assert "--policy-pack policies --policy-pack-config policies/config/review.json" in gate, gate
+    assert (ROOT / "policies/config/review.json").exists()
+
+
+def test_the_review_role_trusts_review_stacks_only(template):
+    st = _trust(template)
+    cond = st["Condition"]
+    assert cond["StringEquals"] == {"api.pulumi.com/oidc:aud": ORG}, cond
+    patterns = cond["StringLike"]["api.pulumi.com/oidc:sub"]
+    sub = "pulumi:deploy:org:{}:project:elite-locadora:stack:{}:operation:{}:scope:write"
+    assert any(fnmatch(sub.format(ORG, REVIEW_STACK, "update"), p) for p in patterns), patterns
+    assert any(fnmatch(sub.format(ORG, REVIEW_STACK, "destroy"), p) for p in patterns), (
+        "the PR's close destroys"
+    )
+    for stack in (*STACKS, "review"):
+        for op in ("preview", "update", "refresh", "destroy", "detect-drift", "remediate-drift"):
+            s = sub.format(ORG, stack, op)
+            assert not any(fnmatch(s, p) for p in patterns), f"the review role trusts {s}"
+    assert not any(fnmatch(sub.format("other-org", REVIEW_STACK, "update"), p) for p in patterns), patterns
+
+
+def test_the_review_role_can_touch_nothing_of_prod_or_staging(template, prod, staging):
+    """Its IAM scope holds no name of prod or staging; every call on another account's resource is denied (and
+    prod's and staging's accounts by name); the AWS provider refuses to create it with their credentials."""
+    sids = _policy(template)
+    scope = sids["StackRoles"]["Resource"].split(":role/")[1]
+    for main in (prod, staging):
+        for role in main.of_type("aws:iam/role:Role"):
+            name = role["inputs"]["name"]
+            assert not fnmatch(name, scope), f"review role scope {scope} covers {main.stack}'s role {name}"
+    outside = sids["NothingOutsideTheReviewAccount"]
+    assert outside["Effect"] == "Deny" and outside["Resource"] == "*", outside
+    assert outside["Condition"] == {"StringNotEquals": {"aws:ResourceAccount": "123456789012"}}, outside
+    assert set(outside["NotAction"]) == set(day_two.MANAGED_POLICY_READS), outside
+    accounts = yaml.safe_load((ROOT / "deployments/Pulumi.review.yaml").read_text())["config"][
+        "elite-locadora-deployments:review"
+    ]["isolatedFromAccounts"]
+    named = sids["NeverProdOrStaging"]
+    assert (named["Effect"], named["Action"]) == ("Deny", "*"), named
+    assert named["Condition"]["StringEquals"]["aws:ResourceAccount"] == sorted(accounts), named
+    provider = template.one("pulumi:providers:aws")
+    assert json.loads(provider["inputs"]["forbiddenAccountIds"]) == accounts, provider["urn"]
+    assert "123456789012" not in accounts, "the review account is not prod's nor staging's"
+
+
+def test_review_stack_roles_are_inside_the_review_roles_scope(template, render):
+    scope = _policy(template)["StackRoles"]["Resource"].split(":role/")[1]
+    review = render("review")
+    for role in review.of_type("aws:iam/role:Role"):
+        assert fnmatch(role["inputs"]["name"], scope), (
+            f"{role['urn']}: outside the review role's scope {scope}"
+        )
+
+
+def test_prod_and_staging_roles_have_no_review_isolation_nor_wildcard_trust(deployment):
+    assert "StringLike" not in _trust(deployment)["Condition"], deployment.stack
+    assert "NothingOutsideTheReviewAccount" not in _policy(deployment), deployment.stack
+
+
+REVIEW_BASE = {
+    **{k: v for k, v in BASE.items() if not k.endswith((":drift", ":onCall"))},
+    "elite-locadora-deployments:deployment": {"deployCommits": False, "operations": ["destroy", "update"]},
+    "elite-locadora-deployments:aws": {
+        "oidcProvider": "create",
+        "regions": ["us-east-1", "us-west-2"],
+        "guardStatefulDeletes": False,
+    },
+    "elite-locadora-deployments:review": {"isolatedFromAccounts": ["111111111111"]},
+}
+
+
+@pytest.mark.parametrize(
+    ("stack", "changes", "message"),
+    [
+        ("review", {"review": {"isolatedFromAccounts": []}}, r"review\.isolatedFromAccounts"),
+        ("review", {"review": {"isolatedFromAccounts": ["prod"]}}, r"review\.isolatedFromAccounts.*12-digit"),
+        ("review", {"review": {"stackPattern": "*"}}, r"review\.stackPattern"),
+        ("review", {"deployment": {"deployCommits": True}}, r"deployment\.deployCommits.*never deployed"),
+        ("review", {"deployment": {"operations": ["update"]}}, r"deployment\.operations.*destroy"),
+        ("review", {"aws": {"guardStatefulDeletes": True}}, r"aws\.guardStatefulDeletes.*destroyed"),
+        ("prod", {"drift": {"scheduleCron": "0 11 * * *"}, "onCall": {}}, r"review' is invalid: prod is not"),
+    ],
+)
+def test_a_review_template_that_could_reach_prod_or_linger_is_refused(stack, changes, message):
+    raw = json.loads(json.dumps(REVIEW_BASE))
+    for key, value in changes.items():
+        full = f"elite-locadora-deployments:{key}"
+        raw[full] = {**raw.get(full, {}), **value}
+    if stack == "prod":
+        raw["elite-locadora-deployments:deployment"]["operations"] = ["detect-drift", "update"]
+        raw["elite-locadora-deployments:aws"]["guardStatefulDeletes"] = True
+    with pytest.raises(deploy_settings.ConfigError, match=message):
+        deploy_settings.build(raw, stack)
+    assert deploy_settings.build(REVIEW_BASE, "review").review is not None
