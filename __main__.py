@@ -26,7 +26,7 @@ from settings import NAMESPACE, load_secrets, load_settings
 settings = load_settings()
 providers = create_providers(settings)
 # Before any resource: every IAM role of every tier carries the boundary the Deployments role insists on.
-require_permissions_boundary(boundary_arn(settings.name_prefix, providers.primary))
+require_permissions_boundary(boundary_arn(settings.account_prefix, providers.primary))
 in_primary = pulumi.ResourceOptions(providers=[providers.primary])
 
 keys = Keys(

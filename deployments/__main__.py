@@ -42,8 +42,6 @@ provider = aws.Provider(
     "aws",
     region=region,
     default_tags={"tags": {"Project": "Elite Locadora", "Environment": stack, "ManagedBy": "Pulumi"}},
-    # The review-stack template's role must live in its own account: refuse to run with prod's or staging's.
-    forbidden_account_ids=list(settings.review.isolated_from_accounts) if settings.review else None,
     # Each stack lives in its own account; credentials of any other account make every call fail before it is sent.
     allowed_account_ids=[settings.aws.account_id],
 )
@@ -103,6 +101,7 @@ aws.iam.RolePolicy(
                 account=v[1],
                 # Review stacks name everything elite-locadora-rv<PR>-… (settings/review.py).
                 name_prefix=day_two.REVIEW_NAME_GLOB if settings.review else settings.name_prefix,
+                boundary_prefix=settings.name_prefix,
                 role_name=role_name,
                 regions=list(settings.aws.regions),
                 guard_stateful_deletes=settings.aws.guard_stateful_deletes,
@@ -121,7 +120,11 @@ boundary = aws.iam.Policy(
     description=f"Most any role of {TARGET_PROJECT}/{stack} may do: the stack's services and regions, no IAM",
     policy=pulumi.Output.all(partition, account).apply(
         lambda v: workload_boundary(
-            partition=v[0], account=v[1], name_prefix=settings.name_prefix, regions=list(settings.aws.regions)
+            partition=v[0],
+            account=v[1],
+            # Review stacks (elite-locadora-rv<PR>-…) share the review template's boundary.
+            name_prefix=day_two.REVIEW_NAME_GLOB if settings.review else settings.name_prefix,
+            regions=list(settings.aws.regions),
         )
     ),
     opts=in_aws,

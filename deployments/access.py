@@ -344,10 +344,13 @@ def permissions_policy(
     role_name: str,
     regions: list[str],
     guard_stateful_deletes: bool,
+    boundary_prefix: str | None = None,
 ) -> str:
+    """`boundary_prefix`: whose workload boundary the roles must carry, when not name_prefix's (review stacks
+    share the review template's: day_two.py)."""
     iam = f"arn:{partition}:iam::{account}"
     stack_roles = f"{iam}:role/{name_prefix}-*"
-    boundary = f"{iam}:policy/{boundary_name(name_prefix)}"
+    boundary = f"{iam}:policy/{boundary_name(boundary_prefix or name_prefix)}"
     with_boundary = {"StringEquals": {"iam:PermissionsBoundary": boundary}}
     statements: list[dict] = [
         {

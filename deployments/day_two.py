@@ -176,6 +176,10 @@ def check(s: DeploySettings) -> None:
             raise ValueError("aws.guardStatefulDeletes: review stacks are destroyed when their PR closes")
         if not {"destroy", "update"} <= ops:
             raise ValueError("deployment.operations: review stacks need update and destroy")
+        if s.aws.account_id in s.review.isolated_from_accounts:
+            raise ValueError(
+                "aws.accountId: review stacks live in their own account, not prod's or staging's"
+            )
 
 
 def review_subject_patterns(

@@ -90,6 +90,14 @@ class Settings(Model):
 
     @computed_field
     @property
+    def account_prefix(self) -> str:
+        """Prefix of what the deployments program creates once per account for every stack in it (the workload
+        boundary): `elite-locadora-<kind>`; for prod and staging the same as name_prefix, for review stacks the one
+        `elite-locadora-review` all of them share."""
+        return f"{NAMESPACE}-{self.environment}"
+
+    @computed_field
+    @property
     def tags(self) -> dict[str, str]:
         """Default tags every taggable resource carries through the provider."""
         return {"Project": "Elite Locadora", "Environment": self.env_name, "ManagedBy": "Pulumi"}

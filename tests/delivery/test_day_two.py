@@ -268,17 +268,35 @@ def test_the_review_role_can_touch_nothing_of_prod_or_staging(template, prod, st
     named = sids["NeverProdOrStaging"]
     assert (named["Effect"], named["Action"]) == ("Deny", "*"), named
     assert named["Condition"]["StringEquals"]["aws:ResourceAccount"] == sorted(accounts), named
+
+    # Exactly prod's and staging's accounts, as their deployments stacks pin them; the review account is neither,
+    # and the provider refuses credentials of any account but the review one.
+    def pinned(stack: str) -> str:
+        doc = yaml.safe_load((ROOT / f"deployments/Pulumi.{stack}.yaml").read_text())
+        return doc["config"]["elite-locadora-deployments:aws"]["accountId"]
+
+    assert sorted(accounts) == sorted(pinned(s) for s in STACKS), accounts
     provider = template.one("pulumi:providers:aws")
-    assert json.loads(provider["inputs"]["forbiddenAccountIds"]) == accounts, provider["urn"]
-    assert "123456789012" not in accounts, "the review account is not prod's nor staging's"
+    assert json.loads(provider["inputs"]["allowedAccountIds"]) == [pinned("review")], provider["urn"]
+    assert pinned("review") not in accounts, "the review account is not prod's nor staging's"
 
 
 def test_review_stack_roles_are_inside_the_review_roles_scope(template, render):
     scope = _policy(template)["StackRoles"]["Resource"].split(":role/")[1]
     review = render("review")
+    required = _policy(template)["StackRolesOnlyWithTheBoundary"]["Condition"]["StringEquals"][
+        "iam:PermissionsBoundary"
+    ]
+    (boundary,) = template.of_type("aws:iam/policy:Policy")
+    assert required.endswith(f":policy/{boundary['inputs']['name']}"), (
+        f"{required}: the template's own boundary"
+    )
     for role in review.of_type("aws:iam/role:Role"):
         assert fnmatch(role["inputs"]["name"], scope), (
             f"{role['urn']}: outside the review role's scope {scope}"
+        )
+        assert role["inputs"]["permissionsBoundary"] == required, (
+            f"{role['urn']}: boundary {role['inputs']['permissionsBoundary']} is not the one the review role requires"
         )
 
 
@@ -291,11 +309,12 @@ REVIEW_BASE = {
     **{k: v for k, v in BASE.items() if not k.endswith((":drift", ":onCall"))},
     "elite-locadora-deployments:deployment": {"deployCommits": False, "operations": ["destroy", "update"]},
     "elite-locadora-deployments:aws": {
+        "accountId": "777788889999",
         "oidcProvider": "create",
         "regions": ["us-east-1", "us-west-2"],
         "guardStatefulDeletes": False,
     },
-    "elite-locadora-deployments:review": {"isolatedFromAccounts": ["111111111111"]},
+    "elite-locadora-deployments:review": {"isolatedFromAccounts": ["111122223333"]},
 }
 
 
@@ -308,6 +327,7 @@ REVIEW_BASE = {
         ("review", {"deployment": {"deployCommits": True}}, r"deployment\.deployCommits.*never deployed"),
         ("review", {"deployment": {"operations": ["update"]}}, r"deployment\.operations.*destroy"),
         ("review", {"aws": {"guardStatefulDeletes": True}}, r"aws\.guardStatefulDeletes.*destroyed"),
+        ("review", {"aws": {"accountId": "111122223333"}}, r"aws\.accountId.*own account"),
         ("prod", {"drift": {"scheduleCron": "0 11 * * *"}, "onCall": {}}, r"review' is invalid: prod is not"),
     ],
 )
