@@ -11,6 +11,9 @@
   preventative) so that any update, not only a deployment, is checked; prod also publishes the pack version.
 - Optionally (prod), GitHub Actions as a Pulumi OIDC issuer for exact subjects: workflows get short-lived Pulumi
   tokens, no stored PULUMI_ACCESS_TOKEN.
+- Day two (day_two.py): a drift-detection schedule (prod daily, staging remediating) and a stack webhook to the
+  on-call; for the `review` stack, the review-stack template: pull-request stacks deployed on request, judged by
+  the pack, in the review account with a role that can touch nothing of prod or staging.
 
 Run by hand once per stack (`cd deployments && pulumi up -s prod`); it is not deployed by Deployments itself,
 so no deployment can change its own trust or permissions.

@@ -3,8 +3,10 @@
 Config keys (namespace `elite-locadora-deployments`): `organization`, `repository` (strings), `deployment` and
 `aws` (objects, camelCase fields below), and the optional org-wide objects `policyGroup` (Pulumi Cloud policy
 group for the stack; one stack also publishes the pack) and `githubIssuer` (GitHub Actions as a Pulumi OIDC
-issuer; exactly one stack sets it). A bad value fails before any resource is registered, naming the stack,
-the key and what is allowed.
+issuer; exactly one stack sets it). Day two (day_two.py): `drift` (drift-detection schedule), `onCall` (the
+webhook that carries drift results to the on-call; its URL is the secret key `onCallWebhookUrl`) and `review`
+(this stack is the review-stack template). A bad value fails before any resource is registered, naming the
+stack, the key and what is allowed.
 """
 
 from __future__ import annotations
