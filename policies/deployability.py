@@ -337,6 +337,67 @@ def _access_log_bucket_sse(resources, cfg):
             )
 
 
+def _multi_az_with_zone(props, cfg, args):
+    multi_az, zone = get(props, "multiAz"), get(props, "availabilityZone")
+    if truthy(multi_az) and isinstance(zone, str) and zone:
+        yield (
+            f"sets multiAz with availabilityZone {zone}; AWS refuses it (InvalidParameterCombination: Requesting a "
+            "specific availability zone is not valid for Multi-AZ instances): drop availabilityZone"
+        )
+
+
+# Fargate's task sizes: CPU units → (lowest MiB, highest MiB, step) (ECS developer guide, task CPU and memory).
+FARGATE_SIZES = {
+    256: (512, 2048, 512),
+    512: (1024, 4096, 1024),
+    1024: (2048, 8192, 1024),
+    2048: (4096, 16384, 1024),
+    4096: (8192, 30720, 1024),
+    8192: (16384, 61440, 4096),
+    16384: (32768, 122880, 8192),
+}
+
+
+def _units(value, per_unit: int):
+    """A task size as ECS converts it at registration: "1 vCPU" → 1024 units, "2GB" → 2048 MiB, "512" → 512."""
+    if isinstance(value, (int, float)):
+        return int(value)
+    text = str(value).strip().lower().replace(" ", "")
+    for suffix in ("vcpu", "gb"):
+        if text.endswith(suffix):
+            try:
+                return int(float(text[: -len(suffix)]) * per_unit)
+            except ValueError:
+                return None
+    try:
+        return int(float(text))
+    except ValueError:
+        return None
+
+
+def _fargate_task_size(props, cfg, args):
+    compat = get(props, "requiresCompatibilities")
+    if compat is UNKNOWN or "FARGATE" not in items(compat):
+        return
+    cpu, memory = get(props, "cpu"), get(props, "memory")
+    if UNKNOWN in (cpu, memory):
+        return
+    if cpu is None or memory is None:
+        missing = "cpu" if cpu is None else "memory"
+        yield f"Fargate requires '{missing}' at the task level; AWS refuses the task definition without it"
+        return
+    units, mib = _units(cpu, 1024), _units(memory, 1024)
+    size = FARGATE_SIZES.get(units)
+    windows = str(get(props, "runtimePlatform", "operatingSystemFamily") or "").startswith("WINDOWS")
+    if size is None or mib is None or not (size[0] <= mib <= size[1] and (mib - size[0]) % size[2] == 0):
+        yield (
+            f"cpu {cpu} with memory {memory} is no Fargate task size; AWS refuses it (No Fargate configuration exists "
+            "for given values): pick a supported pair, e.g. cpu 256 with 512-2048 MiB, 1024 with 2048-8192 MiB"
+        )
+    elif windows and units < 1024:
+        yield f"cpu {cpu} is below 1 vCPU, which Windows containers on Fargate refuse; set cpu to at least 1024"
+
+
 _ALB_LOGS = "https://docs.aws.amazon.com/elasticloadbalancing/latest/application/enable-access-logging.html"
 POLICIES = [
     stack_policy(
@@ -412,6 +473,26 @@ POLICIES = [
         url="https://docs.aws.amazon.com/waf/latest/APIReference/API_AssociateWebACL.html",
         remediation="Create the distribution's ACL with scope CLOUDFRONT in us-east-1; associate REGIONAL ACLs with "
         "load balancers and APIs.",
+    ),
+    resource_policy(
+        "rds-multi-az-without-availability-zone",
+        "Checks that no Multi-AZ RDS instance names an Availability Zone (AWS refuses the combination).",
+        RDS_INSTANCES,
+        _multi_az_with_zone,
+        severity="high",
+        level="mandatory",
+        url="https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_CreateDBInstance.html",
+        remediation="Leave availabilityZone unset on Multi-AZ instances; RDS places the primary and the standby.",
+    ),
+    resource_policy(
+        "ecs-fargate-task-size",
+        "Checks that Fargate task definitions set a task-level cpu and memory pair Fargate offers.",
+        frozenset({"aws:ecs/taskDefinition:TaskDefinition"}),
+        _fargate_task_size,
+        severity="high",
+        level="mandatory",
+        url="https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-cpu-memory-error.html",
+        remediation="Set cpu and memory at the task level to a pair from the Fargate table (memory in MiB).",
     ),
     stack_policy(
         "lb-access-logs-bucket-sse-s3",

@@ -1372,6 +1372,55 @@ case("alb-logs-disabled", P, "good", logs_stack(algorithm="aws:kms", enabled=Fal
 case("alb-logs-bucket-elsewhere", P, "good", logs_stack(algorithm="aws:kms", bucket="other"))
 
 
+P = "rds-multi-az-without-availability-zone"
+case("multi-az-no-zone", P, "good", res(DB, {"multiAz": True, "instanceClass": "db.r6g.large"}))
+case(
+    "multi-az-with-zone",
+    P,
+    "bad",
+    res(DB, {"multiAz": True, "availabilityZone": "us-east-1a"}),
+    ["us-east-1a", "not valid for Multi-AZ"],
+)
+case("single-az-with-zone", P, "good", res(DB, {"multiAz": False, "availabilityZone": "us-east-1a"}))
+case("multi-az-zone-unknown", P, "unknown", res(DB, {"multiAz": True, "availabilityZone": UNKNOWN}))
+
+TASK = "aws:ecs/taskDefinition:TaskDefinition"
+
+
+def task(**over):
+    return res(
+        TASK,
+        {
+            "family": "api",
+            "requiresCompatibilities": ["FARGATE"],
+            "networkMode": "awsvpc",
+            "cpu": "512",
+            "memory": "1024",
+            "containerDefinitions": "[]",
+            **over,
+        },
+    )
+
+
+P = "ecs-fargate-task-size"
+case("fargate-512-1024", P, "good", task())
+case("fargate-vcpu-gb-units", P, "good", task(cpu="1 vCPU", memory="3GB"))
+case("fargate-4096-30720", P, "good", task(cpu="4096", memory="30720"))
+case("fargate-8192-step", P, "bad", task(cpu="8192", memory="18432"), ["No Fargate configuration"])
+case("fargate-256-4096", P, "bad", task(cpu="256", memory="4096"), ["cpu 256 with memory 4096"])
+case("fargate-512-512", P, "bad", task(cpu="512", memory="512"), ["Fargate task size"])
+case("fargate-no-cpu", P, "bad", task(cpu=None), ["'cpu' at the task level"])
+case(
+    "fargate-windows-half-vcpu",
+    P,
+    "bad",
+    task(runtimePlatform={"operatingSystemFamily": "WINDOWS_SERVER_2022_CORE"}),
+    ["Windows"],
+)
+case("ec2-any-size", P, "good", task(requiresCompatibilities=["EC2"], cpu="100", memory="300"))
+case("fargate-size-unknown", P, "unknown", task(memory=UNKNOWN))
+
+
 # -- running the corpus ------------------------------------------------------------------------------------------
 def verdicts(pack, c: Case) -> list:
     found = []
@@ -1424,7 +1473,7 @@ def test_deployability_policies_cite_their_source(pack) -> None:
     finally:
         sys.path.remove(sys_path)
     names = {p.name for p in deployability.POLICIES}
-    assert len(names) >= 8, names
+    assert len(names) >= 10, names
     for name in names:
         p = pack.policy(name)
         assert p.url.startswith(("https://docs.aws.amazon.com/", "https://github.com/")), (
