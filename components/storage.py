@@ -271,6 +271,8 @@ class Storage(pulumi.ComponentResource):
             )
         # Both data buckets' policies are the CDN tier's (see the module docstring).
         role = self._create_replication(assets, replica, key, replica_key)
+        if s.seed_from_bucket:
+            self._create_seed_role(s.seed_from_bucket, assets, key, log_bucket)
 
         self.assets_bucket_name = assets.resource.bucket
         self.assets_bucket_arn = assets.resource.arn
@@ -537,6 +539,91 @@ class Storage(pulumi.ComponentResource):
         return bucket
 
     # -- replication -------------------------------------------------------------------------------------------
+    def _create_seed_role(self, source: str, assets: _Bucket, key: aws.kms.Key, logs: _Bucket) -> None:
+        """The role S3 Batch Operations runs as to carry existing objects over (docs/migration.md § Assets).
+
+        A Copy job (S3PutObjectCopy) reads the source's objects and versions and writes them into the assets bucket
+        under its key; a Batch Replication job (S3ReplicateObject) on the source asks S3 to replicate objects that
+        predate the replication rule and builds its manifest from the replication configuration. Completion
+        reports go to the log bucket. Permissions follow the S3 User Guide's Batch Operations role policies.
+        """
+        a, n = self._args, self._name
+        role = aws.iam.Role(
+            f"{n}-seed",
+            name=f"{a.name_prefix}-s3-seed",
+            description=f"S3 Batch Operations carries the existing objects of {source} over with this role",
+            assume_role_policy=self._account.apply(
+                lambda acct: json.dumps(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Principal": {"Service": "batchoperations.s3.amazonaws.com"},
+                                "Action": "sts:AssumeRole",
+                                "Condition": {"StringEquals": {"aws:SourceAccount": acct}},
+                            }
+                        ],
+                    }
+                )
+            ),
+            opts=self._child,
+        )
+        aws.iam.RolePolicy(
+            f"{n}-seed",
+            role=role.id,
+            policy=pulumi.Output.all(assets.resource.arn, key.arn, logs.resource.arn, self._partition).apply(
+                lambda v: json.dumps(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Sid": "ReadSourceObjects",
+                                "Effect": "Allow",
+                                "Action": [
+                                    "s3:GetObject",
+                                    "s3:GetObjectVersion",
+                                    "s3:GetObjectTagging",
+                                    "s3:GetObjectVersionTagging",
+                                    "s3:InitiateReplication",
+                                ],
+                                "Resource": f"arn:{v[3]}:s3:::{source}/*",
+                            },
+                            {
+                                "Sid": "ReadSourceBucket",
+                                "Effect": "Allow",
+                                "Action": [
+                                    "s3:ListBucket",
+                                    "s3:GetReplicationConfiguration",
+                                    "s3:PutInventoryConfiguration",
+                                ],
+                                "Resource": f"arn:{v[3]}:s3:::{source}",
+                            },
+                            {
+                                "Sid": "WriteAssets",
+                                "Effect": "Allow",
+                                "Action": ["s3:PutObject", "s3:PutObjectTagging"],
+                                "Resource": f"{v[0]}/*",
+                            },
+                            {
+                                "Sid": "AssetsKey",
+                                "Effect": "Allow",
+                                "Action": ["kms:Decrypt", "kms:GenerateDataKey", "kms:Encrypt"],
+                                "Resource": v[1],
+                            },
+                            {
+                                "Sid": "WriteReports",
+                                "Effect": "Allow",
+                                "Action": "s3:PutObject",
+                                "Resource": f"{v[2]}/s3-batch-operations/*",
+                            },
+                        ],
+                    }
+                )
+            ),
+            opts=self._child,
+        )
+
     def _create_replication(
         self, assets: _Bucket, replica: _Bucket, key: aws.kms.Key, replica_key: aws.kms.Key
     ) -> aws.iam.Role:

@@ -91,6 +91,15 @@ class StorageSettings(Model):
     replica_bucket_name: BucketName = Field(
         description="Cross-region replica of the assets bucket, in the DR region."
     )
+    seed_from_bucket: BucketName | None = Field(
+        None,
+        description=(
+            "Taking over (docs/migration.md § Assets): the bucket whose existing objects S3 Batch Operations "
+            "carries over, with a role it runs as: copied from it into the assets bucket, or, when it is the "
+            "adopted assets bucket itself, batch-replicated to the DR replica (live replication skips objects "
+            "older than the replication rule)."
+        ),
+    )
     public_prefixes: list[KeyPrefix] = Field(
         default_factory=lambda: ["static/", "vehicles/images/"],
         min_length=1,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from pathlib import Path
 
 import pytest
@@ -71,3 +72,46 @@ def test_the_provider_replaces_an_existing_database_given_a_snapshot_and_not_whe
     )
     assert added.actions == ["delete", "create"] and ["snapshot_identifier"] in added.replace_paths, added
     assert "delete" not in removed.actions, removed
+
+
+def _program_with_storage(tmp_path: Path, stack: str, change) -> str:
+    """A copy of the program whose stack file has a changed storage block."""
+    import shutil
+
+    import yaml
+
+    dst = tmp_path / "program"
+    dst.mkdir()
+    for name in ("__main__.py", "Pulumi.yaml", "components", "settings"):
+        src = ROOT / name
+        (shutil.copytree if src.is_dir() else shutil.copy)(src, dst / name)
+    doc = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())
+    change(doc["config"]["elite-locadora:storage"])
+    (dst / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump(doc))
+    return str(dst)
+
+
+def test_seed_role_lets_batch_operations_carry_the_old_objects_over(render, tmp_path: Path) -> None:
+    old = "elite-locadora-assets-legacy"
+
+    def seed(storage: dict) -> None:
+        storage["seedFromBucket"] = old
+
+    program = _program_with_storage(tmp_path, "prod", seed)
+    r: Render = render("prod", program=program, pack_config=ROOT / "policies/config/prod.json")
+    role = r.one("aws:iam/role:Role", "storage-seed")
+    trust = json.loads(role["inputs"]["assumeRolePolicy"])["Statement"][0]
+    assert trust["Principal"] == {"Service": "batchoperations.s3.amazonaws.com"}, role["urn"]
+    assert trust["Condition"]["StringEquals"]["aws:SourceAccount"], f"{role['urn']}: confused deputy guard"
+    policy = json.loads(r.one("aws:iam/rolePolicy:RolePolicy", "storage-seed")["inputs"]["policy"])
+    by_sid = {s["Sid"]: s for s in policy["Statement"]}
+    assets = r.one("aws:s3/bucket:Bucket", "storage-assets")["outputs"]["arn"]
+    assert by_sid["ReadSourceObjects"]["Resource"] == f"arn:aws:s3:::{old}/*"
+    assert "s3:GetObjectVersion" in by_sid["ReadSourceObjects"]["Action"], "versions are carried too"
+    assert by_sid["WriteAssets"]["Resource"] == f"{assets}/*"
+    assert by_sid["AssetsKey"]["Resource"] == r.one("aws:kms/key:Key", "storage-assets")["outputs"]["arn"]
+    assert not r.mandatory(), [v["message"] for v in r.mandatory()]
+
+
+def test_without_a_source_bucket_no_seed_role(prod: Render) -> None:
+    assert not [x for x in prod.of_type("aws:iam/role:Role") if x["name"] == "storage-seed"]
