@@ -44,3 +44,22 @@ def test_keys_per_purpose_and_region_rotate_and_are_protected_in_prod(
     logs = json.loads(keys["keys-primary-logs"]["inputs"]["policy"])
     services = [s["Principal"].get("Service") for s in logs["Statement"] if "Service" in s["Principal"]]
     assert "logs.us-east-1.amazonaws.com" in services, "CloudWatch Logs may use the logs key in its region"
+
+
+# Resource types prod has and staging may lack, each because AWS forces it. None today: staging runs every type.
+STAGING_EXCEPTIONS: dict[tuple[str, str | None], str] = {}
+
+
+def test_staging_runs_every_resource_type_prod_runs_in_the_same_regions(render) -> None:
+    """Changes to a path prod runs (DR network and replica, ECR replication, vault lock, the default security
+    groups...) are tried in staging first: the set of (resource type, region) of staging's render equals prod's,
+    right-sized by config (issue 14, item 18). An exception needs a reason AWS forces, in STAGING_EXCEPTIONS."""
+    prod, staging = render("prod"), render("staging")
+
+    def kinds(r: Render) -> set[tuple[str, str | None]]:
+        return {(x["type"], x.get("region")) for x in r.resources if x["type"] != "pulumi:pulumi:Stack"}
+
+    missing = kinds(prod) - kinds(staging) - set(STAGING_EXCEPTIONS)
+    assert not missing, f"staging lacks what prod runs: {sorted(missing, key=str)}"
+    extra = kinds(staging) - kinds(prod)
+    assert not extra, f"staging runs what prod does not: {sorted(extra, key=str)}"

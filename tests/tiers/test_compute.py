@@ -205,7 +205,9 @@ def test_lifecycle_never_expires_the_running_release_and_keeps_the_configured_re
         assert all(x["action"] == {"type": "expire"} for x in rules), p["urn"]
 
 
-def test_prod_replicates_exactly_its_repositories_to_the_dr_region(prod: Render, staging: Render) -> None:
+def test_each_stack_replicates_exactly_its_repositories_to_the_dr_region(
+    prod: Render, staging: Render
+) -> None:
     repl = prod.one(REPLICATION)
     [rule] = repl["inputs"]["replicationConfiguration"]["rules"]
     assert rule["destinations"] == [{"region": "us-west-2", "registryId": "123456789012"}], repl["urn"]
@@ -240,10 +242,13 @@ def test_prod_replicates_exactly_its_repositories_to_the_dr_region(prod: Render,
         f"arn:aws:ecr:us-west-2:123456789012:repository/{n}" for n in names
     ), role["urn"]
     assert by_sid["EncryptReplicas"]["Resource"] == dr_key, role["urn"]
-    # The registry-wide replication configuration is prod's alone (settings: registry.replicateToDr).
-    assert not staging.of_type(REPLICATION) and not staging.of_type(TEMPLATE), (
-        "staging must not own ECR replication"
-    )
+    # Staging has its own account (accountId), so its registry-wide replication is its own: it exercises the
+    # same path, for its own repositories.
+    [srule] = staging.one(REPLICATION)["inputs"]["replicationConfiguration"]["rules"]
+    assert {f["filter"] for f in srule["repositoryFilters"]} == {
+        r["inputs"]["name"] for r in staging.of_type(REPOSITORY)
+    }, "staging replicates exactly its own repositories"
+    assert staging.one(TEMPLATE)["region"] == "us-west-2"
 
 
 # -- cluster --------------------------------------------------------------------------------------------------------
@@ -725,12 +730,7 @@ def test_staging_is_the_same_shape_right_sized(prod: Render, staging: Render) ->
     def shape(r: Render) -> list[tuple[str, str]]:
         return sorted((x["type"], x["name"]) for x in compute_of(r) if x["name"] != "compute-exec")
 
-    only_prod = {
-        (REPLICATION, "compute-registry-replication"),
-        (TEMPLATE, "compute-registry-dr-template"),
-        (ROLE, "compute-registry-dr-template"),
-        (ROLE_POLICY, "compute-registry-dr-template"),
-    }
+    only_prod: set[tuple[str, str]] = set()
     only_staging = {(ROLE_POLICY, "compute-web-task")}
     assert set(shape(prod)) - only_prod == set(shape(staging)) - only_staging
     p, s = settings("prod").compute, settings("staging").compute

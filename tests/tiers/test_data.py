@@ -321,11 +321,13 @@ def test_staging_is_the_same_shape_right_sized(staging: Render) -> None:
     assert db["inputs"]["instanceClass"] == "db.t4g.large", db["urn"]
     assert db["inputs"]["backupRetentionPeriod"] == 7 and db["inputs"]["allocatedStorage"] == 50, db["urn"]
     replicas = [x for x in staging.of_type(RDS) if x["inputs"].get("replicateSourceDb")]
-    assert [(x["name"], x["inputs"]["instanceClass"]) for x in replicas] == [
-        ("data-mysql-replica-1", "db.t4g.medium")
-    ], "staging: one in-region replica, no cross-region replica unless configured"
-    assert not [x for x in staging.resources if x["name"].startswith("data-dr-network")], "no DR network"
-    assert "drReplicaArn" not in staging.outputs
+    assert sorted((x["name"], x["region"], x["inputs"]["instanceClass"]) for x in replicas) == [
+        ("data-mysql-dr", "us-west-2", "db.t4g.medium"),
+        ("data-mysql-replica-1", "us-east-1", "db.t4g.medium"),
+    ], "staging: one in-region replica and the DR replica, right-sized (it exercises prod's DR path)"
+    vpc = staging.one("aws:ec2/vpc:Vpc", "data-dr-network")
+    assert (vpc["region"], vpc["inputs"]["cidrBlock"]) == ("us-west-2", "10.101.0.0/16"), vpc["urn"]
+    assert "drReplicaArn" in staging.outputs
     rg = staging.one(REDIS, "data-redis")
     assert (rg["inputs"]["nodeType"], rg["inputs"]["numCacheClusters"]) == ("cache.t4g.medium", 2), rg["urn"]
     assert rg["inputs"]["snapshotRetentionLimit"] == 1, rg["urn"]
