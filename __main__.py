@@ -108,7 +108,9 @@ cdn = Cdn(
         name_prefix=settings.name_prefix,
         settings=settings.cdn,
         domain=settings.domain,
-        api_host=edge.api_host,
+        origin_host=edge.origin_host,
+        origin_verify_header=edge.origin_verify_header,
+        origin_verify_value=edge.origin_verify_value,
         zone_id=edge.zone_id,
         us_east_1_provider=providers.us_east_1,
         assets_bucket_name=storage.assets_bucket_name,
@@ -172,7 +174,7 @@ compute = Compute(
         api_target_group_arn_suffix=edge.api_target_group_arn_suffix,
         web_health_check_path=settings.edge.web_health_check_path,
         api_health_check_path=settings.edge.api_health_check_path,
-        app_url=f"https://{edge.api_host}",
+        app_url=cdn.site_url,
         db_address=data.db_address,
         db_port=data.db_port,
         db_name=data.db_name,
@@ -278,7 +280,9 @@ pulumi.export("region", settings.region)
 pulumi.export("drRegion", settings.dr_region)
 pulumi.export("vpcId", network.vpc_id)
 pulumi.export("albDnsName", edge.alb_dns_name)
-pulumi.export("apiUrl", f"https://{edge.api_host}")
+# Everything public goes through CloudFront: the site at its apex, the API under /api/ of the same origin.
+pulumi.export("siteUrl", cdn.site_url)
+pulumi.export("apiUrl", f"{cdn.site_url}/api")
 pulumi.export("dbAddress", data.db_address)
 pulumi.export("dbMasterSecretArn", data.db_master_secret_arn)
 pulumi.export("dbReplicaIds", data.db_replica_ids)

@@ -2,6 +2,17 @@
 bucket, the managed policy IDs checked against AWS's documentation, TLS 1.2+ with a us-east-1 certificate, a
 CLOUDFRONT-scope WAF, security response headers and standard logging (v2) to S3.
 
+It is the site's only way in. The public names (the guide's aliases, the apex and `www`) serve:
+
+- the React app (default behaviour) from the web tasks behind the ALB origin, never cached, with a viewer-request
+  function that answers the app's client-side routes with `/index.html` (SPA fallback) and `/` through the default
+  root object;
+- `/api/*` from the API tasks behind the same ALB origin, never cached;
+- the public prefixes (`/static/*`, `/vehicles/images/*`) from the assets bucket through OAC, cached.
+
+The ALB origin is reached over TLS 1.2 at `<edge.originSubdomain>.<domain>` with the edge tier's secret
+origin-verification header, without which the ALB answers 403 (components/edge.py).
+
 This tier also owns the policies of the assets bucket, its DR replica and their keys, because they name the
 distribution (see components/storage.py for why and for the documents themselves). The replica is a failover
 origin: if the primary bucket's region answers 5xx, CloudFront reads the same object from the DR region.
@@ -37,11 +48,25 @@ S3_REPLICA_ORIGIN_ID = "S3-assets-replica"
 S3_GROUP_ID = "S3-assets-with-failover"
 # Failover to the replica on server errors of the primary bucket only: a 403/404 is an answer, not an outage.
 FAILOVER_STATUS_CODES = [500, 502, 503, 504]
-API_ORIGIN_ID = "API"
+ALB_ORIGIN_ID = "ALB"
 API_PATH = "/api/*"
 ALL_METHODS = ["DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"]
 READ_METHODS = ["GET", "HEAD", "OPTIONS"]
 CACHED_METHODS = ["GET", "HEAD"]
+SITE_ROOT_OBJECT = "index.html"
+# SPA fallback at the edge, for the app's behaviour only: a path whose last segment has no file extension is one of
+# the React router's routes, so the viewer gets the app's index.html (and the router renders the route). Files
+# (`/config.js`, `/favicon.ico`) and the other behaviours (/api/*, the bucket prefixes) are untouched. A
+# distribution-wide custom error response would also rewrite the API's own 403/404 answers, so it is not used.
+SPA_FALLBACK_CODE = """function handler(event) {
+    var request = event.request;
+    var last = request.uri.split('/').pop();
+    if (last.indexOf('.') === -1) {
+        request.uri = '/index.html';
+    }
+    return request;
+}
+"""
 
 
 @dataclass
@@ -52,8 +77,12 @@ class CdnArgs:
     """The validated CDN settings of the stack."""
     domain: str
     """Apex domain: the default aliases are www.<domain> and <domain>."""
-    api_host: str
-    """The API's host behind the load balancer (edge tier), the default API origin."""
+    origin_host: str
+    """The ALB's origin name (edge tier), reached over TLS 1.2 for the app and the API."""
+    origin_verify_header: str
+    """Header the ALB requires on every request (edge tier)."""
+    origin_verify_value: pulumi.Input[str]
+    """Its secret value (edge tier); CloudFront adds it to every request to the ALB origin."""
     zone_id: pulumi.Input[str]
     """Route 53 zone of the domain: certificate validation and the alias records."""
     us_east_1_provider: aws.Provider
@@ -124,6 +153,9 @@ class Cdn(pulumi.ComponentResource):
     distribution_domain_name: pulumi.Output[str]
     web_acl_arn: pulumi.Output[str]
     aliases: list[str]
+    """Public names the distribution answers (default: www.<domain> and <domain>)."""
+    site_url: str
+    """The site's public URL, `https://<domain>` (or the first alias); the API is under `<site_url>/api/`."""
 
     def __init__(self, name: str, args: CdnArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("elite-locadora:cdn:Cdn", name, None, opts)
@@ -132,7 +164,7 @@ class Cdn(pulumi.ComponentResource):
         self._global = pulumi.ResourceOptions(parent=self, provider=args.us_east_1_provider)
         s = args.settings
         self.aliases = list(s.aliases or [f"www.{args.domain}", args.domain])
-        self.api_origin_domain = s.api_origin_domain or args.api_host
+        self.site_url = f"https://{args.domain if args.domain in self.aliases else self.aliases[0]}"
 
         certificate_arn = self._create_certificate()
         acl = self._create_waf()
@@ -277,15 +309,39 @@ class Cdn(pulumi.ComponentResource):
             },
             opts=self._global,
         )
+        spa_fallback = aws.cloudfront.Function(
+            f"{n}-spa-fallback",
+            name=f"{a.name_prefix}-spa-fallback",
+            runtime="cloudfront-js-2.0",
+            comment="Client-side routes of the React app answer with /index.html",
+            code=SPA_FALLBACK_CODE,
+            publish=True,
+            opts=self._global,
+        )
+
+        def assets(path_pattern: str) -> dict:
+            return {
+                "path_pattern": path_pattern,
+                "target_origin_id": S3_GROUP_ID,
+                "viewer_protocol_policy": "redirect-to-https",
+                "allowed_methods": READ_METHODS,
+                "cached_methods": CACHED_METHODS,
+                "cache_policy_id": CACHING_OPTIMIZED,
+                "origin_request_policy_id": CORS_S3_ORIGIN,
+                "response_headers_policy_id": headers.id,
+                "compress": True,
+            }
+
         return aws.cloudfront.Distribution(
             n,
-            comment=f"{a.name_prefix}: assets (S3 through OAC) and the API",
+            comment=f"{a.name_prefix}: the React app and the API (ALB), public assets (S3 through OAC)",
             enabled=True,
             is_ipv6_enabled=True,
             http_version="http2and3",
             price_class=s.price_class,
             aliases=self.aliases,
             web_acl_id=web_acl_arn,
+            default_root_object=SITE_ROOT_OBJECT,
             origins=[
                 {
                     "origin_id": S3_ORIGIN_ID,
@@ -298,8 +354,8 @@ class Cdn(pulumi.ComponentResource):
                     "origin_access_control_id": oac.id,
                 },
                 {
-                    "origin_id": API_ORIGIN_ID,
-                    "domain_name": self.api_origin_domain,
+                    "origin_id": ALB_ORIGIN_ID,
+                    "domain_name": a.origin_host,
                     "custom_origin_config": {
                         "http_port": 80,
                         "https_port": 443,
@@ -308,6 +364,8 @@ class Cdn(pulumi.ComponentResource):
                         "origin_read_timeout": s.api_origin_read_timeout,
                         "origin_keepalive_timeout": 5,
                     },
+                    # Proves to the ALB that the request comes through this distribution, not any other.
+                    "custom_headers": [{"name": a.origin_verify_header, "value": a.origin_verify_value}],
                 },
             ],
             origin_groups=[
@@ -317,21 +375,22 @@ class Cdn(pulumi.ComponentResource):
                     "members": [{"origin_id": S3_ORIGIN_ID}, {"origin_id": S3_REPLICA_ORIGIN_ID}],
                 }
             ],
+            # The app: index.html and its runtime files from nginx, never cached, so a release shows at once.
             default_cache_behavior={
-                "target_origin_id": S3_GROUP_ID,
+                "target_origin_id": ALB_ORIGIN_ID,
                 "viewer_protocol_policy": "redirect-to-https",
                 "allowed_methods": READ_METHODS,
                 "cached_methods": CACHED_METHODS,
-                "cache_policy_id": CACHING_OPTIMIZED,
-                "origin_request_policy_id": CORS_S3_ORIGIN,
+                "cache_policy_id": CACHING_DISABLED,
                 "response_headers_policy_id": headers.id,
                 "compress": True,
+                "function_associations": [{"event_type": "viewer-request", "function_arn": spa_fallback.arn}],
             },
             ordered_cache_behaviors=[
                 {
                     # API responses are personal: never cached, everything Laravel needs forwarded.
                     "path_pattern": API_PATH,
-                    "target_origin_id": API_ORIGIN_ID,
+                    "target_origin_id": ALB_ORIGIN_ID,
                     "viewer_protocol_policy": "https-only",
                     "allowed_methods": ALL_METHODS,
                     "cached_methods": CACHED_METHODS,
@@ -339,7 +398,8 @@ class Cdn(pulumi.ComponentResource):
                     "origin_request_policy_id": ALL_VIEWER_EXCEPT_HOST_HEADER,
                     "response_headers_policy_id": headers.id,
                     "compress": True,
-                }
+                },
+                *[assets(f"/{prefix}*") for prefix in a.public_prefixes],
             ],
             viewer_certificate={
                 "acm_certificate_arn": certificate_arn,

@@ -1,4 +1,12 @@
-"""Edge tier: the internet-facing Application Load Balancer with TLS 1.2+, its certificate and its WAF."""
+"""Edge tier: the Application Load Balancer CloudFront reaches, with TLS 1.2+, its certificate and its WAF.
+
+Nothing but CloudFront reaches the ALB (the CloudFront developer guide's "Restrict access to Application Load
+Balancers"): its security group admits HTTPS only from CloudFront's origin-facing prefix list, and its listener
+forwards only requests carrying the origin-verification header this tier generates and the CDN tier adds to every
+origin request (the prefix list alone would admit any distribution, ours or not); everything else gets 403. The
+ALB's one DNS name, `<originSubdomain>.<domain>`, exists for CloudFront to connect to over TLS; the public names
+(apex and `www`) point at CloudFront (components/cdn.py).
+"""
 
 from __future__ import annotations
 
@@ -7,10 +15,15 @@ from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
+import pulumi_random as random
 
 from components.network import API_PORT, WEB_PORT
 from components.waf import UploadRoutes, guide_rules, visibility, waf_logging
 from settings.edge import EdgeSettings
+
+# The header CloudFront adds to every request to the ALB origin; the listener forwards only requests that carry it.
+ORIGIN_VERIFY_HEADER = "X-Origin-Verify"
+API_PATH = "/api/*"
 
 
 @dataclass
@@ -20,7 +33,7 @@ class EdgeArgs:
     settings: EdgeSettings
     """The validated edge settings of the stack."""
     domain: str
-    """Apex domain; the API answers on `<apiSubdomain>.<domain>`, the web tasks on `app.<domain>`."""
+    """Apex domain; the ALB's origin name is `<originSubdomain>.<domain>` (covered by the `*.<domain>` certificate)."""
     hosted_zone_id: str | None
     """Route 53 zone of the domain; when None the tier creates the public zone (delegate it at the registrar)."""
     vpc_id: pulumi.Input[str]
@@ -45,15 +58,24 @@ class Edge(pulumi.ComponentResource):
     waf_log_group_name: pulumi.Output[str]
     access_log_bucket_name: pulumi.Output[str]
     zone_id: pulumi.Output[str]
-    api_host: str
-    web_host: str
+    origin_host: str
+    """The ALB's DNS name for CloudFront, `<originSubdomain>.<domain>`; not a public name (only CloudFront gets in)."""
+    origin_verify_header: str
+    """Name of the header CloudFront must send to the ALB (`X-Origin-Verify`)."""
+    origin_verify_value: pulumi.Output[str]
+    """Its value: generated, secret; the listener forwards only requests that carry it."""
 
     def __init__(self, name: str, args: EdgeArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("elite-locadora:edge:Edge", name, None, opts)
         self._name, self._args = name, args
         self._child = pulumi.ResourceOptions(parent=self)
-        self.api_host = f"{args.settings.api_subdomain}.{args.domain}"
-        self.web_host = f"app.{args.domain}"
+        self.origin_host = f"{args.settings.origin_subdomain}.{args.domain}"
+        self.origin_verify_header = ORIGIN_VERIFY_HEADER
+        # Letters and digits only: ALB header conditions treat * and ? as wildcards and compare case-insensitively,
+        # which still leaves 36^64 values.
+        self.origin_verify_value = pulumi.Output.secret(
+            random.RandomPassword(f"{name}-origin-verify", length=64, special=False, opts=self._child).result
+        )
 
         log_bucket = self._create_access_log_bucket()
         zone_id, certificate_arn = self._create_certificate()
@@ -72,15 +94,14 @@ class Edge(pulumi.ComponentResource):
         web_tg, api_tg = self._create_target_groups()
         https = self._create_listeners(alb, certificate_arn, web_tg, api_tg)
         waf_log_group = self._create_waf(alb)
-        for host in (self.api_host, self.web_host):
-            aws.route53.Record(
-                f"{name}-{host.split('.')[0]}",
-                zone_id=zone_id,
-                name=host,
-                type="A",
-                aliases=[{"name": alb.dns_name, "zone_id": alb.zone_id, "evaluate_target_health": True}],
-                opts=self._child,
-            )
+        aws.route53.Record(
+            f"{name}-origin",
+            zone_id=zone_id,
+            name=self.origin_host,
+            type="A",
+            aliases=[{"name": alb.dns_name, "zone_id": alb.zone_id, "evaluate_target_health": True}],
+            opts=self._child,
+        )
 
         self.alb_arn, self.alb_arn_suffix = alb.arn, alb.arn_suffix
         self.alb_dns_name, self.alb_zone_id = alb.dns_name, alb.zone_id
@@ -107,6 +128,7 @@ class Edge(pulumi.ComponentResource):
                 "waf_log_group_name": self.waf_log_group_name,
                 "access_log_bucket_name": self.access_log_bucket_name,
                 "zone_id": self.zone_id,
+                "origin_verify_value": self.origin_verify_value,
             }
         )
 
@@ -286,19 +308,7 @@ class Edge(pulumi.ComponentResource):
         api_tg: aws.lb.TargetGroup,
     ) -> aws.lb.Listener:
         n = self._name
-        aws.lb.Listener(
-            f"{n}-http",
-            load_balancer_arn=alb.arn,
-            port=80,
-            protocol="HTTP",
-            default_actions=[
-                {
-                    "type": "redirect",
-                    "redirect": {"protocol": "HTTPS", "port": "443", "status_code": "HTTP_301"},
-                }
-            ],
-            opts=self._child,
-        )
+        # HTTPS only: CloudFront reaches the origin over TLS 1.2 (https-only), and nothing else reaches port 80.
         https = aws.lb.Listener(
             f"{n}-https",
             load_balancer_arn=alb.arn,
@@ -306,23 +316,38 @@ class Edge(pulumi.ComponentResource):
             protocol="HTTPS",
             ssl_policy=self._args.settings.ssl_policy,
             certificate_arn=certificate_arn,
-            default_actions=[{"type": "forward", "target_group_arn": web_tg.arn}],
+            default_actions=[
+                {
+                    "type": "fixed-response",
+                    "fixed_response": {
+                        "content_type": "text/plain",
+                        "message_body": "Forbidden",
+                        "status_code": "403",
+                    },
+                }
+            ],
             opts=self._child,
         )
+        from_cloudfront = {
+            "http_header": {
+                "http_header_name": self.origin_verify_header,
+                "values": [self.origin_verify_value],
+            }
+        }
         aws.lb.ListenerRule(
-            f"{n}-api-host",
+            f"{n}-api",
             listener_arn=https.arn,
             priority=10,
-            conditions=[{"host_header": {"values": [self.api_host]}}],
+            conditions=[from_cloudfront, {"path_pattern": {"values": [API_PATH]}}],
             actions=[{"type": "forward", "target_group_arn": api_tg.arn}],
             opts=self._child,
         )
         aws.lb.ListenerRule(
-            f"{n}-api-path",
+            f"{n}-web",
             listener_arn=https.arn,
             priority=20,
-            conditions=[{"path_pattern": {"values": ["/api/*"]}}],
-            actions=[{"type": "forward", "target_group_arn": api_tg.arn}],
+            conditions=[from_cloudfront],
+            actions=[{"type": "forward", "target_group_arn": web_tg.arn}],
             opts=self._child,
         )
         return https

@@ -15,8 +15,8 @@ API_PORT = 8000
 MYSQL_PORT = 3306
 REDIS_PORT = 6379
 HTTPS_PORT = 443
-HTTP_PORT = 80
 ANYWHERE_V4 = "0.0.0.0/0"
+CLOUDFRONT_ORIGIN_FACING = "com.amazonaws.global.cloudfront.origin-facing"
 
 
 @dataclass
@@ -211,7 +211,7 @@ class Network(pulumi.ComponentResource):
     def _create_security_groups(self, vpc: aws.ec2.Vpc) -> dict[str, aws.ec2.SecurityGroup]:
         prefix, n = self._args.name_prefix, self._name
         purposes = {
-            "alb": "Application Load Balancer: HTTP and HTTPS from the internet",
+            "alb": "Application Load Balancer: HTTPS from CloudFront's origin-facing servers only",
             "web": "Web (React/nginx) tasks: HTTP from the load balancer only",
             "api": "API (Laravel) and queue-worker tasks: port 8000 from the load balancer only",
             "db": "RDS MySQL: 3306 from the API and worker tasks only",
@@ -238,17 +238,29 @@ class Network(pulumi.ComponentResource):
             opts=pulumi.InvokeOptions(parent=self),
         ).id
 
+        # CloudFront's origin-facing servers (CloudFront developer guide, "Use the CloudFront managed prefix list").
+        # The list weighs 55 rules against the group's quota of 60, which is why the ALB takes HTTPS only.
+        cloudfront_prefix_list = aws.ec2.get_managed_prefix_list_output(
+            name=CLOUDFRONT_ORIGIN_FACING, opts=pulumi.InvokeOptions(parent=self)
+        ).id
+
         def ingress(
-            key: str, port: int, description: str, *, cidr: str | None = None, source: str | None = None
+            key: str,
+            port: int,
+            description: str,
+            *,
+            source: str | None = None,
+            prefix_list: pulumi.Input[str] | None = None,
+            label: str | None = None,
         ):
             aws.vpc.SecurityGroupIngressRule(
-                f"{n}-{key}-in-{port}-{'internet' if cidr else source}",
+                f"{n}-{key}-in-{port}-{label or source}",
                 security_group_id=sg[key].id,
                 ip_protocol="tcp",
                 from_port=port,
                 to_port=port,
-                cidr_ipv4=cidr,
                 referenced_security_group_id=sg[source].id if source else None,
+                prefix_list_id=prefix_list,
                 description=description,
                 opts=self._child,
             )
@@ -270,8 +282,13 @@ class Network(pulumi.ComponentResource):
                 opts=self._child,
             )
 
-        ingress("alb", HTTP_PORT, "HTTP from the internet (redirected to HTTPS)", cidr=ANYWHERE_V4)
-        ingress("alb", HTTPS_PORT, "HTTPS from the internet", cidr=ANYWHERE_V4)
+        ingress(
+            "alb",
+            HTTPS_PORT,
+            "HTTPS from CloudFront's origin-facing servers",
+            prefix_list=cloudfront_prefix_list,
+            label="cloudfront",
+        )
         egress("alb", WEB_PORT, "to the web tasks", target="web")
         egress("alb", API_PORT, "to the API tasks", target="api")
 

@@ -1090,6 +1090,18 @@ def _distribution(r: Resource, c: _Context) -> tuple[float, str]:
     )
 
 
+@rule("aws:cloudfront/function:Function")
+def _cloudfront_function(r: Resource, c: _Context) -> tuple[float, str]:
+    # Billed per invocation; counted as if every viewer request ran it (an upper bound: only the behaviours the
+    # function is associated with run it).
+    requests = c.usage["cloudfrontRequestsMillions"]
+    rate = c.p(GLOBAL, "cloudfront", "function-invocations-million")
+    return (
+        requests * rate,
+        f"at most {requests:g}M invocations (every viewer request) × {_rate(rate)}/million",
+    )
+
+
 def _backup_kinds(c: _Context) -> dict[str, set[str]]:
     """Vault name → the kinds of resource (s3, rds, ...) whose recovery points land in it."""
     plans: dict[str, set[str]] = {}

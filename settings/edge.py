@@ -30,8 +30,13 @@ class EdgeSettings(Model):
         "ELBSecurityPolicy-TLS13-1-2-2021-06", description="HTTPS listener policy; TLS 1.2 or newer only."
     )
     deletion_protection: bool = Field(description="ALB deletion protection; required in prod.")
-    api_subdomain: str = Field(
-        "api", pattern=r"^[a-z0-9-]{1,63}$", description="Host of the API: <api>.<domain>."
+    origin_subdomain: str = Field(
+        "origin",
+        pattern=r"^[a-z0-9-]{1,63}$",
+        description=(
+            "The ALB's name for CloudFront: <originSubdomain>.<domain>. Not a public name: only CloudFront, "
+            "carrying the origin-verification header, gets through."
+        ),
     )
     web_health_check_path: str = Field(
         "/health", pattern=r"^/", description="nginx health endpoint of the web tasks."

@@ -163,9 +163,6 @@ class CdnSettings(Model):
         None,
         description="Host names the distribution answers; default: www.<domain> and <domain> (the guide's).",
     )
-    api_origin_domain: HostName | None = Field(
-        None, description="Host of the API origin; default: <edge.apiSubdomain>.<domain> (the load balancer)."
-    )
     price_class: PriceClass = Field(
         description="Edge locations served; South America (our customers) is only in PriceClass_All."
     )
@@ -186,7 +183,10 @@ class CdnSettings(Model):
         description="Strict-Transport-Security max-age (one to two years, as browsers' preload lists require).",
     )
     api_origin_read_timeout: int = Field(
-        30, ge=1, le=60, description="Seconds CloudFront waits for the API (60 without a quota increase)."
+        30,
+        ge=1,
+        le=60,
+        description="Seconds CloudFront waits for the ALB origin (60 without a quota increase).",
     )
 
     @model_validator(mode="after")

@@ -455,6 +455,17 @@ def _cloudfront_global(kind: str) -> Callable[[_Ctx], tuple[str, dict]]:
     return build
 
 
+def _cloudfront_function(c: _Ctx) -> tuple[str, dict]:
+    # A CloudFront function is known by its name; its ARN is global (no region), like the distribution's.
+    name = c.auto_name()
+    return name, {
+        "arn": f"arn:{PARTITION}:cloudfront::{c.acct}:function/{name}",
+        "etag": _upper(c.seed, "etag"),
+        "liveStageEtag": _upper(c.seed, "live"),
+        "status": "DEPLOYED",
+    }
+
+
 def _repository(c: _Ctx) -> tuple[str, dict]:
     name = c.auto_name()
     return name, {
@@ -712,6 +723,7 @@ _BUILDERS: dict[str, Callable[[_Ctx], tuple[str, dict]]] = {
     "aws:s3/bucketV2:BucketV2": _bucket,
     "aws:cloudfront/distribution:Distribution": _distribution,
     "aws:cloudfront/originAccessControl:OriginAccessControl": _cloudfront_global("oac"),
+    "aws:cloudfront/function:Function": _cloudfront_function,
     "aws:cloudfront/cachePolicy:CachePolicy": _cloudfront_global("cache-policy"),
     "aws:cloudfront/originRequestPolicy:OriginRequestPolicy": _cloudfront_global("origin-request-policy"),
     "aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy": _cloudfront_global(

@@ -126,44 +126,92 @@ def test_assets_fail_over_to_the_dr_replica_on_server_errors_only(prod: Render) 
     assert group["failoverCriteria"] == {"statusCodes": [500, 502, 503, 504]}, (
         "403/404 are answers, not outages"
     )
-    assert d["defaultCacheBehavior"]["targetOriginId"] == group["originId"]
+    assets = [
+        b for b in d["orderedCacheBehaviors"] if b["pathPattern"] in ("/static/*", "/vehicles/images/*")
+    ]
+    assert len(assets) == 2 and all(b["targetOriginId"] == group["originId"] for b in assets)
 
 
-def test_api_origin_is_https_only_with_tls12(prod: Render, staging: Render) -> None:
-    for r, host in ((prod, "api.elitelocadora.com"), (staging, "api.staging.elitelocadora.com")):
-        api = origin(r, "API")
-        assert api["domainName"] == host, f"stack {r.stack}: <edge.apiSubdomain>.<domain>"
-        custom = api["customOriginConfig"]
+def test_alb_origin_is_https_only_with_tls12(prod: Render, staging: Render) -> None:
+    for r, host in ((prod, "origin.elitelocadora.com"), (staging, "origin.staging.elitelocadora.com")):
+        alb = origin(r, "ALB")
+        assert alb["domainName"] == host, f"stack {r.stack}: <edge.originSubdomain>.<domain>"
+        custom = alb["customOriginConfig"]
         assert custom["originProtocolPolicy"] == "https-only" and custom["httpsPort"] == 443
         assert custom["originSslProtocols"] == ["TLSv1.2"]
 
 
-def test_default_behaviour_serves_assets_with_the_guides_managed_policies(prod: Render) -> None:
-    d = dist(prod)["inputs"]
-    b = d["defaultCacheBehavior"]
-    assert (
-        b["targetOriginId"] == "S3-assets-with-failover" and b["viewerProtocolPolicy"] == "redirect-to-https"
-    )
-    assert b["cachePolicyId"] == CACHING_OPTIMIZED, (
-        "CachingOptimized (not the guide's ID, which is CachingDisabled)"
-    )
-    assert b["originRequestPolicyId"] == CORS_S3_ORIGIN
-    assert set(b["allowedMethods"]) == {"GET", "HEAD", "OPTIONS"}, "the bucket is read-only through the CDN"
-    headers = prod.one("aws:cloudfront/responseHeadersPolicy:ResponseHeadersPolicy")
-    assert b["responseHeadersPolicyId"] == headers["outputs"]["id"]
+def behaviours(r: Render) -> dict[str, dict]:
+    d = dist(r)["inputs"]
+    return {"*": d["defaultCacheBehavior"], **{b["pathPattern"]: b for b in d["orderedCacheBehaviors"]}}
 
 
-def test_api_behaviour_is_never_cached_and_forwards_what_laravel_needs(prod: Render) -> None:
-    d = dist(prod)["inputs"]
-    [api] = d["orderedCacheBehaviors"]
-    assert api["pathPattern"] == "/api/*" and api["targetOriginId"] == "API"
-    assert api["viewerProtocolPolicy"] == "https-only"
-    assert set(api["allowedMethods"]) == {"GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"}
-    assert api["cachePolicyId"] == CACHING_DISABLED, "API responses are personal: never cached"
-    # All viewer headers (Authorization included, since caching is disabled), cookies and query strings; Host is
-    # the origin's, which the load balancer routes on and its certificate matches.
-    assert api["originRequestPolicyId"] == ALL_VIEWER_EXCEPT_HOST_HEADER
-    assert api["responseHeadersPolicyId"] == d["defaultCacheBehavior"]["responseHeadersPolicyId"]
+@pytest.mark.parametrize("stack", ["prod", "staging"])
+def test_public_names_serve_the_app_the_api_and_the_assets_through_cloudfront(render, stack: str) -> None:
+    r = render(stack)
+    d, b = dist(r)["inputs"], behaviours(r)
+    where = f"stack {stack}"
+    assert d["defaultRootObject"] == "index.html", f"{where}: / answers the app's index.html"
+    # Behaviour → origin: the app and the API on the ALB, the public prefixes from the bucket (with DR failover).
+    assert {path: x["targetOriginId"] for path, x in b.items()} == {
+        "*": "ALB",
+        "/api/*": "ALB",
+        "/static/*": "S3-assets-with-failover",
+        "/vehicles/images/*": "S3-assets-with-failover",
+    }, f"{where}: storage.publicPrefixes from S3, everything else from the ALB"
+    app, api = b["*"], b["/api/*"]
+    assert app["cachePolicyId"] == CACHING_DISABLED, f"{where}: index.html is never stale after a release"
+    assert app["viewerProtocolPolicy"] == "redirect-to-https"
+    [fa] = app["functionAssociations"]
+    fn = r.one("aws:cloudfront/function:Function", "cdn-spa-fallback")
+    assert fa == {"eventType": "viewer-request", "functionArn": fn["outputs"]["arn"]}, (
+        f"{where}: SPA fallback"
+    )
+    assert fn["inputs"]["publish"] is True and fn["region"] == "us-east-1", fn["urn"]
+    for path in ("/api/*", "/static/*", "/vehicles/images/*"):
+        assert not b[path].get("functionAssociations"), f"{where}: {path} is never rewritten to index.html"
+    assert not d.get("customErrorResponses"), (
+        f"{where}: distribution-wide error pages would rewrite the API's 404s"
+    )
+    assert api["cachePolicyId"] == CACHING_DISABLED and set(api["allowedMethods"]) == set(
+        ["GET", "HEAD", "OPTIONS", "PUT", "POST", "PATCH", "DELETE"]
+    )
+    for path in ("/static/*", "/vehicles/images/*"):
+        assert b[path]["cachePolicyId"] == CACHING_OPTIMIZED, f"{where}: {path} cached (CachingOptimized)"
+        assert b[path]["originRequestPolicyId"] == CORS_S3_ORIGIN, path
+        assert set(b[path]["allowedMethods"]) == {"GET", "HEAD", "OPTIONS"}, (
+            "the bucket is read-only via the CDN"
+        )
+
+
+def test_spa_fallback_answers_the_apps_routes_and_leaves_files_alone(prod: Render) -> None:
+    import shutil
+    import subprocess
+
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip(
+            "node is not installed: the CloudFront function (cloudfront-js-2.0) cannot be executed here"
+        )
+    code = prod.one("aws:cloudfront/function:Function", "cdn-spa-fallback")["inputs"]["code"]
+    cases = {
+        "/": "/index.html",
+        "/reservas/123": "/index.html",
+        "/conta/": "/index.html",
+        "/index.html": "/index.html",
+        "/config.js": "/config.js",
+        "/favicon.ico": "/favicon.ico",
+        "/manifest.json": "/manifest.json",
+    }
+    harness = (
+        code
+        + "\nconst cases = "
+        + json.dumps(list(cases))
+        + ";\n"
+        + ("console.log(JSON.stringify(cases.map(u => handler({request: {uri: u, headers: {}}}).uri)));")
+    )
+    out = subprocess.run([node, "-e", harness], capture_output=True, text=True, check=True, timeout=30).stdout
+    assert dict(zip(cases, json.loads(out), strict=True)) == cases
 
 
 def test_security_headers_hsts_nosniff_and_frame_options(prod: Render) -> None:

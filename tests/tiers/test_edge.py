@@ -12,6 +12,7 @@ LB = "aws:lb/loadBalancer:LoadBalancer"
 LISTENER = "aws:lb/listener:Listener"
 RULE = "aws:lb/listenerRule:ListenerRule"
 TG = "aws:lb/targetGroup:TargetGroup"
+DIST = "aws:cloudfront/distribution:Distribution"
 
 
 def listener(r: Render, port: int) -> dict:
@@ -37,10 +38,23 @@ def test_deletion_protection_in_prod_only(render, stack: str, protected: bool) -
     )
 
 
-def test_http_only_redirects_to_https(prod: Render) -> None:
-    [action] = listener(prod, 80)["inputs"]["defaultActions"]
-    assert action["type"] == "redirect"
-    assert action["redirect"] == {"protocol": "HTTPS", "port": "443", "statusCode": "HTTP_301"}
+def test_nothing_listens_in_clear_and_only_cloudfront_reaches_the_alb(prod: Render, staging: Render) -> None:
+    for r in (prod, staging):
+        ports = sorted(x["inputs"]["port"] for x in r.of_type(LISTENER))
+        assert ports == [443], (
+            f"stack {r.stack}: HTTPS only (CloudFront reaches the origin https-only), got {ports}"
+        )
+        alb_sg = r.one("aws:ec2/securityGroup:SecurityGroup", "network-alb")["id"]
+        ingress = [
+            x["inputs"]
+            for x in r.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+            if x["inputs"]["securityGroupId"] == alb_sg
+        ]
+        # One rule: the CloudFront origin-facing prefix list (weight 55 of the group's 60 rules), port 443.
+        assert [(i["fromPort"], i["toPort"], "cidrIpv4" in i, "cidrIpv6" in i) for i in ingress] == [
+            (443, 443, False, False)
+        ], f"stack {r.stack}: the ALB's group admits only CloudFront on 443"
+        assert ingress[0]["prefixListId"].startswith("pl-"), f"stack {r.stack}: {ingress[0]}"
 
 
 def test_https_uses_tls12_or_newer_and_the_validated_certificate(prod: Render) -> None:
@@ -54,20 +68,41 @@ def test_https_uses_tls12_or_newer_and_the_validated_certificate(prod: Render) -
     assert cert["inputs"]["validationMethod"] == "DNS"
 
 
-def test_routing_web_by_default_api_by_host_and_path(prod: Render) -> None:
-    tgs = {t["inputs"]["name"]: t for t in prod.of_type(TG)}
-    web, api = tgs["elite-locadora-prod-web"], tgs["elite-locadora-prod-api"]
-    assert (web["inputs"]["port"], api["inputs"]["port"]) == (80, 8000)
-    for tg, path in ((web, "/health"), (api, "/up")):
-        assert tg["inputs"]["targetType"] == "ip" and tg["inputs"]["protocol"] == "HTTP", tg["urn"]
-        assert tg["inputs"]["healthCheck"]["path"] == path, tg["urn"]
-    assert listener(prod, 443)["inputs"]["defaultActions"][0]["targetGroupArn"] == web["outputs"]["arn"]
-    rules = sorted(prod.of_type(RULE), key=lambda x: x["inputs"]["priority"])
-    assert [x["inputs"]["conditions"] for x in rules] == [
-        [{"hostHeader": {"values": ["api.elitelocadora.com"]}}],
-        [{"pathPattern": {"values": ["/api/*"]}}],
-    ]
-    assert all(x["inputs"]["actions"][0]["targetGroupArn"] == api["outputs"]["arn"] for x in rules)
+def test_listener_forwards_only_requests_carrying_cloudfronts_secret_header(
+    prod: Render, staging: Render
+) -> None:
+    for r in (prod, staging):
+        tgs = {t["inputs"]["name"].rsplit("-", 1)[-1]: t for t in r.of_type(TG)}
+        web, api = tgs["web"], tgs["api"]
+        assert (web["inputs"]["port"], api["inputs"]["port"]) == (80, 8000)
+        for tg, path in ((web, "/health"), (api, "/up")):
+            assert tg["inputs"]["targetType"] == "ip" and tg["inputs"]["protocol"] == "HTTP", tg["urn"]
+            assert tg["inputs"]["healthCheck"]["path"] == path, tg["urn"]
+        https = listener(r, 443)
+        [default] = https["inputs"]["defaultActions"]
+        assert default["type"] == "fixed-response" and default["fixedResponse"]["statusCode"] == "403", (
+            f"stack {r.stack}: a request without the origin header (not from our distribution) is refused"
+        )
+        rules = sorted(r.of_type(RULE), key=lambda x: x["inputs"]["priority"])
+        assert all(x["inputs"]["listenerArn"] == https["outputs"]["arn"] for x in rules)
+        routes = []
+        for rule in rules:
+            conds = {k: v for c in rule["inputs"]["conditions"] for k, v in c.items()}
+            header = conds.pop("httpHeader")
+            assert header["httpHeaderName"] == "X-Origin-Verify" and header["values"] == ["[secret]"], rule[
+                "urn"
+            ]
+            target = rule["inputs"]["actions"][0]["targetGroupArn"]
+            routes.append((conds.get("pathPattern", {}).get("values"), target))
+        assert routes == [(["/api/*"], api["outputs"]["arn"]), (None, web["outputs"]["arn"])], (
+            f"stack {r.stack}: /api/* to the API, the rest to the web tasks, both only with the header"
+        )
+        secret = r.one("random:index/randomPassword:RandomPassword", "edge-origin-verify")["inputs"]
+        assert secret["length"] >= 32 and secret["special"] is False, "no ALB wildcard characters (* and ?)"
+        [alb_origin] = [o for o in r.one(DIST)["inputs"]["origins"] if "customOriginConfig" in o]
+        assert alb_origin["customHeaders"] == [{"name": "X-Origin-Verify", "value": "[secret]"}], (
+            f"stack {r.stack}: CloudFront sends the header the listener requires, kept secret"
+        )
 
 
 def test_access_logs_go_to_a_locked_down_bucket(prod: Render) -> None:
@@ -108,11 +143,34 @@ def test_waf_has_the_guides_rules_and_logs(prod: Render) -> None:
     assert logging["logDestinationConfigs"] == [group["outputs"]["arn"]]
 
 
-def test_api_and_app_hosts_point_at_the_alb(prod: Render) -> None:
-    alb = prod.one(LB)["outputs"]
-    records = {x["inputs"]["name"]: x["inputs"] for x in prod.of_type("aws:route53/record:Record")}
-    for host in ("api.elitelocadora.com", "app.elitelocadora.com"):
-        assert records[host]["aliases"][0]["name"] == alb["dnsName"], host
+@pytest.mark.parametrize(
+    "stack,domain", [("prod", "elitelocadora.com"), ("staging", "staging.elitelocadora.com")]
+)
+def test_only_the_origin_name_points_at_the_alb_and_the_public_names_at_cloudfront(
+    render, stack: str, domain: str
+) -> None:
+    r = render(stack)
+    alb, dist = r.one(LB)["outputs"], r.one(DIST)
+    records = r.of_type("aws:route53/record:Record")
+    to_alb = [
+        x["inputs"]["name"]
+        for x in records
+        if (x["inputs"].get("aliases") or [{}])[0].get("name") == alb["dnsName"]
+    ]
+    assert to_alb == [f"origin.{domain}"], (
+        f"stack {stack}: only edge.originSubdomain names the ALB, got {to_alb}"
+    )
+    [alb_origin] = [o for o in dist["inputs"]["origins"] if "customOriginConfig" in o]
+    assert alb_origin["domainName"] == f"origin.{domain}", (
+        "CloudFront connects to that name (the *.<domain> certificate)"
+    )
+    public = {
+        x["inputs"]["name"]
+        for x in records
+        if (x["inputs"].get("aliases") or [{}])[0].get("name") == dist["outputs"]["domainName"]
+    }
+    assert public == {domain, f"www.{domain}"}, f"stack {stack}: the guide's aliases point at CloudFront"
+    assert r.outputs["siteUrl"] == f"https://{domain}" and r.outputs["apiUrl"] == f"https://{domain}/api"
 
 
 def test_ssl_policy_outside_the_tls12_list_is_refused() -> None:

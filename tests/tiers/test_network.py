@@ -106,14 +106,18 @@ def test_security_groups_are_least_privilege(prod: Render) -> None:
         (
             name[r["inputs"]["securityGroupId"]],
             r["inputs"]["fromPort"],
-            r["inputs"].get("cidrIpv4") or name[r["inputs"]["referencedSecurityGroupId"]],
+            r["inputs"].get("cidrIpv4")
+            or (
+                "cloudfront"
+                if "prefixListId" in r["inputs"]
+                else name[r["inputs"]["referencedSecurityGroupId"]]
+            ),
         )
         for r in prod.of_type(INGRESS)
         if r["name"].startswith("network-")
     }
     assert ingress == {
-        ("alb", 80, "0.0.0.0/0"),
-        ("alb", 443, "0.0.0.0/0"),
+        ("alb", 443, "cloudfront"),
         ("web", 80, "alb"),
         ("api", 8000, "alb"),
         ("db", 3306, "api"),
