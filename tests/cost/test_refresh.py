@@ -103,4 +103,4 @@ def test_dry_run_writes_nothing(tmp_path: Path) -> None:
 
 def test_check_validates_the_file(capsys) -> None:
     assert tool.main(["check"]) == 0
-    assert "latest read 2026-11-25" in capsys.readouterr().out
+    assert "latest read 2026-12-01" in capsys.readouterr().out

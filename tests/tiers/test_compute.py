@@ -393,7 +393,8 @@ def test_backend_environment_is_the_guides_with_values_from_the_data_tier(stack:
     for key in ("api", "worker"):
         env = env_of(container(stack, key))
         assert env["APP_ENV"] == ("production" if stack.stack == "prod" else "staging"), key
-        assert env["APP_URL"] == f"https://api.{domain}", key
+        # Everything public goes through CloudFront on the site's own origin (docs/departures.md, "Public routing").
+        assert env["APP_URL"] == f"https://{domain}", key
         assert env["DB_HOST"] == db["address"], f"{key}: DB_HOST is the primary's address"
         assert env["DB_PORT"] == str(db["port"]) and env["DB_DATABASE"] == db["dbName"], key
         assert env["DB_USERNAME"] == db["username"], key
@@ -437,7 +438,8 @@ def test_the_web_app_reads_its_configuration_at_run_time_from_the_task(prod: Ren
         assert "${" not in js, f"stack {r.stack}: an unset variable stays literal in /config.js: {js}"
         config = json.loads(re.fullmatch(r"window\.__CONFIG__ = (\{.*\});", js)[1])
         domain = raw(r.stack)["elite-locadora:domain"]
-        assert config["apiUrl"] == f"https://api.{domain}", f"stack {r.stack}: {config}"
+        # Same origin as the site (CloudFront routes /api/* to the API: docs/departures.md, "Public routing").
+        assert config["apiUrl"] == f"https://{domain}", f"stack {r.stack}: {config}"
         assert config["environment"] == r.stack, f"stack {r.stack}: {config}"
         assert "$uri" in conf, "nginx's own variables are not substituted (NGINX_ENVSUBST_FILTER)"
         # The rendered file lands on a task volume: the root file system is read-only in prod.
