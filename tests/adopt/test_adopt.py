@@ -71,7 +71,6 @@ ADOPTED = [
     "aws_s3_bucket_versioning.assets",
     "aws_s3_bucket_policy.assets",
     "aws_route53_zone.main",
-    "aws_route53_record.api",
 ]
 # address → the inputs that must be among those forcing the replacement
 REPLACED = {
@@ -92,6 +91,9 @@ UNMANAGED = {
     "aws_cloudwatch_metric_alarm.high_cpu": "no aws_cloudwatch_metric_alarm of the program matches",
     "aws_security_group.rds": "no aws_security_group of the program matches",
     "module.vpc.aws_default_network_acl.this[0]": "has no aws_default_network_acl",
+    # api.<domain> on the ALB is gone: the public names go through CloudFront, the ALB is origin.<domain> only
+    # (docs/departures.md, "Public routing").
+    "aws_route53_record.api": "no aws_route53_record of the program matches",
 }
 
 
