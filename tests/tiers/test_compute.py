@@ -443,9 +443,8 @@ def test_the_web_app_reads_its_configuration_at_run_time_from_the_task(prod: Ren
         assert "${" not in js, f"stack {r.stack}: an unset variable stays literal in /config.js: {js}"
         config = json.loads(re.fullmatch(r"window\.__CONFIG__ = (\{.*\});", js)[1])
         domain = raw(r.stack)["elite-locadora:domain"]
-        assert config["apiUrl"] == f"https://{domain}", (
-            f"stack {r.stack}: same origin, the app calls /api/... on the site: {config}"
-        )
+        # Same origin as the site (CloudFront routes /api/* to the API: docs/departures.md, "Public routing").
+        assert config["apiUrl"] == f"https://{domain}", f"stack {r.stack}: {config}"
         assert config["environment"] == r.stack, f"stack {r.stack}: {config}"
         assert "$uri" in conf, "nginx's own variables are not substituted (NGINX_ENVSUBST_FILTER)"
         # The rendered file lands on a task volume: the root file system is read-only in prod.
