@@ -14,6 +14,7 @@ import encryption
 import exposure
 import tagging
 import tls
+from common import refuse_bad_config_at_configure
 from pulumi_policy import EnforcementLevel, PolicyPack
 
 THEMES = [encryption, availability, tls, backups, exposure, tagging, deployability]
@@ -23,6 +24,7 @@ if importlib.util.find_spec("budget") is not None:
 
     THEMES.append(budget)
 
+refuse_bad_config_at_configure()
 PolicyPack(
     name="elite-locadora-guardrails",
     enforcement_level=EnforcementLevel.ADVISORY,

@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import costing
+from common import stack_failure
 from pulumi_policy import (
     EnforcementLevel,
     PolicyConfigSchema,
@@ -18,6 +19,7 @@ from pulumi_policy import (
     StackValidationPolicy,
     proxy,
 )
+from pulumi_policy.policy import _NotApplicableError
 from pulumi_policy.proxy import UnknownValueError
 
 POLICY = "monthly-cost-within-budget"
@@ -121,6 +123,17 @@ def message(result: costing.Estimate, budget: float) -> str:
 
 
 def _validate(args: Any, report_violation: Callable[..., None]) -> None:
+    """Fails closed like every other policy (policies/common.py): an estimator error is a diagnostic at this
+    policy's level, never a failed AnalyzeStack call that would lose every other stack verdict."""
+    try:
+        _judge(args, report_violation)
+    except _NotApplicableError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - see the docstring
+        stack_failure(POLICY, exc, report_violation)
+
+
+def _judge(args: Any, report_violation: Callable[..., None]) -> None:
     config: Mapping[str, Any] = args.get_config() or {}
     budget = config.get("monthlyBudgetUsd")
     if budget is None:

@@ -1,8 +1,14 @@
 """What every theme module shares: type-token tables, safe property access, metadata, policy factories.
 
-Every validator is wrapped so that it never raises: a value unknown at preview time means "cannot judge
-yet" (no violation, the CLI judges it again at `pulumi up`), and an unexpected shape (code we have never
-seen) passes rather than failing the whole gRPC call and hiding every other verdict.
+Every validator is wrapped so that it never fails the gRPC call (which would hide every other verdict), and
+never passes silently either:
+
+- a value unknown at preview time means "cannot judge yet": no violation, unless the defect is provable
+  from what is known (the CLI judges the resource again at `pulumi up`, when the value is known);
+- `args.not_applicable(reason)` reaches the CLI as the SDK's not-applicable record;
+- any other exception (a shape the validator never met, a bug) fails closed: it becomes a diagnostic at the
+  policy's own enforcement level naming the policy, the resource and the error, so that a broken mandatory
+  policy blocks the preview instead of passing everything.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from pulumi_policy import (
     Severity,
     StackValidationPolicy,
 )
+from pulumi_policy.policy import _NotApplicableError  # what args.not_applicable raises (no public name)
 from pulumi_policy.proxy import UnknownValueError
 
 # -- type tokens (aliases included: aws:alb/* is the older module name of aws:lb/*) ----------------------
@@ -220,6 +227,88 @@ def tags_of(props: Any, provider: Any) -> dict[str, str]:
     return merged
 
 
+# -- failing closed --------------------------------------------------------------------------------------
+def failure(policy: str, subject: str, exc: BaseException) -> str:
+    """The diagnostic for a validator that raised: names the policy, what it was judging and the error."""
+    error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    return (
+        f"{subject}: policy '{policy}' failed while judging it ({error}), so it cannot pass; "
+        "fix the resource's shape or the policy (policies/), then preview again"
+    )
+
+
+def _resource_in_traceback(exc: BaseException) -> Any:
+    """The innermost stack resource a failing stack check was looking at (a local of its frames), if any."""
+    found, tb = None, exc.__traceback__
+    while tb is not None:
+        for value in tb.tb_frame.f_locals.values():
+            if hasattr(value, "resource_type") and hasattr(value, "urn") and hasattr(value, "props"):
+                found = value
+        tb = tb.tb_next
+    return found
+
+
+def stack_failure(policy: str, exc: BaseException, report_violation: Callable[..., None]) -> None:
+    """Report a stack validator's exception at the policy's level, on the resource it was judging if known."""
+    resource = _resource_in_traceback(exc)
+    if resource is not None:
+        subject = f"{resource.name} ({resource.resource_type})"
+        report_violation(failure(policy, subject, exc), resource.urn)
+    else:
+        report_violation(failure(policy, "the stack", exc))
+
+
+# -- refusing a bad config at Configure -------------------------------------------------------------------
+def config_problem(policies: Iterable[Any], config: Mapping[str, Mapping[str, Any]]) -> str | None:
+    """What is wrong with the per-policy config the CLI sends to Configure, or None.
+
+    The CLI checks each value against its policy's schema, but the schema it receives carries no
+    `additionalProperties`, so a misspelled property (`minDay` for `minDays`) would load and change
+    nothing; and JSON Schema does not compile regexes, so a bad pattern would turn its policy off. Both
+    are refused here, naming the policy and the property."""
+    by_name = {p.name: p for p in policies}
+    for name, props in config.items():
+        policy = by_name.get(name)
+        if policy is None or not isinstance(props, Mapping):
+            continue
+        schema = policy.config_schema.properties if policy.config_schema else {}
+        for key, value in props.items():
+            if key not in schema:
+                allowed = ", ".join(sorted(schema)) or "none"
+                return f"policy '{name}': property '{key}' is not one of its properties (it has: {allowed})"
+            if schema[key].get("format") == "regex" and isinstance(value, str):
+                try:
+                    re.compile(value)
+                except re.error as exc:
+                    return f"policy '{name}': property '{key}': {value!r} is not a valid regular expression ({exc})"
+    return None
+
+
+def refuse_bad_config_at_configure() -> None:
+    """Make the pack's Configure refuse what `config_problem` finds (INVALID_ARGUMENT, message as above).
+
+    The SDK offers no hook into Configure, so its servicer method is wrapped once, before the pack starts."""
+    import grpc
+    from google.protobuf import json_format
+    from pulumi_policy import policy as sdk
+
+    servicer = sdk._PolicyAnalyzerServicer
+    if getattr(servicer.Configure, "checks_config", False):
+        return
+    original = servicer.Configure
+
+    def configure(self: Any, request: Any, context: Any) -> Any:
+        policies = getattr(self, "_PolicyAnalyzerServicer__policies", [])
+        config = {k: json_format.MessageToDict(v.properties) for k, v in request.policyConfig.items()}
+        problem = config_problem(policies, config)
+        if problem:
+            context.abort(grpc.StatusCode.INVALID_ARGUMENT, problem)
+        return original(self, request, context)
+
+    configure.checks_config = True  # type: ignore[attr-defined]
+    servicer.Configure = configure
+
+
 # -- metadata and factories ------------------------------------------------------------------------------
 def _framework(control: str | None) -> PolicyComplianceFramework | None:
     if not control:
@@ -278,9 +367,11 @@ def resource_policy(
             for message in check(args.props, cfg, args) or ():
                 report_violation(f"{args.name} ({args.resource_type}): {message}")
         except UnknownValueError:
-            return
-        except Exception:  # noqa: BLE001 - a validator must never fail the gRPC call (see module doc)
-            return
+            return  # a value the check needed is unknown at preview: cannot judge yet
+        except _NotApplicableError:
+            raise  # the SDK turns it into the not-applicable record the CLI shows
+        except Exception as exc:  # noqa: BLE001 - fail closed, never fail the gRPC call (see module doc)
+            report_violation(failure(name, f"{args.name} ({args.resource_type})", exc))
 
     return ResourceValidationPolicy(
         name=name,
@@ -320,8 +411,10 @@ def stack_policy(
                     report_violation(message)
         except UnknownValueError:
             return
-        except Exception:  # noqa: BLE001 - see module doc
-            return
+        except _NotApplicableError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - see module doc
+            stack_failure(name, exc, report_violation)
 
     return StackValidationPolicy(
         name=name,

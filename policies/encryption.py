@@ -347,6 +347,7 @@ POLICIES = [
         config={
             "secretNamePattern": {
                 "type": "string",
+                "format": "regex",
                 "default": r"(pass|secret|token|key|credential|jwt|stripe|url)",
             },
             **CMK,

@@ -381,6 +381,7 @@ ADMIN_ATTACHMENT_TYPES = frozenset(
 SECRET_ENV = {
     "secretNamePattern": {
         "type": "string",
+        "format": "regex",
         "default": r"(PASS(WORD)?|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL)",
     },
     "allowedNames": {"type": "array", "items": {"type": "string"}, "default": []},

@@ -8,16 +8,17 @@ raises :class:`ConfigError` naming the stack, the key, the value and what is all
 from __future__ import annotations
 
 import contextlib
+import difflib
 import ipaddress
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
 from pydantic import Field, ValidationError, computed_field, model_validator
 
 from .cicd import CicdSettings
-from .common import Model, Region
+from .common import AWS_PROVIDER_KEYS, Model, Region
 from .compute import ComputeSettings
 from .data import DataSettings
 from .edge import EdgeSettings
@@ -31,6 +32,8 @@ NAMESPACE = "elite-locadora"
 # Config keys that hold secrets: set with `pulumi config set --secret`. Only the offline preview supplies
 # placeholders for them; they are read with get_secret and stay Output secrets end to end.
 SECRET_KEYS: tuple[str, ...] = (STRIPE_SECRET_KEY, JWT_SECRET_KEY)
+# The secrets the program cannot run without (the JWT secret is generated when unset).
+REQUIRED_SECRET_KEYS: tuple[str, ...] = (STRIPE_SECRET_KEY,)
 
 
 class ConfigError(Exception):
@@ -200,14 +203,51 @@ def _lookup(raw: Mapping[str, Any], loc: tuple[Any, ...]) -> Any:
     return value
 
 
-def build_settings(raw_config: Mapping[str, Any], project: str, stack: str) -> Settings:
-    """Validate a stack's raw config map (`namespace:key` → value; objects as JSON strings or dicts)."""
+def _check_secrets(raw_config: Mapping[str, Any], stack: str, is_secret: Callable[[str], bool]) -> None:
+    """Config secrets are set with `pulumi config set --secret` (stored `secure:`) and present before the program
+    registers anything: a clear-text value in the stack file is a leaked secret, a missing one would fail only
+    when the tier that reads it runs, after hundreds of registrations."""
+    for key in SECRET_KEYS:
+        full = f"{NAMESPACE}:{key}"
+        if full in raw_config and not is_secret(full):
+            raise ConfigError(
+                f"stack '{stack}': config key '{full}' is set in clear text; it is a secret: remove it from "
+                f"Pulumi.{stack}.yaml and set it with `pulumi config set --secret {key}` (stored as secure:)"
+            )
+    missing = [f"{NAMESPACE}:{k}" for k in REQUIRED_SECRET_KEYS if f"{NAMESPACE}:{k}" not in raw_config]
+    if missing:
+        raise ConfigError(
+            f"stack '{stack}': config secret(s) {', '.join(missing)} required but not set; set each with "
+            "`pulumi config set --secret <key>`"
+        )
+
+
+def build_settings(
+    raw_config: Mapping[str, Any],
+    project: str,
+    stack: str,
+    is_secret: Callable[[str], bool] | None = None,
+) -> Settings:
+    """Validate a stack's raw config map (`namespace:key` → value; objects as JSON strings or dicts).
+
+    `is_secret` says whether the engine passed a key as a secret (the running program's view); with it the
+    config secrets are checked too (set, and not in clear text)."""
     values: dict[str, Any] = {"project": project, "stack": stack}
     unknown = []
+    if is_secret is not None:
+        _check_secrets(raw_config, stack, is_secret)
     for full_key, value in raw_config.items():
         namespace, _, key = full_key.partition(":")
         if full_key == "aws:region":
             values["region"] = value
+        elif namespace == "aws":
+            if key not in AWS_PROVIDER_KEYS:
+                close = difflib.get_close_matches(key, sorted(AWS_PROVIDER_KEYS), n=1)
+                hint = f" (did you mean aws:{close[0]}?)" if close else ""
+                raise ConfigError(
+                    f"stack '{stack}': config key '{full_key}' is not a setting of the AWS provider{hint}; "
+                    "its settings are those of pulumi_aws.config"
+                )
         elif namespace == NAMESPACE:
             if key in SECRET_KEYS:
                 continue
@@ -261,7 +301,13 @@ def load_settings() -> Settings:
     from pulumi.runtime import config as runtime_config
 
     raw = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
-    return build_settings(raw, pulumi.get_project(), pulumi.get_stack())
+    env_secrets = set(runtime_config.get_config_secret_keys_env())
+    return build_settings(
+        raw,
+        pulumi.get_project(),
+        pulumi.get_stack(),
+        is_secret=lambda key: runtime_config.is_config_secret(key) or key in env_secrets,
+    )
 
 
 def load_secrets() -> ConfigSecrets:

@@ -6,8 +6,10 @@ not minutes later in an AWS API error.
 
 from __future__ import annotations
 
+import importlib.util
 import ipaddress
 import re
+from pathlib import Path
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict
@@ -34,14 +36,34 @@ def _cidr(value: str) -> str:
 
 Cidr = Annotated[str, AfterValidator(_cidr)]
 
-_REGION = re.compile(
-    r"^(us|eu|ap|sa|ca|me|af|il|mx)(-gov)?-(north|south|east|west|central|northeast|southeast|northwest|southwest)-\d$"
-)
+
+def _aws_sdk_file(relative: str) -> str:
+    """A source file of the installed pulumi_aws, read as text: importing the SDK's lazy modules costs seconds,
+    and settings are validated before anything else runs."""
+    spec = importlib.util.find_spec("pulumi_aws")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("pulumi_aws is not installed (pip install -r requirements.txt)")
+    return (Path(next(iter(spec.submodule_search_locations))) / relative).read_text()
+
+
+def _enum_values(source: str, enum: str) -> frozenset[str]:
+    start = source.index(f"class {enum}(")
+    end = source.find("\nclass ", start + 1)
+    return frozenset(re.findall(r'^\s+\w+ = "([^"]+)"', source[start : end if end > 0 else None], re.M))
+
+
+# The regions AWS offers, as the installed provider lists them (pulumi_aws.Region).
+AWS_REGIONS = _enum_values(_aws_sdk_file("_enums.py"), "Region")
+# The AWS provider's settings (`aws:<key>` in a stack file), as the installed provider reads them.
+AWS_PROVIDER_KEYS = frozenset(re.findall(r"__config__\.get\w*\('(\w+)'", _aws_sdk_file("config/vars.py")))
+# EC2 instance types that exist (pulumi_aws.ec2.InstanceType): an RDS class or cache node type is
+# "db."/"cache." + one of them.
+EC2_INSTANCE_TYPES = _enum_values(_aws_sdk_file("ec2/_enums.py"), "InstanceType")
 
 
 def _region(value: str) -> str:
-    if not _REGION.match(value):
-        raise ValueError("must be an AWS region code such as us-east-1 or us-west-2")
+    if value not in AWS_REGIONS:
+        raise ValueError("must be a region AWS offers (pulumi_aws.Region), such as us-east-1 or us-west-2")
     return value
 
 
@@ -91,21 +113,54 @@ SIZES = (
 )
 
 
-def _class_checker(prefix: str, families: frozenset[str]):
+_BURSTABLE_DB_SIZES = SIZES[: SIZES.index("2xlarge") + 1]  # db.t3/db.t4g: micro to 2xlarge
+# ElastiCache node types by family, as the ElastiCache API reference lists them (CacheNode, "supported node
+# types"): not every EC2 size exists as a cache node (cache.m5 and cache.r5 skip 8xlarge and 16xlarge).
+CACHE_NODE_SIZES = {
+    "t3": ("micro", "small", "medium"),
+    "t4g": ("micro", "small", "medium"),
+    "m5": ("large", "xlarge", "2xlarge", "4xlarge", "12xlarge", "24xlarge"),
+    "r5": ("large", "xlarge", "2xlarge", "4xlarge", "12xlarge", "24xlarge"),
+    "m6g": ("large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge"),
+    "m7g": ("large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge"),
+    "r6g": ("large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge"),
+    "r7g": ("large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge"),
+    "r6gd": ("xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge"),
+}
+
+
+def _db_sizes(family: str) -> tuple[str, ...]:
+    """The sizes an RDS family offers: burstable ones micro to 2xlarge, the others from large up, and only
+    sizes EC2 has for that family (pulumi_aws.ec2.InstanceType): db.t4g.24xlarge does not exist."""
+    sizes = _BURSTABLE_DB_SIZES if family.startswith("t") else SIZES[SIZES.index("large") :]
+    in_ec2 = {t.split(".", 1)[1] for t in EC2_INSTANCE_TYPES if t.split(".", 1)[0] == family}
+    return tuple(s for s in sizes if s in in_ec2) if in_ec2 else sizes
+
+
+def _class_checker(prefix: str, sizes_of: dict[str, tuple[str, ...]]):
     def check(value: str) -> str:
         parts = value.split(".")
-        if len(parts) != 3 or parts[0] != prefix or parts[1] not in families or parts[2] not in SIZES:
+        if len(parts) != 3 or parts[0] != prefix or parts[1] not in sizes_of:
             raise ValueError(
-                f"must be '{prefix}.<family>.<size>' with family one of {', '.join(sorted(families))} "
-                f"and size one of {', '.join(SIZES)}"
+                f"must be '{prefix}.<family>.<size>' with family one of {', '.join(sorted(sizes_of))}"
+            )
+        if parts[2] not in sizes_of[parts[1]]:
+            raise ValueError(
+                f"{prefix}.{parts[1]} comes in sizes {', '.join(sizes_of[parts[1]])}; "
+                f"{parts[2]} does not exist"
             )
         return value
 
     return check
 
 
-DbInstanceClass = Annotated[str, AfterValidator(_class_checker("db", RDS_FAMILIES))]
-CacheNodeType = Annotated[str, AfterValidator(_class_checker("cache", CACHE_FAMILIES))]
+DbInstanceClass = Annotated[
+    str, AfterValidator(_class_checker("db", {f: _db_sizes(f) for f in RDS_FAMILIES}))
+]
+CacheNodeType = Annotated[
+    str,
+    AfterValidator(_class_checker("cache", {f: CACHE_NODE_SIZES[f] for f in CACHE_FAMILIES})),
+]
 
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _DAILY = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")

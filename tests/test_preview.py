@@ -121,3 +121,127 @@ def test_report_groups_resources_by_tier(prod: Render) -> None:
     assert "Offline preview of stack 'prod'" in prod.report
     assert "elite-locadora:keys:Keys" in prod.report
     assert "Policy pack elite-locadora-guardrails" in prod.report
+
+
+# -- bad input: every program or config failure exits 2 with one line, before any resource -------------------
+def program_copy(tmp_path: Path, stack_text: str | None = None, project_text: str | None = None) -> Path:
+    """This repo's program in tmp_path, with the prod stack file (and optionally the project file) replaced."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    for entry in ("__main__.py", "components", "settings"):
+        (tmp_path / entry).symlink_to(ROOT / entry)
+    (tmp_path / "Pulumi.yaml").write_text(project_text or (ROOT / "Pulumi.yaml").read_text())
+    (tmp_path / "Pulumi.prod.yaml").write_text(stack_text or (ROOT / "Pulumi.prod.yaml").read_text())
+    return tmp_path
+
+
+PROD = (ROOT / "Pulumi.prod.yaml").read_text()
+BAD_STACK_FILES = {
+    "unclosed-bracket": (
+        PROD.replace("privateSubnets: [", "privateSubnets: [[", 1),
+        ["Pulumi.prod.yaml: invalid YAML at line"],
+    ),
+    "tab": (PROD.replace("  aws:region", "\taws:region", 1), ["Pulumi.prod.yaml: invalid YAML at line 3"]),
+    "misspelled-root": (
+        PROD.replace("config:", "confg:", 1),
+        ["unknown top-level key(s) 'confg'", "did you mean 'config'"],
+    ),
+    "region-that-does-not-exist": (
+        PROD.replace("aws:region: us-east-1", "aws:region: us-east-9", 1),
+        ["aws:region", "us-east-9", "region AWS offers"],
+    ),
+    "unknown-aws-key": (
+        PROD.replace("aws:region: us-east-1", "aws:region: us-east-1\n  aws:regoin: us-east-1", 1),
+        ["aws:regoin", "not a setting of the AWS provider", "did you mean aws:region"],
+    ),
+    "secret-in-clear-text": (
+        PROD.replace("config:\n", "config:\n  elite-locadora:stripeSecretKey: sk_live_not_a_real_key\n", 1),
+        ["elite-locadora:stripeSecretKey", "clear text", "--secret"],
+    ),
+    "instance-class-that-does-not-exist": (
+        PROD.replace("instanceClass: db.r7g.xlarge", "instanceClass: db.t4g.24xlarge", 1),
+        ["db.t4g.24xlarge", "24xlarge does not exist"],
+    ),
+    "cache-node-type-that-does-not-exist": (
+        PROD.replace("nodeType: cache.r6g.large", "nodeType: cache.r5.16xlarge", 1),
+        ["cache.r5.16xlarge", "16xlarge does not exist"],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_STACK_FILES))
+def test_a_bad_stack_file_exits_2_with_one_line_naming_what_is_wrong(tmp_path: Path, case: str) -> None:
+    text, words = BAD_STACK_FILES[case]
+    assert text != PROD, f"{case}: the case must change the stack file"
+    program = program_copy(tmp_path / "program", stack_text=text)
+    proc = run(["--stack", "prod", "--program", str(program), "--out", str(tmp_path / "out")])
+    assert proc.returncode == 2, f"{case}: exit {proc.returncode}\n{proc.stderr}"
+    assert "Traceback" not in proc.stderr, f"{case}: a traceback instead of one line:\n{proc.stderr}"
+    first = proc.stderr.splitlines()[0]
+    for w in words:
+        assert w in first, f"{case}: expected {w!r} in {first!r}"
+    assert "before registering any resource" in proc.stderr or "registering" not in proc.stderr, proc.stderr
+
+
+def test_a_missing_secret_fails_before_any_resource(tmp_path: Path) -> None:
+    project = (ROOT / "Pulumi.yaml").read_text()
+    start = project.index("  stripeSecretKey:")
+    undeclared = project[:start]  # the key is the last one declared: drop its declaration
+    program = program_copy(tmp_path / "program", project_text=undeclared)
+    proc = run(["--stack", "prod", "--program", str(program), "--out", str(tmp_path / "out")])
+    assert proc.returncode == 2, proc.stderr
+    assert "elite-locadora:stripeSecretKey" in proc.stderr and "required but not set" in proc.stderr
+    assert "before registering any resource" in proc.stderr, proc.stderr
+
+
+@pytest.mark.parametrize(
+    "content,words",
+    [
+        ("[]", "expected a JSON object of policy names, got list"),
+        ("{not json", "--policy-pack-config"),
+        ('{"monthly-cost-within-budget": {"usage": {"albLcuu": 2}}}', "albLcuu"),
+        ('{"monthly-cost-within-budget": {"monthlyBudgetUsd": -5}}', "monthlyBudgetUsd"),
+    ],
+)
+def test_a_bad_policy_or_cost_config_exits_2_with_one_line(tmp_path: Path, content: str, words: str) -> None:
+    config = tmp_path / "pack.json"
+    config.write_text(content)
+    proc = run(["--stack", "staging", "--policy-pack-config", str(config), "--out", str(tmp_path / "out")])
+    assert proc.returncode == 2, f"exit {proc.returncode}:\n{proc.stderr}"
+    assert "Traceback" not in proc.stderr and words in proc.stderr.splitlines()[0], proc.stderr
+
+
+def test_a_failed_preview_leaves_no_render_and_a_stale_one_is_refused(
+    tmp_path: Path, staging: Render
+) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "preview.json").write_text(json.dumps(staging.data))
+    bad = tmp_path / "pack.json"
+    bad.write_text("[]")
+    proc = run(["--stack", "staging", "--policy-pack-config", str(bad), "--out", str(out)])
+    assert proc.returncode == 2 and not (out / "preview.json").exists(), "the old render must not survive"
+
+    record = staging.data["renderedFrom"]
+    assert record["commit"] and record["configDigest"].startswith("sha256:") and record["time"], record
+    stale = json.loads(json.dumps(staging.data))
+    stale["renderedFrom"]["configDigest"] = "sha256:" + "0" * 64
+    path = tmp_path / "stale.json"
+    path.write_text(json.dumps(stale))
+    sarif = subprocess.run(
+        [sys.executable, "-m", "tools.sarif", str(path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert sarif.returncode == 2 and "is stale" in sarif.stderr and "config changed" in sarif.stderr, (
+        sarif.stderr
+    )
+    cost = subprocess.run(
+        [sys.executable, "-m", "tools.cost", "estimate", str(path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert cost.returncode == 0 and "warning:" in cost.stderr and "is stale" in cost.stderr, cost.stderr

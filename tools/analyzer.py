@@ -81,6 +81,15 @@ class Violation:
 
 
 @dataclass(frozen=True)
+class NotApplicable:
+    """A policy that said it does not apply to a resource (``args.not_applicable``), as the CLI records it."""
+
+    policy: str
+    urn: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class PolicyInfo:
     name: str
     description: str
@@ -236,6 +245,7 @@ class PolicyPackSession:
         self.info: dict[str, Any] = {}
         self.policies: list[PolicyInfo] = []
         self.config: dict[str, dict[str, Any]] = {}
+        self.not_applicable: list[NotApplicable] = []
 
     # -- lifecycle ---------------------------------------------------------------------------------------
     def __enter__(self) -> PolicyPackSession:
@@ -339,7 +349,12 @@ class PolicyPackSession:
                     properties=_struct(entry["properties"]),
                 )
             )
-        self.stub.Configure(request)
+        try:
+            self.stub.Configure(request)
+        except grpc.RpcError as exc:
+            if exc.code() == grpc.StatusCode.INVALID_ARGUMENT:  # the pack refused its config
+                raise PolicyConfigError(exc.details()) from None
+            raise
         return self.config
 
     def configure_stack(self, stack: str, project: str, config: Mapping[str, str] | None = None) -> None:
@@ -381,8 +396,9 @@ class PolicyPackSession:
                 r.propertyDependencies[key].urns.extend(urns)
         return self._violations(self.stub.AnalyzeStack(request), "")
 
-    @staticmethod
-    def _violations(response: analyzer_pb2.AnalyzeResponse, default_urn: str) -> list[Violation]:
+    def _violations(self, response: analyzer_pb2.AnalyzeResponse, default_urn: str) -> list[Violation]:
+        for na in response.not_applicable:
+            self.not_applicable.append(NotApplicable(na.policy_name, default_urn, na.reason))
         return [
             Violation(
                 policy=d.policyName,
@@ -399,6 +415,12 @@ def load_config_file(path: str | os.PathLike | None) -> dict[str, Any] | None:
     if path is None:
         return None
     try:
-        return json.loads(Path(path).read_text())
+        doc = json.loads(Path(path).read_text())
     except (OSError, json.JSONDecodeError) as exc:
         raise PolicyConfigError(f"--policy-pack-config {path}: {exc}") from exc
+    if not isinstance(doc, dict):
+        # The CLI reads the file as an object of policy names; anything else would silently configure nothing.
+        raise PolicyConfigError(
+            f"--policy-pack-config {path}: expected a JSON object of policy names, got {type(doc).__name__}"
+        )
+    return doc

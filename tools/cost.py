@@ -50,6 +50,10 @@ def policy_config(path: Path | None, stack: str | None) -> tuple[dict[str, Any],
         doc = json.loads(Path(path).read_text())
     except (OSError, json.JSONDecodeError) as exc:
         raise costing().CostConfigError(f"{path}: {exc}") from exc
+    if not isinstance(doc, dict):
+        raise costing().CostConfigError(
+            f"{path}: expected a JSON object of policy names, got {type(doc).__name__}"
+        )
     entry = doc.get(BUDGET_POLICY) or {}
     if not isinstance(entry, dict):
         raise costing().CostConfigError(f"{path}: {BUDGET_POLICY}: expected an object")
@@ -78,13 +82,19 @@ def estimate_document(doc: dict[str, Any], config_file: Path | None = None) -> d
 
 
 # -- the preview's hooks -----------------------------------------------------------------------------------
-def preview_step(doc: dict[str, Any], program: Path | None = None, stack: str | None = None) -> None:
-    """tools/preview.py DOCUMENT_STEPS: write the estimate into preview.json (assumptions from
-    policies/config/<stack>.json when it exists, else the documented defaults)."""
-    from tools.preview import ProgramError
+def preview_step(
+    doc: dict[str, Any],
+    program: Path | None = None,
+    stack: str | None = None,
+    pack_config: Path | None = None,
+) -> None:
+    """tools/preview.py DOCUMENT_STEPS: write the estimate into preview.json, with the usage assumptions of
+    the policy config the pack reads (--policy-pack-config, else policies/config/<stack>.json when it exists,
+    else the documented defaults)."""
+    from tools.errors import ProgramError
 
     try:
-        doc["cost"] = estimate_document(doc)
+        doc["cost"] = estimate_document(doc, pack_config)
     except costing().CostConfigError as exc:
         raise ProgramError(f"cost estimate: {exc}") from exc
 
@@ -200,6 +210,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "estimate":
             doc = _load(args.render)
+            from tools.provenance import staleness
+
+            reason = staleness(doc)
+            if reason:  # an estimate of an old render is still an estimate: warn, do not refuse
+                print(f"warning: {args.render} is stale: {reason}; run tools.preview again", file=sys.stderr)
             cost = estimate_document(doc, args.usage)
             if args.json:
                 print(json.dumps(cost, indent=2))

@@ -28,6 +28,8 @@ from typing import Any
 
 import yaml
 
+from tools.errors import ProgramError
+
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "[secret]"
 UNKNOWN_TEXT = "[unknown]"
@@ -39,14 +41,6 @@ _ASSET_SIG = "c44067f5952c0a294b673a41bacd8c17"
 _ARCHIVE_SIG = "0def7320c3a5731c473e5ecbe6d01bc7"
 _OUTPUT_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4"
 _UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
-
-
-class ProgramError(Exception):
-    """The program (or its config) failed before the preview could finish."""
-
-    def __init__(self, message: str, registered: int | None = None) -> None:
-        super().__init__(message)
-        self.registered = registered
 
 
 # -- stack config -----------------------------------------------------------------------------------------
@@ -80,7 +74,9 @@ def load_stack_config(program: Path, stack: str) -> StackConfig:
         raise ProgramError(
             f"stack '{stack}' has no {stack_file.name}; stacks here: {', '.join(known) or 'none'}"
         )
-    project_doc = yaml.safe_load(project_file.read_text()) or {}
+    project_doc = _read_yaml(project_file)
+    if not isinstance(project_doc.get("name"), str):
+        raise ProgramError(f"{project_file.name}: no project name (a top-level 'name: <project>')")
     project = project_doc["name"]
     values: dict[str, str] = {}
     secret_keys: list[str] = []
@@ -96,10 +92,25 @@ def load_stack_config(program: Path, stack: str) -> StackConfig:
                 values[full(key)] = _config_string(spec["default"])
             if spec.get("secret"):
                 declared_secret.append(full(key))
-    for key, value in ((yaml.safe_load(stack_file.read_text()) or {}).get("config") or {}).items():
+    stack_doc = _read_yaml(stack_file)
+    unknown_roots = sorted(set(stack_doc) - STACK_FILE_KEYS)
+    if unknown_roots:
+        raise ProgramError(
+            f"{stack_file.name}: unknown top-level key(s) {', '.join(map(repr, unknown_roots))}"
+            f"{_did_you_mean(unknown_roots[0], STACK_FILE_KEYS)}; a stack file has: {', '.join(sorted(STACK_FILE_KEYS))}"
+        )
+    stack_config = stack_doc.get("config") or {}
+    if not isinstance(stack_config, dict):
+        raise ProgramError(f"{stack_file.name}: 'config' must be a map of keys to values")
+    for key, value in stack_config.items():
         if isinstance(value, dict) and set(value) == {"secure"}:
             secret_keys.append(full(key))
             placeholders[full(key)] = values[full(key)] = placeholder(full(key))
+        elif full(key) in declared_secret:
+            raise ProgramError(
+                f"{stack_file.name}: config key '{full(key)}' is a secret ({project_file.name} declares it "
+                f"secret: true) but is set in clear text; remove it and run `pulumi config set --secret {key}`"
+            )
         else:
             values[full(key)] = _config_string(value)
     for key in declared_secret:
@@ -107,6 +118,35 @@ def load_stack_config(program: Path, stack: str) -> StackConfig:
             placeholders[key] = values[key] = placeholder(key)
         secret_keys.append(key)
     return StackConfig(project, stack, values, sorted(set(secret_keys)), placeholders)
+
+
+# What a stack file may hold at its top level (Pulumi docs, "Pulumi.<stack>.yaml").
+STACK_FILE_KEYS = frozenset({"config", "environment", "secretsprovider", "encryptedkey", "encryptionsalt"})
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    """A project or stack file as a mapping; invalid YAML is a config error naming the file, line and column."""
+    try:
+        doc = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ProgramError(f"{path.name}: invalid YAML{where}: {problem}") from None
+    except OSError as exc:
+        raise ProgramError(f"{path}: {exc.strerror}") from None
+    if doc is None:
+        return {}
+    if not isinstance(doc, dict):
+        raise ProgramError(f"{path.name}: expected a map of keys at the top level, got {type(doc).__name__}")
+    return doc
+
+
+def _did_you_mean(word: str, choices: Any) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(word, sorted(choices), n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def _config_string(value: Any) -> str:
@@ -425,6 +465,9 @@ def run_pack(monitor: Any, config: StackConfig, pack_dir: Path, pack_config: dic
             violations += session.analyze(res)
         violations += session.analyze_stack(analyzer_resources(monitor, outputs=True))
         timings["analysis"] = time.perf_counter() - t
+        not_applicable = [
+            {"policy": n.policy, "urn": n.urn, "reason": n.reason} for n in session.not_applicable
+        ]
         controls = {p.name: p.framework.get("reference", "") for p in session.policies}
         severities = {p.name: p.severity for p in session.policies}
         pack = {
@@ -444,7 +487,7 @@ def run_pack(monitor: Any, config: StackConfig, pack_dir: Path, pack_config: dic
         for v in violations
     ]
     records.sort(key=lambda v: (v["enforcementLevel"] != "mandatory", v["policy"], v["urn"]))
-    return {"pack": pack, "violations": records, "timings": timings}
+    return {"pack": pack, "violations": records, "notApplicable": not_applicable, "timings": timings}
 
 
 # -- the report ------------------------------------------------------------------------------------------
@@ -531,34 +574,43 @@ def preview(
 
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
+    out = out_dir or ROOT / "out" / stack
+    # A render that fails must not leave the previous one looking current (tools.sarif would report on it).
+    (out / "preview.json").unlink(missing_ok=True)
     config = load_stack_config(program, stack)
     import pulumi  # noqa: F401  (the SDK's import cost is its own stage)
     import pulumi_aws  # noqa: F401
 
     timings["import"] = time.perf_counter() - t0
-    t = time.perf_counter()
-    monitor = run_program(program, config)
-    doc = build_document(monitor, config)
-    for step in DOCUMENT_STEPS:
-        step(doc, program=program, stack=stack)
-    timings["render"] = time.perf_counter() - t
     if pack_dir is not None and not (pack_dir / "PulumiPolicy.yaml").exists():
         print(f"warning: no policy pack at {pack_dir}; rendering only", file=sys.stderr)
         pack_dir = None
+    pack_config = None
     if pack_dir is not None:
+        # Read (and refuse) the policy config before the program runs: a bad file fails before any resource.
         if pack_config_file is None:
             default = pack_dir / "config" / f"{stack}.json"
             pack_config_file = default if default.exists() and program == ROOT else None
         pack_config = load_config_file(pack_config_file)
+    t = time.perf_counter()
+    monitor = run_program(program, config)
+    doc = build_document(monitor, config)
+    for step in DOCUMENT_STEPS:
+        step(doc, program=program, stack=stack, pack_config=pack_config_file)
+    timings["render"] = time.perf_counter() - t
+    if pack_dir is not None:
         result = run_pack(monitor, config, pack_dir, pack_config)
         doc["policy"] = {
             "pack": result["pack"],
             "config": str(pack_config_file) if pack_config_file else None,
             "violations": result["violations"],
+            "notApplicable": result["notApplicable"],
         }
         timings.update(result["timings"])
+    from tools.provenance import stamp
+
+    doc["renderedFrom"] = stamp(program, stack, pack_config_file if pack_dir is not None else None)
     t = time.perf_counter()
-    out = out_dir or ROOT / "out" / stack
     out.mkdir(parents=True, exist_ok=True)
     text = json.dumps(doc, indent=2, sort_keys=False)
     for key, value in config.placeholders.items():

@@ -218,8 +218,21 @@ def main(argv: list[str] | None = None) -> int:
         "--program", type=Path, default=ROOT, help="the program the preview ran (for locations)"
     )
     parser.add_argument("--output", type=Path, help="write here instead of stdout")
+    parser.add_argument(
+        "--allow-stale",
+        action="store_true",
+        help="convert a render older than the tree (its commit or config differ) instead of refusing it",
+    )
     args = parser.parse_args(argv)
     try:
+        if not args.allow_stale:
+            from tools.provenance import staleness
+
+            reason = staleness(json.loads(args.preview.read_text()))
+            if reason:
+                raise SarifError(
+                    f"{args.preview} is stale: {reason}; run tools.preview again (or pass --allow-stale)"
+                )
         sarif = convert(args.preview, args.program.resolve())
     except (OSError, ValueError, SarifError) as exc:
         print(f"tools.sarif: {exc}", file=sys.stderr)

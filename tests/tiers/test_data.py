@@ -409,8 +409,9 @@ BAD = {
     ),
     "replica smaller than allowed": (
         "prod",
-        {("database", "replicas"): [{"instanceClass": "db.r7g.medium"}]},
-        r"elite-locadora:data\.database\.replicas'.*db\.r7g\.medium is smaller than allowed.*db\.r7g\.xlarge",
+        # db.r7g starts at large (db.r7g.medium does not exist): two sizes below xlarge is a t4g.medium.
+        {("database", "replicas"): [{"instanceClass": "db.t4g.medium"}]},
+        r"elite-locadora:data\.database\.replicas'.*db\.t4g\.medium is smaller than allowed.*db\.r7g\.xlarge",
     ),
     "DR replica smaller than allowed": (
         "prod",
