@@ -50,39 +50,55 @@ def _cache_failover(props, cfg, args):
 
 
 def _subnets_span_azs(resources, cfg):
-    azs_by_vpc: dict[str, set] = defaultdict(set)
-    vpcs = {}
+    """A VPC whose subnets cannot reach minAzs AZs, even if every subnet not yet judged (its AZ unknown, or its
+    VPC unknown and unrelated) added a new AZ to it, is provably short; otherwise it is judged when known."""
+    vpcs = [r for r in resources if r.resource_type == "aws:ec2/vpc:Vpc"]
+    owner = {}
+    for vpc in vpcs:
+        for key in keys_of(vpc, "id"):
+            owner[key] = vpc
+    azs: dict[str, set] = defaultdict(set)
+    undecided: dict[str, int] = defaultdict(int)
+    floating = 0  # subnets whose VPC is unknown and unrelated: each might belong to any VPC
     for r in resources:
-        if r.resource_type == "aws:ec2/vpc:Vpc":
-            vpcs[get(r.props, "id", default=r.urn)] = r
-        elif r.resource_type == "aws:ec2/subnet:Subnet":
-            vpc, az = (
-                get(r.props, "vpcId"),
-                get(r.props, "availabilityZone") or get(r.props, "availabilityZoneId"),
-            )
-            if vpc is UNKNOWN or az is UNKNOWN:
-                return  # cannot relate subnets to VPCs before they exist
-            azs_by_vpc[vpc].add(az)
-    for vpc_id, vpc in vpcs.items():
-        if vpc_id is UNKNOWN:
+        if r.resource_type != "aws:ec2/subnet:Subnet":
             continue
-        azs = {a for a in azs_by_vpc.get(vpc_id, set()) if a}
-        if len(azs) < cfg["minAzs"]:
+        targets, unknown = refs(r, "vpcId")
+        found = {owner[k].urn for k in targets if k in owner}
+        if not found:  # a VPC outside this stack, or one the subnet cannot be related to yet
+            floating += unknown
+            continue
+        az = get(r.props, "availabilityZone") or get(r.props, "availabilityZoneId")
+        for urn in found:
+            if az is UNKNOWN:
+                undecided[urn] += 1
+            elif az:
+                azs[urn].add(az)
+    for vpc in vpcs:
+        known = azs.get(vpc.urn, set())
+        if len(known) + undecided.get(vpc.urn, 0) + floating < cfg["minAzs"]:
             yield (
                 vpc,
                 (
-                    f"its subnets span {len(azs)} AZ(s) ({', '.join(sorted(azs)) or 'none'}); "
+                    f"its subnets span {len(known)} AZ(s) ({', '.join(sorted(known)) or 'none'}); "
                     f"create subnets in at least {cfg['minAzs']} AZs"
                 ),
             )
 
 
 def _lb_multi_az(props, cfg, args):
-    subnets = items(get(props, "subnets")) or items(get(props, "subnetMappings"))
-    if UNKNOWN in subnets or get(props, "subnets") is UNKNOWN:
-        return
-    if len(subnets) < 2:
-        yield f"uses {len(subnets)} subnet(s); give it subnets in at least 2 AZs"
+    # Each element is a subnet even when its id is unknown at preview: the count is known.
+    for prop in ("subnets", "subnetMappings"):
+        value = get(props, prop)
+        if value is UNKNOWN:
+            return  # how many subnets is not known yet
+        if value:
+            count = len(items(value))
+            break
+    else:
+        count = 0
+    if count < 2:
+        yield f"uses {count} subnet(s); give it subnets in at least 2 AZs"
 
 
 def _ecs_min_tasks(props, cfg, args):

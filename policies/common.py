@@ -211,19 +211,19 @@ def matches_any(name: str, patterns: Iterable[str]) -> bool:
     return any(fnmatch.fnmatchcase(name, p) for p in patterns)
 
 
-def tags_of(props: Any, provider: Any) -> dict[str, str]:
-    """A resource's effective tags: its provider's defaultTags merged with its own tags."""
-    merged: dict[str, str] = {}
+def tags_of(props: Any, provider: Any) -> dict[str, Any] | _Unknown:
+    """A resource's effective tags: its provider's defaultTags merged with its own tags. UNKNOWN when either
+    set is unknown at preview (any tag may be in it); a tag whose value alone is unknown is set (UNKNOWN)."""
+    merged: dict[str, Any] = {}
     default_tags = get(provider.props, "defaultTags") if provider is not None else None
     if isinstance(default_tags, str):
         default_tags = as_json(default_tags)
-    if isinstance(default_tags, Mapping) or hasattr(default_tags, "get"):
-        tags = get(default_tags, "tags")
-        if isinstance(tags, Mapping) or hasattr(tags, "items"):
-            merged.update({str(k): v for k, v in dict(tags).items()})
-    own = get(props, "tags")
-    if own is not UNKNOWN and own is not None and hasattr(own, "items"):
-        merged.update({str(k): v for k, v in dict(own).items()})
+    layers = [get(default_tags, "tags") if default_tags is not UNKNOWN else UNKNOWN, get(props, "tags")]
+    for tags in layers:
+        if tags is UNKNOWN:
+            return UNKNOWN
+        if isinstance(tags, Mapping) or hasattr(tags, "keys"):
+            merged.update({str(k): get(tags, k) for k in list(tags.keys())})
     return merged
 
 
@@ -486,15 +486,15 @@ def keys_of(resource: Any, *props: str) -> set[str]:
 
 
 def refs(resource: Any, prop: str, value: Any = None) -> tuple[set[str], bool]:
-    """What `resource`'s `prop` refers to: its string value(s) and the URNs the engine recorded as that
-    property's dependencies; the flag says the reference is unknown and untraceable (cannot judge yet)."""
-    keys = {getattr(d, "urn", d) for d in (resource.property_dependencies or {}).get(prop) or []}
+    """What `resource`'s `prop` refers to (a string or a list of them; `value` stands for the property when
+    given): its known string value(s) and the URNs the engine recorded as that property's dependencies. The
+    flag says the reference cannot be traced: part of it is unknown at preview (an unknown list element is
+    unknown, not absent) and no property dependency says where it comes from — cannot judge yet."""
+    deps = {
+        getattr(d, "urn", d) for d in (getattr(resource, "property_dependencies", None) or {}).get(prop) or []
+    }
     value = get(resource.props, prop) if value is None else value
     values = [value] if value is None or value is UNKNOWN or isinstance(value, str) else items(value)
-    unknown = False
-    for v in values:
-        if isinstance(v, str) and v:
-            keys.add(v)
-        elif v is UNKNOWN:
-            unknown = True
-    return keys, unknown and not keys
+    keys = {v for v in values if isinstance(v, str) and v} | deps
+    unknown = any(v is UNKNOWN for v in values) and not deps
+    return keys, unknown

@@ -22,7 +22,7 @@ import json
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -538,6 +538,28 @@ def rule(*types: str) -> Callable[[Rule], Rule]:
     return register
 
 
+def without_unknowns(value: Any) -> Any:
+    """A property value with what is unknown at preview left out (an unknown key or list element is absent)."""
+    if isinstance(value, dict):
+        return {k: without_unknowns(v) for k, v in value.items() if v != UNKNOWN}
+    if isinstance(value, list):
+        return [without_unknowns(v) for v in value if v != UNKNOWN]
+    return value
+
+
+def _price(fn: Callable[..., tuple[float, str]], r: Resource, ctx: _Context) -> tuple[float, str]:
+    """A rule's price for `r`; where a value the rule reads is unknown at preview (a first deploy's Backup
+    rules, an OpenSearch clusterConfig), priced as if it were left out, i.e. on the documented defaults."""
+    try:
+        return fn(r, ctx)
+    except (AttributeError, TypeError, ValueError, KeyError, IndexError):
+        known = without_unknowns(r.props)
+        if known == r.props:
+            raise
+        monthly, basis = fn(replace(r, props=known), ctx)
+        return monthly, basis + " (values unknown at preview left out)"
+
+
 def estimate(resources: Iterable[Resource], prices: PriceBook, usage: Usage) -> Estimate:
     """Price every resource: a line per priced resource, the unpriced ones listed, free ones counted."""
     resources = list(resources)
@@ -563,9 +585,15 @@ def estimate(resources: Iterable[Resource], prices: PriceBook, usage: Usage) -> 
                 unpriced.append({"urn": r.urn, "tier": r.tier, "reason": f"no pricing rule for {type_}"})
             continue
         try:
-            monthly, basis = fn(r, ctx)
+            monthly, basis = _price(fn, r, ctx)
         except MissingPrice as exc:
             unpriced.append({"urn": r.urn, "tier": r.tier, "reason": str(exc)})
+            continue
+        except (AttributeError, TypeError, ValueError, KeyError, IndexError) as exc:
+            # A shape no rule expects: the resource goes unpriced (and says why); the estimate never fails.
+            unpriced.append(
+                {"urn": r.urn, "tier": r.tier, "reason": f"cannot price it: {type(exc).__name__}: {exc}"}
+            )
             continue
         lines.append(Line(r.urn, r.type, r.name, r.tier, r.region, monthly, basis))
     total = sum(line.monthly for line in lines)

@@ -79,7 +79,10 @@ def _bucket_kms(resources, cfg):
         allowed_sse_s3 = isinstance(name, str) and matches_any(name, cfg["sseS3AllowedBuckets"])
         algorithms = []
         for c in related(index, bucket_keys(bucket)):
-            for rule in items(get(c.props, "rules")):
+            rules = get(c.props, "rules")
+            if rules is UNKNOWN:
+                algorithms.append(UNKNOWN)  # the configuration exists, what it says is not known yet
+            for rule in items(rules):
                 algorithms.append(get(rule, "applyServerSideEncryptionByDefault", "sseAlgorithm"))
         inline = get(
             bucket.props,
@@ -94,8 +97,8 @@ def _bucket_kms(resources, cfg):
             continue
         if any(a in ("aws:kms", "aws:kms:dsse") for a in algorithms):
             continue
-        if allowed_sse_s3 and "AES256" in algorithms:
-            continue
+        if "AES256" in algorithms and (allowed_sse_s3 or (name is UNKNOWN and cfg["sseS3AllowedBuckets"])):
+            continue  # allowed SSE-S3, or a bucket whose name (and so whether it is allowed) is not known yet
         seen = ", ".join(map(str, algorithms)) or "no default encryption configuration"
         yield (
             bucket,
@@ -119,8 +122,10 @@ def _ssm_secure_string(props, cfg, args):
 
 
 def _ecr_kms(props, cfg, args):
-    configs = items(get(props, "encryptionConfigurations"))
-    kinds = [get(c, "encryptionType") for c in configs]
+    configs = get(props, "encryptionConfigurations")
+    if configs is UNKNOWN:
+        return
+    kinds = [get(c, "encryptionType") for c in items(configs)]
     if UNKNOWN in kinds:
         return
     if "KMS" not in kinds:

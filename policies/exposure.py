@@ -46,13 +46,16 @@ IAM_POLICY_TYPES = frozenset(
 
 
 def _world_ingress(resources):
-    """(rule resource, security group id, from, to) for every ingress open to the internet, however declared."""
+    """(rule resource, what its security group is known by, whether that group is unrelatable, from, to,
+    protocol) for every ingress open to the internet, however declared."""
     for r in resources:
         if r.resource_type in INGRESS_RULES:
             if get(r.props, "cidrIpv4") in WORLD or get(r.props, "cidrIpv6") in WORLD:
+                keys, unknown = refs(r, "securityGroupId")
                 yield (
                     r,
-                    get(r.props, "securityGroupId"),
+                    keys,
+                    unknown,
                     get(r.props, "fromPort"),
                     get(r.props, "toPort"),
                     get(r.props, "ipProtocol"),
@@ -60,9 +63,11 @@ def _world_ingress(resources):
         elif r.resource_type in LEGACY_RULES and get(r.props, "type") == "ingress":
             cidrs = items(get(r.props, "cidrBlocks")) + items(get(r.props, "ipv6CidrBlocks"))
             if any(c in WORLD for c in cidrs):
+                keys, unknown = refs(r, "securityGroupId")
                 yield (
                     r,
-                    get(r.props, "securityGroupId"),
+                    keys,
+                    unknown,
                     get(r.props, "fromPort"),
                     get(r.props, "toPort"),
                     get(r.props, "protocol"),
@@ -73,7 +78,8 @@ def _world_ingress(resources):
                 if any(c in WORLD for c in cidrs):
                     yield (
                         r,
-                        get(r.props, "id", default=r.urn),
+                        keys_of(r, "id"),
+                        False,
                         get(rule, "fromPort"),
                         get(rule, "toPort"),
                         get(rule, "protocol"),
@@ -81,27 +87,30 @@ def _world_ingress(resources):
 
 
 def _security_groups_public_ingress(resources, cfg):
+    # The groups internet-facing load balancers use, by id or (on a first preview) by the URN their
+    # securityGroups property depends on; a load balancer that may be internet-facing counts.
     lb_groups: set = set()
+    lb_groups_unknown = False
     for lb in of_types(resources, LOAD_BALANCERS):
         if get(lb.props, "internal") is True:
             continue
-        groups = get(lb.props, "securityGroups")
-        if groups is UNKNOWN or UNKNOWN in items(groups):
-            return  # which groups the load balancers use is not known yet
-        lb_groups.update(items(groups))
+        keys, unknown = refs(lb, "securityGroups")
+        lb_groups |= keys
+        lb_groups_unknown |= unknown
     allowed = set(cfg["allowedPorts"])
-    for rule, sg, lo, hi, proto in _world_ingress(resources):
-        if UNKNOWN in (sg, lo, hi, proto):
-            continue
+    for rule, group, group_unknown, lo, hi, proto in _world_ingress(resources):
+        if UNKNOWN in (lo, hi, proto):
+            continue  # which ports is not known yet
         ports = (
             "all ports" if str(proto) in ("-1", "all") else (f"port {lo}" if lo == hi else f"ports {lo}-{hi}")
         )
         if str(proto) in ("-1", "all") or lo != hi or lo not in allowed:
+            # A defect whichever group the rule belongs to: judged even when the group is unknown.
             yield (
                 rule,
                 f"opens {ports} to the internet; allow only {sorted(allowed)} on a load balancer's group",
             )
-        elif sg not in lb_groups:
+        elif not (group & lb_groups) and not group_unknown and not lb_groups_unknown:
             yield (
                 rule,
                 (
@@ -207,21 +216,19 @@ def _iam_admin(props, cfg, args):
 
 
 def _waf_everywhere(resources, cfg):
-    protected = set()
+    protected: set = set()
+    unrelated = False  # an association whose load balancer is unknown might protect any of them
     for a in of_types(resources, WAF_ASSOCIATIONS):
-        arn = get(a.props, "resourceArn")
-        if arn is UNKNOWN:
-            return
-        protected.add(arn)
+        keys, unknown = refs(a, "resourceArn")
+        protected |= keys
+        unrelated |= unknown
     for lb in of_types(resources, LOAD_BALANCERS):
         internal, kind = get(lb.props, "internal"), get(lb.props, "loadBalancerType", default="application")
-        if internal is True or kind != "application":
+        if internal not in (False, None) or kind != "application":
+            continue  # internal, not known yet to be internet-facing (unknown), or not an ALB
+        if keys_of(lb, "arn", "id") & protected or unrelated:
             continue
-        arn = get(lb.props, "arn")
-        if arn is UNKNOWN or arn is None:
-            continue
-        if arn not in protected:
-            yield lb, "is internet-facing with no WAF web ACL; associate one (aws.wafv2.WebAclAssociation)"
+        yield lb, "is internet-facing with no WAF web ACL; associate one (aws.wafv2.WebAclAssociation)"
     for dist in of_types(resources, CLOUDFRONT):
         acl = get(dist.props, "webAclId")
         if acl is not UNKNOWN and not acl:
@@ -241,7 +248,10 @@ def _lb_access_logs(props, cfg, args):
     logs = get(props, "accessLogs")
     if logs is UNKNOWN:
         return
-    if not logs or not truthy(get(logs, "enabled", default=True)) or not get(logs, "bucket"):
+    enabled = get(logs, "enabled", default=True) if logs else False
+    if enabled is UNKNOWN:
+        return  # whether logging is on is not known yet
+    if not truthy(enabled) or not get(logs, "bucket"):
         yield "writes no access logs; set accessLogs {bucket, enabled: true}"
 
 

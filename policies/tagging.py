@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from common import get, resource_policy, tags_of
+from common import UNKNOWN, get, resource_policy, tags_of
 
 # Resources AWS cannot tag (or that only carry their parent's tags); everything else with a `tags` input or
 # from the commonly tagged services must carry the required tags, from its own tags or its provider's defaults.
@@ -48,6 +48,8 @@ def _required_tags(props, cfg, args):
     if t in _NOT_TAGGABLE or not (t.startswith(_TAGGABLE_SERVICES) or get(props, "tags") is not None):
         return
     tags = tags_of(props, args.provider)
+    if tags is UNKNOWN:
+        return  # the tags are not known yet
     missing = [k for k in cfg["requiredTags"] if not tags.get(k)]
     if missing:
         yield (

@@ -102,7 +102,10 @@ def _listener_protocol(props):
 def _http_redirects(props, cfg, args):
     if _listener_protocol(props) != "HTTP":
         return
-    actions = items(get(props, "defaultActions"))
+    actions = get(props, "defaultActions")
+    if actions is UNKNOWN:
+        return  # what the listener does is not known yet
+    actions = items(actions)
     for action in actions:
         if action is UNKNOWN:
             return
@@ -332,8 +335,14 @@ def _mysql_secure_transport(props, cfg, args):
     family = get(props, "family")
     if family is UNKNOWN or not str(family).startswith(("mysql", "aurora-mysql")):
         return
-    values = {get(p, "name"): str(get(p, "value")).lower() for p in items(get(props, "parameters"))}
-    if values.get("require_secure_transport") not in ("1", "on", "true"):
+    parameters = get(props, "parameters")
+    if parameters is UNKNOWN:
+        return
+    values = {get(p, "name"): get(p, "value") for p in items(parameters)}
+    setting = values.get("require_secure_transport")
+    if setting is UNKNOWN or (UNKNOWN in values and setting is None):
+        return  # the parameter, or one whose name is unknown, may set it
+    if str(setting).lower() not in ("1", "on", "true"):
         yield "MySQL accepts unencrypted connections; set parameter require_secure_transport = 1 (ON)"
 
 

@@ -14,13 +14,20 @@ _CACHE: dict[tuple, Render] = {}
 
 @pytest.fixture(scope="session")
 def render(tmp_path_factory: pytest.TempPathFactory):
-    """render(stack, program=None, pack_config=None) → Render, cached per arguments for the session."""
+    """render(stack, program=None, pack_config=None, mode="existing") → Render, cached per arguments for the
+    session (mode "first-deploy": every computed output unknown, tools/preview.py MODES)."""
 
-    def _do(stack: str, program: str | Path | None = None, pack_config: str | Path | None = None) -> Render:
-        key = (stack, str(program), str(pack_config))
+    def _do(
+        stack: str,
+        program: str | Path | None = None,
+        pack_config: str | Path | None = None,
+        mode: str = "existing",
+    ) -> Render:
+        key = (stack, str(program), str(pack_config), mode)
         if key not in _CACHE:
-            out = tmp_path_factory.mktemp(f"render-{stack}")
-            _CACHE[key] = _render(stack, out, program=program, pack_config=pack_config)
+            out = tmp_path_factory.mktemp(f"render-{stack}-{mode}")
+            extra = ["--mode", mode] if mode != "existing" else None
+            _CACHE[key] = _render(stack, out, program=program, pack_config=pack_config, extra=extra)
         return _CACHE[key]
 
     return _do

@@ -43,7 +43,8 @@ def run(args: list[str], cwd: Path = ROOT) -> subprocess.CompletedProcess:
 def test_preview_json_follows_the_contract(render, stack: str) -> None:
     r: Render = render(stack)
     assert r.data["stack"] == stack and r.data["project"] == "elite-locadora"
-    assert set(r.data) >= {"stack", "project", "resources", "outputs", "policy"}
+    assert set(r.data) >= {"stack", "project", "mode", "resources", "outputs", "policy", "renderedFrom"}
+    assert r.data["mode"] == "existing", "the default mode models a stack whose resources exist"
     assert r.resources, f"stack {stack}: nothing rendered"
     for res in r.resources:
         assert set(res) >= RESOURCE_KEYS, f"{res['urn']}: missing {RESOURCE_KEYS - set(res)}"

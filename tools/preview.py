@@ -250,7 +250,13 @@ def _make_recorder(mocks: Any) -> Any:
     return RecordingMonitor(mocks)
 
 
-def run_program(program: Path, config: StackConfig, preview: bool = True) -> Any:
+# How the mocks answer (tools/mocks.py): "existing" models a stack whose resources exist (ids, ARNs and
+# endpoints known, as when previewing an update); "first-deploy" models the preview of a stack, or of the
+# resources a pull request adds, that do not exist yet: every computed output is unknown.
+MODES = ("existing", "first-deploy")
+
+
+def run_program(program: Path, config: StackConfig, preview: bool = True, mode: str = "existing") -> Any:
     """Run the program under mocks in this process (one program per process: the SDK's state is global)."""
     from pulumi.runtime import mocks as pmocks
     from pulumi.runtime import settings as psettings
@@ -260,7 +266,7 @@ def run_program(program: Path, config: StackConfig, preview: bool = True) -> Any
     from tools.mocks import AwsMocks
 
     default_region = config.values.get("aws:region", "us-east-1")
-    mocks = AwsMocks(default_region)
+    mocks = AwsMocks(default_region, first_deploy=mode == "first-deploy")
     monitor = _make_recorder(mocks)
     settings = pmocks.MockSettings(
         monitor=monitor,
@@ -348,7 +354,7 @@ def for_analyzer(value: Any) -> Any:
     return value
 
 
-def build_document(monitor: Any, config: StackConfig) -> dict[str, Any]:
+def build_document(monitor: Any, config: StackConfig, mode: str = "existing") -> dict[str, Any]:
     by_urn = {r.urn: r for r in monitor.recorded}
     resources = []
     for r in sorted(monitor.recorded, key=lambda r: r.urn):
@@ -388,6 +394,7 @@ def build_document(monitor: Any, config: StackConfig) -> dict[str, Any]:
     return {
         "stack": config.stack,
         "project": config.project,
+        "mode": mode,
         "resources": resources,
         "outputs": stack_outputs,
         "policy": {"pack": None, "violations": []},
@@ -507,7 +514,10 @@ def report(doc: dict[str, Any]) -> str:
         if r["custom"] or r["type"].startswith("pulumi:providers:"):
             tiers[tier_of(r, by_urn)][r["type"]] += 1
     total = sum(sum(c.values()) for c in tiers.values())
-    lines.append(f"Offline preview of stack '{doc['stack']}' ({doc['project']}): {total} resources to create")
+    mode = " as a first deploy (computed outputs unknown)" if doc.get("mode") == "first-deploy" else ""
+    lines.append(
+        f"Offline preview of stack '{doc['stack']}' ({doc['project']}){mode}: {total} resources to create"
+    )
     for tier in sorted(tiers):
         counts = tiers[tier]
         lines.append(f"\n  {tier}  ({sum(counts.values())})")
@@ -569,6 +579,7 @@ def preview(
     pack_dir: Path | None = ROOT / "policies",
     pack_config_file: Path | None = None,
     out_dir: Path | None = None,
+    mode: str = "existing",
 ) -> Result:
     from tools.analyzer import load_config_file
 
@@ -593,8 +604,8 @@ def preview(
             pack_config_file = default if default.exists() and program == ROOT else None
         pack_config = load_config_file(pack_config_file)
     t = time.perf_counter()
-    monitor = run_program(program, config)
-    doc = build_document(monitor, config)
+    monitor = run_program(program, config, mode=mode)
+    doc = build_document(monitor, config, mode)
     for step in DOCUMENT_STEPS:
         step(doc, program=program, stack=stack, pack_config=pack_config_file)
     timings["render"] = time.perf_counter() - t
@@ -635,6 +646,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--policy-pack", type=Path, default=ROOT / "policies", help="policy pack directory")
     parser.add_argument("--no-policy", action="store_true", help="render only; skip the policy pack")
     parser.add_argument("--out", type=Path, help="output directory (default out/<stack>)")
+    parser.add_argument(
+        "--mode",
+        choices=MODES,
+        default="existing",
+        help="existing: the stack's resources exist (ids, ARNs known); first-deploy: preview as for a new "
+        "stack or the resources a pull request adds (every computed output unknown)",
+    )
+    parser.add_argument(
+        "--first-deploy",
+        dest="mode",
+        action="store_const",
+        const="first-deploy",
+        help="same as --mode first-deploy",
+    )
     parser.add_argument("--timings", action="store_true", help="print stage timings and peak RSS to stderr")
     args = parser.parse_args(argv)
     program = args.program.resolve()
@@ -646,6 +671,7 @@ def main(argv: list[str] | None = None) -> int:
             pack_dir=None if args.no_policy else args.policy_pack.resolve(),
             pack_config_file=args.policy_pack_config,
             out_dir=args.out,
+            mode=args.mode,
         )
     except ProgramError as exc:
         print(f"error: {exc}", file=sys.stderr)
