@@ -1,6 +1,7 @@
 """Offline preview: the real program under the SDK's mocks with a stack's real config, judged by the real pack.
 
     python -m tools.preview --stack prod [--policy-pack-config FILE] [--json] [--program DIR] [--out DIR]
+                            [--mode existing|first-deploy | --first-deploy]
 
 Stages: load the stack's config → run ``__main__.py`` under ``pulumi.runtime`` mocks (tools/mocks.py),
 recording every registration as the engine receives it → write ``out/<stack>/preview.json`` → start
