@@ -177,6 +177,7 @@ class Judge:
                 continue
             pr = resources[r["urn"]]
             pr.parent = resources.get(r.get("parent"))
+            pr.dependencies = [resources[u] for u in r["dependsOn"] if u in resources]
             pr.property_dependencies = {
                 k: [resources[u] for u in v if u in resources] for k, v in r["propertyDependencies"].items()
             }
