@@ -12,6 +12,7 @@ from components.cdn import Cdn, CdnArgs
 from components.cicd import Cicd, CicdArgs
 from components.compute import Compute, ComputeArgs
 from components.data import Data, DataArgs
+from components.db_access import DatabaseAccess, DatabaseAccessArgs
 from components.edge import Edge, EdgeArgs
 from components.keys import Keys, KeysArgs
 from components.network import Network, NetworkArgs
@@ -22,6 +23,7 @@ from components.secrets import AppSecrets, AppSecretsArgs
 from components.storage import Storage, StorageArgs
 from components.waf import UploadRoutes
 from settings import NAMESPACE, load_secrets, load_settings
+from settings.compute import BOOTSTRAP_TAG, image_reference
 
 settings = load_settings()
 # Before any resource: an update with a required secret unset stops here, having changed nothing.
@@ -78,6 +80,8 @@ data = Data(
         availability_zones=network.availability_zones,
         db_sg_id=network.db_sg_id,
         cache_sg_id=network.cache_sg_id,
+        rotation_sg_id=network.rotation_sg_id,
+        region=settings.region,
         data_key_arn=keys.primary.data,
         logs_key_arn=keys.primary.logs,
         secrets_key_arn=keys.primary.secrets,
@@ -140,13 +144,13 @@ app_secrets = AppSecrets(
         config_secrets=config_secrets,
         jwt_secret_length=settings.operations.jwt_secret_length,
         secrets_key_arn=keys.primary.secrets,
-        db_username=data.db_username,
         db_address=data.db_address,
         db_port=data.db_port,
         db_name=data.db_name,
         dr_provider=providers.dr,
         dr_secrets_key_arn=keys.dr.secrets,
         dr_db_address=data.dr_replica_address,
+        protect=settings.protect,
     ),
     opts=in_primary,
 )
@@ -180,11 +184,11 @@ compute = Compute(
         db_address=data.db_address,
         db_port=data.db_port,
         db_name=data.db_name,
-        db_username=data.db_username,
-        db_master_secret_arn=data.db_master_secret_arn,
+        db_app_secret_arn=data.db_app_secret_arn,
         redis_primary_endpoint=data.redis_primary_endpoint,
         redis_port=data.redis_port,
         redis_auth_secret_arn=data.redis_auth_secret_arn,
+        redis_auth_secret_version_id=data.redis_auth_secret_version_id,
         database_url_parameter_arn=app_secrets.database_url_parameter_arn,
         jwt_secret_parameter_arn=app_secrets.jwt_secret_parameter_arn,
         stripe_secret_parameter_arn=app_secrets.stripe_secret_parameter_arn,
@@ -193,7 +197,39 @@ compute = Compute(
         assets_bucket_name=storage.assets_bucket_name,
         assets_bucket_arn=storage.assets_bucket_arn,
         assets_key_arn=storage.assets_key_arn,
+        jobs_queue_arn=data.jobs_queue_arn,
+        jobs_queue_url=data.jobs_queue_url,
+        jobs_queue_key_arn=keys.primary.data,
         load_balancer_dependencies=[edge],
+    ),
+    opts=in_primary,
+)
+
+# --- database access: the application user's one-off bootstrap task, the roll after its rotation ---
+db_access = DatabaseAccess(
+    "db-access",
+    DatabaseAccessArgs(
+        name_prefix=settings.name_prefix,
+        region=settings.region,
+        # The image the API runs (the bootstrap image while no release is configured, as compute does).
+        backend_image=compute.backend_repository_url.apply(
+            lambda url: image_reference(
+                url, settings.compute.images.backend if settings.compute.images else BOOTSTRAP_TAG
+            )
+        ),
+        backend_repository_arn=compute.backend_repository_arn,
+        cpu_architecture=settings.compute.cpu_architecture,
+        db_address=data.db_address,
+        db_port=data.db_port,
+        db_name=data.db_name,
+        app_privileges=settings.data.database.app_privileges,
+        master_secret_arn=data.db_master_secret_arn,
+        app_secret_arn=data.db_app_secret_arn,
+        secrets_key_arn=keys.primary.secrets,
+        logs_key_arn=keys.primary.logs,
+        log_retention_days=settings.compute.log_retention_days,
+        cluster_arn=compute.cluster_arn,
+        rolled_service_names=[compute.api_service_name, compute.worker_service_name],
     ),
     opts=in_primary,
 )
@@ -234,7 +270,7 @@ operations = Operations(
         },
         backup_resource_arns=[storage.assets_bucket_arn],
         log_sources={
-            "ecs": compute.log_group_names,
+            "ecs": [*compute.log_group_names, db_access.bootstrap_log_group_name],
             "waf": [edge.waf_log_group_name],
             "database": data.db_log_group_names,
         },
@@ -287,6 +323,8 @@ pulumi.export("siteUrl", cdn.site_url)
 pulumi.export("apiUrl", f"{cdn.site_url}/api")
 pulumi.export("dbAddress", data.db_address)
 pulumi.export("dbMasterSecretArn", data.db_master_secret_arn)
+pulumi.export("dbAppSecretArn", data.db_app_secret_arn)
+pulumi.export("dbBootstrapTaskFamily", db_access.bootstrap_task_definition_family)
 pulumi.export("dbReplicaIds", data.db_replica_ids)
 if data.dr_replica_arn is not None:
     pulumi.export("drReplicaArn", data.dr_replica_arn)

@@ -26,6 +26,9 @@ from settings.compute import BOOTSTRAP_TAG, ComputeSettings, ServiceSettings, im
 
 from .registry import APPLICATIONS, Registry, RegistryArgs
 
+# The RDS CA bundle the backend image ships (docs/data.md, "TLS to MySQL"): Laravel's `MYSQL_ATTR_SSL_CA`.
+RDS_CA_BUNDLE_PATH = "/etc/ssl/certs/rds-global-bundle.pem"
+
 WEB_PORT, API_PORT = 80, 8000
 SERVICES = ("web", "api", "worker")
 # Paths each image writes at run time; with a read-only root file system they are task-scoped volumes (bind
@@ -67,7 +70,17 @@ def web_environment(api_url: str, environment: str, stripe_publishable_key: str 
     }
 
 
-WORKER_COMMAND = ["php", "artisan", "queue:work", "redis", "--sleep=3", "--tries=3", "--max-time=3600"]
+# Laravel's `sqs` connection (jobs on SQS, data tier); --timeout stays below the queue's visibility timeout (300 s).
+WORKER_COMMAND = [
+    "php",
+    "artisan",
+    "queue:work",
+    "sqs",
+    "--sleep=3",
+    "--tries=3",
+    "--timeout=240",
+    "--max-time=3600",
+]
 # ECS Exec's agent talks to Systems Manager through these; they have no resource-level permissions.
 EXEC_ACTIONS = [
     "ssmmessages:CreateControlChannel",
@@ -129,16 +142,17 @@ class ComputeArgs:
     """Port of the database (`DB_PORT`)."""
     db_name: pulumi.Input[str]
     """Application database (`DB_DATABASE`)."""
-    db_username: pulumi.Input[str]
-    """Database user (`DB_USERNAME`)."""
-    db_master_secret_arn: pulumi.Input[str]
-    """RDS-managed Secrets Manager secret holding the password (`DB_PASSWORD` from its `password` key)."""
+    db_app_secret_arn: pulumi.Input[str]
+    """Secret of the application's own database user (`DB_USERNAME`/`DB_PASSWORD` from its keys): rotation
+    alternates two users, so the name comes from the secret too, never from the environment."""
     redis_primary_endpoint: pulumi.Input[str]
     """Redis primary endpoint (`REDIS_HOST`)."""
     redis_port: pulumi.Input[int]
     """Redis port (`REDIS_PORT`)."""
     redis_auth_secret_arn: pulumi.Input[str]
     """Secrets Manager secret holding the Redis AUTH token (`REDIS_PASSWORD` from its `authToken` key)."""
+    redis_auth_secret_version_id: pulumi.Input[str]
+    """The token's secret version the tasks read: a rotated token is a new version, so the services roll."""
     database_url_parameter_arn: pulumi.Input[str]
     """SSM SecureString with the database URL (no password) (`DB_URL`)."""
     jwt_secret_parameter_arn: pulumi.Input[str]
@@ -155,6 +169,12 @@ class ComputeArgs:
     """ARN of the assets bucket; the API and the worker may use only their prefixes of it."""
     assets_key_arn: pulumi.Input[str]
     """KMS key of the assets bucket (SSE-KMS objects need it to be read and written)."""
+    jobs_queue_arn: pulumi.Input[str]
+    """The SQS job queue (data tier): the API sends jobs, the worker receives and deletes them."""
+    jobs_queue_url: pulumi.Input[str]
+    """Its URL: Laravel's SQS_PREFIX (the URL without the name) and SQS_QUEUE (the name)."""
+    jobs_queue_key_arn: pulumi.Input[str]
+    """KMS key of the queue: producers and consumers use it through SQS only."""
     load_balancer_dependencies: Sequence[pulumi.Resource] = ()
     """What attaches the target groups to the load balancer (the edge tier): ECS refuses to create a service whose
     target group no listener or rule uses yet, so the services wait for it."""
@@ -281,6 +301,24 @@ def assets_statements(bucket_arn: str, prefixes: list[str], key_arn: str, region
     ]
 
 
+def queue_statements(queue_arn: str, key_arn: str, region: str, *, consume: bool) -> list[dict]:
+    """Laravel's SQS queue: the API sends jobs (and reads the queue's size); the worker also receives, deletes
+    and releases them (and may dispatch follow-up jobs). The queue's key through SQS only."""
+    actions = ["sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"]
+    if consume:
+        actions += ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"]
+    return [
+        {"Sid": "JobQueue", "Effect": "Allow", "Action": sorted(actions), "Resource": queue_arn},
+        {
+            "Sid": "JobQueueKeyThroughSqs",
+            "Effect": "Allow",
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+            "Resource": key_arn,
+            "Condition": {"StringEquals": {"kms:ViaService": f"sqs.{region}.amazonaws.com"}},
+        },
+    ]
+
+
 def exec_statements(log_group_arn: str, key_arn: str) -> list[dict]:
     """ECS Exec (staging only): the SSM channels (no resource-level permissions exist for them), the encrypted
     session log group, and the key ECS encrypts the session with."""
@@ -396,13 +434,14 @@ class Compute(pulumi.ComponentResource):
         forgets it. 32 random characters, generated once and kept in state (a new key would make every encrypted
         value unreadable), in a SecureString under the guide's parameter path, with a DR copy like the others."""
         a = self._args
-        value = random.RandomPassword(
-            f"{self._name}-app-key-value", length=32, special=False, opts=self._child
-        )
-        dr = pulumi.ResourceOptions(parent=self, provider=a.dr_provider)
+        # Key material: a replacement (rename, reparent, length change) would lose every encrypted value, so the
+        # value and both parameters are protected in prod like the data they open.
+        keep = pulumi.ResourceOptions(parent=self, protect=a.protect, retain_on_delete=a.protect)
+        value = random.RandomPassword(f"{self._name}-app-key-value", length=32, special=False, opts=keep)
+        dr = pulumi.ResourceOptions.merge(keep, pulumi.ResourceOptions(provider=a.dr_provider))
         params = {}
         for where, key, opts in (
-            ("", a.secrets_key_arn, self._child),
+            ("", a.secrets_key_arn, keep),
             ("dr-", a.dr_secrets_key_arn, dr),
         ):
             params[where] = aws.ssm.Parameter(
@@ -516,7 +555,7 @@ class Compute(pulumi.ComponentResource):
             a.stripe_secret_parameter_arn,
             self._app_key.arn,
         ]
-        secrets = [a.db_master_secret_arn, a.redis_auth_secret_arn]
+        secrets = [a.db_app_secret_arn, a.redis_auth_secret_arn]
         return parameters, secrets
 
     def _create_execution_role(
@@ -567,6 +606,11 @@ class Compute(pulumi.ComponentResource):
                 parts.append(
                     pulumi.Output.all(a.assets_bucket_arn, a.assets_key_arn).apply(
                         lambda v: assets_statements(v[0], list(s.api_bucket_prefixes), v[1], a.region)
+                    )
+                )
+                parts.append(
+                    pulumi.Output.all(a.jobs_queue_arn, a.jobs_queue_key_arn).apply(
+                        lambda v, key=key: queue_statements(v[0], v[1], a.region, consume=key == "worker")
                     )
                 )
             if exec_log_group is not None:
@@ -631,10 +675,10 @@ class Compute(pulumi.ComponentResource):
             a.db_address,
             a.db_port,
             a.db_name,
-            a.db_username,
             a.redis_primary_endpoint,
             a.redis_port,
             a.assets_bucket_name,
+            a.jobs_queue_url,
         ).apply(
             lambda v: _env(
                 {
@@ -645,18 +689,23 @@ class Compute(pulumi.ComponentResource):
                     "DB_HOST": v[0],
                     "DB_PORT": str(v[1]),
                     "DB_DATABASE": v[2],
-                    "DB_USERNAME": v[3],
-                    "REDIS_HOST": v[4],
-                    "REDIS_PORT": str(v[5]),
+                    # MySQL requires TLS (require_secure_transport=1): Laravel's mysql connection passes this CA
+                    # bundle (shipped in the image, docs/data.md) to PDO, which verifies the server with it.
+                    "MYSQL_ATTR_SSL_CA": RDS_CA_BUNDLE_PATH,
+                    "REDIS_HOST": v[3],
+                    "REDIS_PORT": str(v[4]),
                     # ElastiCache has transit encryption on: Laravel connects with TLS.
                     "REDIS_SCHEME": "tls",
                     "CACHE_DRIVER": "redis",
                     "CACHE_STORE": "redis",
                     "SESSION_DRIVER": "redis",
                     "SESSION_SECURE_COOKIE": "true",
-                    "QUEUE_CONNECTION": "redis",
+                    # Jobs live on SQS, where nothing evicts them (Redis evicts with allkeys-lru).
+                    "QUEUE_CONNECTION": "sqs",
+                    "SQS_PREFIX": v[6].rsplit("/", 1)[0],
+                    "SQS_QUEUE": v[6].rsplit("/", 1)[1],
                     "FILESYSTEM_DISK": "s3",
-                    "AWS_BUCKET": v[6],
+                    "AWS_BUCKET": v[5],
                     "AWS_DEFAULT_REGION": a.region,
                 }
             )
@@ -666,17 +715,20 @@ class Compute(pulumi.ComponentResource):
         """Every secret of the API, by reference: ECS reads it at task start with the execution role."""
         a = self._args
         return pulumi.Output.all(
-            a.db_master_secret_arn,
+            a.db_app_secret_arn,
             a.redis_auth_secret_arn,
             a.database_url_parameter_arn,
             a.jwt_secret_parameter_arn,
             a.stripe_secret_parameter_arn,
             self._app_key.arn,
+            a.redis_auth_secret_version_id,
         ).apply(
             lambda v: [
-                # `<secret ARN>:<json key>::` picks one key of a JSON secret (RDS-managed: username/password).
+                # `<secret ARN>:<json key>:<stage>:<version id>` picks one key of a JSON secret; the database user
+                # follows the current version (rotation), the Redis token the version this deploy wrote.
+                {"name": "DB_USERNAME", "valueFrom": f"{v[0]}:username::"},
                 {"name": "DB_PASSWORD", "valueFrom": f"{v[0]}:password::"},
-                {"name": "REDIS_PASSWORD", "valueFrom": f"{v[1]}:authToken::"},
+                {"name": "REDIS_PASSWORD", "valueFrom": f"{v[1]}:authToken::{v[6]}"},
                 {"name": "DB_URL", "valueFrom": v[2]},
                 {"name": "JWT_SECRET", "valueFrom": v[3]},
                 {"name": "STRIPE_SECRET", "valueFrom": v[4]},

@@ -1,21 +1,28 @@
 """Data tier: RDS MySQL (Multi-AZ primary, in-region and cross-region read replicas) and ElastiCache Redis.
 
-Secrets never pass through config or outputs in clear: RDS generates the master password and keeps it in a
-Secrets Manager secret it rotates (`manage_master_user_password`); the Redis auth token is generated at deploy
-time and stored in a Secrets Manager secret replicated to the DR region. Consumers get the secrets' ARNs.
-The DR replica lives in a small network of its own in the DR region (components/dr_network.py); docs/data.md
-is the failover runbook.
+Secrets never pass through config or outputs in clear. RDS cannot create a read replica of a MySQL source whose
+master password it manages in Secrets Manager (`manage_master_user_password`; RDS user guide, "Limitations for
+Secrets Manager integration"), so the master password is generated at deploy time (`random.RandomPassword`)
+into a Secrets Manager secret of ours (secrets key, replicated to the DR region), rotated by the stack's own
+rotation function (components/rotation_function/). The application has its own least-privilege user in a
+second secret, rotated alternating users (the previous user stays valid for a whole rotation period, so running
+tasks keep working until they roll). The Redis AUTH token is generated at deploy time, stored in a
+replicated secret and rotated with ElastiCache's ROTATE strategy (`cache.authTokenVersion`). Consumers get the
+secrets' ARNs. The DR replica lives in a small network of its own in the DR region (components/dr_network.py);
+docs/data.md is the failover runbook.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
+import pymysql
 
 from components.dr_network import DrNetwork, DrNetworkArgs
 from settings.data import DataSettings
@@ -29,7 +36,77 @@ DB_CA_CERT = "rds-ca-rsa2048-g1"
 # At the end of a major version's standard support, upgrade rather than be billed for RDS Extended Support.
 DB_LIFECYCLE = "open-source-rds-extended-support-disabled"
 REDIS_DESCRIPTION = "Elite Locadora Redis Cluster"
+# The database users' rotation function (components/rotation_function/), packaged with PyMySQL.
+ROTATION_SOURCE = Path(__file__).parent / "rotation_function"
+ROTATION_RUNTIME = "python3.12"
+ROTATION_EXCLUDED_CHARACTERS = "/@\"'\\ "
+# RDS for MySQL master passwords hold 8-41 printable characters; letters and digits need no escaping anywhere.
+DB_PASSWORD_LENGTH = 40
 ENHANCED_MONITORING_POLICY = "policy/service-role/AmazonRDSEnhancedMonitoringRole"
+
+
+def rotation_policy(
+    secret_arn: str, log_group_arn: str, key_arn: str, read_arns: list[str], region: str
+) -> str:
+    """The rotation function: write its own secret's versions, read the master's (alternating users), use the
+    secrets key through Secrets Manager, attach to the VPC, write its log group."""
+    statements = [
+        {
+            "Sid": "RotateOwnSecret",
+            "Effect": "Allow",
+            "Action": [
+                "secretsmanager:DescribeSecret",
+                "secretsmanager:GetSecretValue",
+                "secretsmanager:PutSecretValue",
+                "secretsmanager:UpdateSecretVersionStage",
+            ],
+            "Resource": secret_arn,
+        },
+        # GetRandomPassword acts on no resource: IAM supports only "*" for it.
+        {
+            "Sid": "GeneratePasswords",
+            "Effect": "Allow",
+            "Action": "secretsmanager:GetRandomPassword",
+            "Resource": "*",
+        },
+        {
+            "Sid": "SecretsKeyThroughSecretsManager",
+            "Effect": "Allow",
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+            "Resource": key_arn,
+            "Condition": {"StringEquals": {"kms:ViaService": f"secretsmanager.{region}.amazonaws.com"}},
+        },
+        # Lambda attaches the function to the VPC through network interfaces; these actions take no resource ARN.
+        {
+            "Sid": "VpcNetworkInterfaces",
+            "Effect": "Allow",
+            "Action": [
+                "ec2:CreateNetworkInterface",
+                "ec2:DescribeNetworkInterfaces",
+                "ec2:DeleteNetworkInterface",
+                "ec2:AssignPrivateIpAddresses",
+                "ec2:UnassignPrivateIpAddresses",
+            ],
+            "Resource": "*",
+        },
+        {
+            "Sid": "WriteOwnLogs",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": [log_group_arn, f"{log_group_arn}:log-stream:*"],
+        },
+    ]
+    if read_arns:
+        statements.insert(
+            1,
+            {
+                "Sid": "ReadMasterSecret",
+                "Effect": "Allow",
+                "Action": "secretsmanager:GetSecretValue",
+                "Resource": sorted(read_arns),
+            },
+        )
+    return json.dumps({"Version": "2012-10-17", "Statement": statements})
 
 
 @dataclass
@@ -50,12 +127,16 @@ class DataArgs:
     """Security group of the database (network tier): MySQL from the API and worker tasks only."""
     cache_sg_id: pulumi.Input[str]
     """Security group of the cache (network tier): Redis from the API and worker tasks only."""
+    rotation_sg_id: pulumi.Input[str]
+    """Security group of the rotation functions (network tier): MySQL to the database, HTTPS to the endpoints."""
+    region: str
+    """Primary region: the rotation functions call its Secrets Manager endpoint."""
     data_key_arn: pulumi.Input[str]
     """KMS key (primary region) for database storage, Performance Insights and the cache at rest."""
     logs_key_arn: pulumi.Input[str]
     """KMS key (primary region) for the exported database logs and the Redis slow log."""
     secrets_key_arn: pulumi.Input[str]
-    """KMS key (primary region) for the RDS-managed master secret and the Redis auth-token secret."""
+    """KMS key (primary region) for the database users' secrets and the Redis auth-token secret."""
     dr_provider: aws.Provider
     """Provider of the DR region: the DR network, replica, its parameter group and log groups."""
     dr_data_key_arn: pulumi.Input[str]
@@ -63,7 +144,7 @@ class DataArgs:
     dr_logs_key_arn: pulumi.Input[str]
     """KMS key of the DR region for the replica's exported logs."""
     dr_secrets_key_arn: pulumi.Input[str]
-    """KMS key of the DR region for the replica of the Redis auth-token secret."""
+    """KMS key of the DR region for the replicas of the database and Redis secrets."""
 
 
 class Data(pulumi.ComponentResource):
@@ -74,7 +155,10 @@ class Data(pulumi.ComponentResource):
     db_name: pulumi.Output[str]
     db_username: pulumi.Output[str]
     db_master_secret_arn: pulumi.Output[str]
+    db_app_secret_arn: pulumi.Output[str]
+    db_app_secret_version_id: pulumi.Output[str]
     db_replica_ids: list[pulumi.Output[str]]
+    db_replicas: dict[str, pulumi.Output[str]]
     db_log_group_names: list[pulumi.Output[str]]
     dr_replica_id: pulumi.Output[str] | None
     dr_replica_arn: pulumi.Output[str] | None
@@ -87,6 +171,11 @@ class Data(pulumi.ComponentResource):
     redis_replication_group_id: pulumi.Output[str]
     redis_member_cluster_ids: list[pulumi.Output[str]]
     redis_auth_secret_arn: pulumi.Output[str]
+    redis_auth_secret_version_id: pulumi.Output[str]
+    jobs_queue_arn: pulumi.Output[str]
+    jobs_queue_url: pulumi.Output[str]
+    jobs_queue_name: pulumi.Output[str]
+    jobs_dead_letter_queue_name: pulumi.Output[str]
 
     def __init__(self, name: str, args: DataArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("elite-locadora:data:Data", name, None, opts)
@@ -102,16 +191,21 @@ class Data(pulumi.ComponentResource):
         )
 
         monitoring_role = self._create_monitoring_role()
-        primary = self._create_primary(monitoring_role)
+        master_password = self._generated_password("mysql-master-password")
+        primary = self._create_primary(monitoring_role, master_password)
+        master_secret = self._create_user_secrets(primary, master_password)
+        self._create_rotation(master_secret)
         replicas = self._create_replicas(primary, monitoring_role)
         dr_replica = self._create_dr_replica(primary, monitoring_role)
         self._create_cache()
+        self._create_queue()
 
         self.db_instance_id, self.db_instance_arn = primary.identifier, primary.arn
         self.db_address, self.db_port = primary.address, primary.port
         self.db_name, self.db_username = primary.db_name, primary.username
-        self.db_master_secret_arn = primary.master_user_secrets.apply(lambda s: s[0].secret_arn)
-        self.db_replica_ids = [r.identifier for r in replicas]
+        self.db_master_secret_arn = master_secret.arn
+        self.db_replicas = {key: r.identifier for key, r in replicas.items()}
+        self.db_replica_ids = list(self.db_replicas.values())
         self.dr_replica_id = dr_replica.identifier if dr_replica else None
         self.dr_replica_arn = dr_replica.arn if dr_replica else None
         self.dr_replica_address = dr_replica.address if dr_replica else None
@@ -124,7 +218,10 @@ class Data(pulumi.ComponentResource):
                 "db_name": self.db_name,
                 "db_username": self.db_username,
                 "db_master_secret_arn": self.db_master_secret_arn,
+                "db_app_secret_arn": self.db_app_secret_arn,
+                "db_app_secret_version_id": self.db_app_secret_version_id,
                 "db_replica_ids": self.db_replica_ids,
+                "db_replicas": self.db_replicas,
                 "db_log_group_names": self.db_log_group_names,
                 "dr_replica_id": self.dr_replica_id,
                 "dr_replica_arn": self.dr_replica_arn,
@@ -137,6 +234,11 @@ class Data(pulumi.ComponentResource):
                 "redis_replication_group_id": self.redis_replication_group_id,
                 "redis_member_cluster_ids": self.redis_member_cluster_ids,
                 "redis_auth_secret_arn": self.redis_auth_secret_arn,
+                "redis_auth_secret_version_id": self.redis_auth_secret_version_id,
+                "jobs_queue_arn": self.jobs_queue_arn,
+                "jobs_queue_url": self.jobs_queue_url,
+                "jobs_queue_name": self.jobs_queue_name,
+                "jobs_dead_letter_queue_name": self.jobs_dead_letter_queue_name,
             }
         )
 
@@ -241,7 +343,9 @@ class Data(pulumi.ComponentResource):
         }
 
     # -- RDS MySQL -------------------------------------------------------------------------------------------
-    def _create_primary(self, monitoring_role: aws.iam.Role) -> aws.rds.Instance:
+    def _create_primary(
+        self, monitoring_role: aws.iam.Role, master_password: random.RandomPassword
+    ) -> aws.rds.Instance:
         a, db, n = self._args, self._args.settings.database, self._name
         identifier = f"{a.name_prefix}-mysql"
         subnet_group = aws.rds.SubnetGroup(
@@ -270,8 +374,10 @@ class Data(pulumi.ComponentResource):
             username=db.username,
             # Taking over the old database (docs/migration.md): RDS restores the snapshot's data and users.
             snapshot_identifier=db.restore_from_snapshot,
-            manage_master_user_password=True,
-            master_user_secret_kms_key_id=a.secrets_key_arn,
+            # Not `manage_master_user_password`: RDS refuses read replicas of a MySQL source whose password it
+            # manages. The generated password seeds the instance (after a restore, it replaces the snapshot's
+            # master password); the rotation function owns it afterwards.
+            password=master_password.result,
             db_subnet_group_name=subnet_group.name,
             vpc_security_group_ids=[a.db_sg_id],
             parameter_group_name=self._parameter_group.name,
@@ -283,38 +389,224 @@ class Data(pulumi.ComponentResource):
             tags={"Name": identifier, "Role": "primary"},
             **self._instance_common(monitoring_role, a.data_key_arn),
             opts=pulumi.ResourceOptions.merge(
-                self._stateful, pulumi.ResourceOptions(depends_on=[*logs, self._monitoring_grant])
+                self._stateful,
+                # A later deploy must never set the master password back over a rotated one.
+                pulumi.ResourceOptions(
+                    depends_on=[*logs, self._monitoring_grant], ignore_changes=["password"]
+                ),
             ),
         )
 
+    # -- database users: generated passwords in replicated secrets, rotated by AWS's functions ----------------
+    def _generated_password(self, key: str) -> random.RandomPassword:
+        """Generated once at the first deploy and kept in state as a secret; replacing it would lose the key to a
+        secret, so it is protected with the data it opens."""
+        return random.RandomPassword(
+            f"{self._name}-{key}", length=DB_PASSWORD_LENGTH, special=False, opts=self._stateful
+        )
+
+    def _secret(self, key: str, description: str) -> aws.secretsmanager.Secret:
+        a = self._args
+        return aws.secretsmanager.Secret(
+            f"{self._name}-{key}",
+            name=f"{a.name_prefix}-{key}",
+            description=description,
+            kms_key_id=a.secrets_key_arn,
+            # A promoted DR replica needs the credentials in its own region (a failover must not need us-east-1).
+            replicas=[
+                aws.secretsmanager.SecretReplicaArgs(region=a.dr_region, kms_key_id=a.dr_secrets_key_arn)
+            ],
+            recovery_window_in_days=30 if a.protect else 7,
+            opts=self._stateful,
+        )
+
+    def _seed(
+        self, key: str, secret: aws.secretsmanager.Secret, value: pulumi.Output[str]
+    ) -> aws.secretsmanager.SecretVersion:
+        """The first version of a rotated secret. After that the rotation function writes the versions: a later
+        deploy must not put the seed back (ignore_changes), and the resource is protected like the secret."""
+        return aws.secretsmanager.SecretVersion(
+            f"{self._name}-{key}",
+            secret_id=secret.id,
+            secret_string=pulumi.Output.secret(value),
+            opts=pulumi.ResourceOptions.merge(
+                self._stateful, pulumi.ResourceOptions(ignore_changes=["secretString"])
+            ),
+        )
+
+    def _create_user_secrets(
+        self, primary: aws.rds.Instance, master_password: random.RandomPassword
+    ) -> aws.secretsmanager.Secret:
+        """The master user's secret and the application user's, in the JSON shape AWS's MySQL rotation functions
+        read (engine, host, port, username, password, dbname; the application's also `masterarn`)."""
+        db = self._args.settings.database
+        connection = {
+            "engine": "mysql",
+            "host": primary.address,
+            "port": MYSQL_PORT,
+            "dbname": db.database_name,
+        }
+        master = self._secret(
+            "mysql-master",
+            "MySQL master user (administration and user management only; rotated by its own function)",
+        )
+        self._seed(
+            "mysql-master",
+            master,
+            pulumi.Output.json_dumps(
+                {**connection, "username": db.username, "password": master_password.result}
+            ),
+        )
+        app_password = self._generated_password("mysql-app-password")
+        app = self._secret(
+            "mysql-app",
+            f"MySQL application user {db.app_username} (alternates with {db.app_username}_clone at each rotation)",
+        )
+        app_version = self._seed(
+            "mysql-app",
+            app,
+            pulumi.Output.json_dumps(
+                {
+                    **connection,
+                    "username": db.app_username,
+                    "password": app_password.result,
+                    "masterarn": master.arn,
+                }
+            ),
+        )
+        self._master_secret, self._app_secret = master, app
+        self.db_app_secret_arn = app.arn
+        self.db_app_secret_version_id = app_version.version_id
+        return master
+
+    def _create_rotation(self, master: aws.secretsmanager.Secret) -> None:
+        """One rotation function per user, in the private subnets and the network tier's rotation group (MySQL to
+        the database, HTTPS to Secrets Manager). The master changes its own password; the application user
+        alternates between two users, the master changing the inactive one's password. Our own function (not
+        AWS's SAR templates): every role of the stack must carry the workload boundary, which the roles those
+        templates create cannot."""
+        a, db, n = self._args, self._args.settings.database, self._name
+        invoke = pulumi.InvokeOptions(parent=self)
+        account = aws.get_caller_identity_output(opts=invoke).account_id
+        code = pulumi.AssetArchive(
+            {
+                "index.py": pulumi.FileAsset(str(ROTATION_SOURCE / "index.py")),
+                "pymysql": pulumi.FileArchive(str(Path(pymysql.__file__).parent)),
+            }
+        )
+        for key, mode, secret, reads in (
+            ("mysql-master", "single", master, []),
+            ("mysql-app", "alternating", self._app_secret, [master.arn]),
+        ):
+            function_name = f"{a.name_prefix}-{key}-rotation"
+            # Created first, so the function logs into an encrypted group with a retention, not one of its own.
+            log_group = aws.cloudwatch.LogGroup(
+                f"{n}-{key}-rotation",
+                name=f"/aws/lambda/{function_name}",
+                retention_in_days=db.log_retention_days,
+                kms_key_id=a.logs_key_arn,
+                opts=self._child,
+            )
+            role = aws.iam.Role(
+                f"{n}-{key}-rotation",
+                name=function_name,
+                description=f"Rotates the {key} secret: its own secret, the database, its logs, nothing else",
+                assume_role_policy=account.apply(
+                    lambda acct: json.dumps(
+                        {
+                            "Version": "2012-10-17",
+                            "Statement": [
+                                {
+                                    "Effect": "Allow",
+                                    "Principal": {"Service": "lambda.amazonaws.com"},
+                                    "Action": "sts:AssumeRole",
+                                    "Condition": {"StringEquals": {"aws:SourceAccount": acct}},
+                                }
+                            ],
+                        }
+                    )
+                ),
+                opts=self._child,
+            )
+            policy = aws.iam.RolePolicy(
+                f"{n}-{key}-rotation",
+                role=role.id,
+                policy=pulumi.Output.all(secret.arn, log_group.arn, a.secrets_key_arn, *reads).apply(
+                    lambda v: rotation_policy(v[0], v[1], v[2], list(v[3:]), a.region)
+                ),
+                opts=self._child,
+            )
+            function = aws.lambda_.Function(
+                f"{n}-{key}-rotation",
+                name=function_name,
+                description=f"Secrets Manager rotation of {key} ({mode})",
+                runtime=ROTATION_RUNTIME,
+                handler="index.handler",
+                code=code,
+                role=role.arn,
+                timeout=60,
+                memory_size=256,
+                vpc_config={"subnet_ids": a.private_subnet_ids, "security_group_ids": [a.rotation_sg_id]},
+                environment={
+                    "variables": {
+                        "ROTATION_MODE": mode,
+                        "SECRETS_MANAGER_ENDPOINT": f"https://secretsmanager.{a.region}.amazonaws.com",
+                        "EXCLUDE_CHARACTERS": ROTATION_EXCLUDED_CHARACTERS,
+                    }
+                },
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[policy, log_group]),
+            )
+            permission = aws.lambda_.Permission(
+                f"{n}-{key}-rotation",
+                action="lambda:InvokeFunction",
+                function=function.name,
+                principal="secretsmanager.amazonaws.com",
+                source_arn=secret.arn,
+                opts=self._child,
+            )
+            aws.secretsmanager.SecretRotation(
+                f"{n}-{key}",
+                secret_id=secret.id,
+                rotation_lambda_arn=function.arn,
+                rotation_rules={"automatically_after_days": db.rotation_days},
+                # The application user exists only after the one-off bootstrap task (docs/data.md); the first
+                # rotation waits for the schedule (Secrets Manager only tests the function now).
+                rotate_immediately=False,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[permission]),
+            )
+
     def _create_replicas(
         self, primary: aws.rds.Instance, monitoring_role: aws.iam.Role
-    ) -> list[aws.rds.Instance]:
-        """In-region read replicas, the first in the VPC's second AZ (the guide: us-east-1b), then round the AZs."""
+    ) -> dict[str, aws.rds.Instance]:
+        """In-region read replicas, keyed by their configured names (never their list position: reordering the
+        list must not replace a database). The first in the VPC's second AZ (the guide: us-east-1b), then round
+        the AZs. The AZ is fixed at creation (changing it replaces the instance), so a later reordering that
+        would pick another AZ is ignored rather than applied."""
         a, n = self._args, self._name
         azs = pulumi.Output.from_input(a.availability_zones)
-        replicas = []
+        replicas = {}
         for i, replica in enumerate(a.settings.database.replicas):
-            identifier = f"{a.name_prefix}-mysql-replica-{i + 1}"
-            logs = self._db_log_groups(f"{n}-mysql-replica-{i + 1}", identifier, a.logs_key_arn, self._child)
-            replicas.append(
-                aws.rds.Instance(
-                    f"{n}-mysql-replica-{i + 1}",
-                    identifier=identifier,
-                    # Same region: the source's identifier; storage encryption and key come from the source.
-                    replicate_source_db=primary.identifier,
-                    instance_class=replica.instance_class,
-                    availability_zone=azs.apply(lambda z, i=i: z[(i + 1) % len(z)]),
-                    vpc_security_group_ids=[a.db_sg_id],
-                    parameter_group_name=self._parameter_group.name,
-                    # A replica takes no final snapshot (RDS refuses one); the primary's backups cover its data.
-                    skip_final_snapshot=True,
-                    tags={"Name": identifier, "Role": "read-replica"},
-                    **self._instance_common(monitoring_role, a.data_key_arn),
-                    opts=pulumi.ResourceOptions.merge(
-                        self._stateful, pulumi.ResourceOptions(depends_on=[*logs, self._monitoring_grant])
+            identifier = f"{a.name_prefix}-mysql-{replica.name}"
+            logs = self._db_log_groups(f"{n}-mysql-{replica.name}", identifier, a.logs_key_arn, self._child)
+            replicas[replica.name] = aws.rds.Instance(
+                f"{n}-mysql-{replica.name}",
+                identifier=identifier,
+                # Same region: the source's identifier; storage encryption and key come from the source.
+                replicate_source_db=primary.identifier,
+                instance_class=replica.instance_class,
+                availability_zone=azs.apply(lambda z, i=i: z[(i + 1) % len(z)]),
+                vpc_security_group_ids=[a.db_sg_id],
+                parameter_group_name=self._parameter_group.name,
+                # A replica takes no final snapshot (RDS refuses one); the primary's backups cover its data.
+                skip_final_snapshot=True,
+                tags={"Name": identifier, "Role": "read-replica"},
+                **self._instance_common(monitoring_role, a.data_key_arn),
+                opts=pulumi.ResourceOptions.merge(
+                    self._stateful,
+                    pulumi.ResourceOptions(
+                        depends_on=[*logs, self._monitoring_grant], ignore_changes=["availabilityZone"]
                     ),
-                )
+                ),
             )
         return replicas
 
@@ -371,6 +663,36 @@ class Data(pulumi.ComponentResource):
             ),
         )
 
+    # -- the job queue (SQS) --------------------------------------------------------------------------------
+    def _create_queue(self) -> None:
+        """Laravel's `sqs` queue: nothing evicts a message (Redis with allkeys-lru would drop payment and mail
+        jobs under memory pressure). Encrypted with the data key; a job received max_receive_count times without
+        being deleted (a worker crashed on it) goes to the dead-letter queue, which operations alarms on."""
+        a, q, n = self._args, self._args.settings.queue, self._name
+        retention = q.retention_days * 86400
+        dead = aws.sqs.Queue(
+            f"{n}-jobs-dlq",
+            name=f"{a.name_prefix}-jobs-dlq",
+            message_retention_seconds=retention,
+            kms_master_key_id=a.data_key_arn,
+            opts=self._stateful,
+        )
+        queue = aws.sqs.Queue(
+            f"{n}-jobs",
+            name=f"{a.name_prefix}-jobs",
+            message_retention_seconds=retention,
+            visibility_timeout_seconds=q.visibility_timeout_seconds,
+            # Long polling: fewer empty receives (each is a billed request).
+            receive_wait_time_seconds=20,
+            kms_master_key_id=a.data_key_arn,
+            redrive_policy=dead.arn.apply(
+                lambda arn: json.dumps({"deadLetterTargetArn": arn, "maxReceiveCount": q.max_receive_count})
+            ),
+            opts=self._stateful,
+        )
+        self.jobs_queue_arn, self.jobs_queue_url, self.jobs_queue_name = queue.arn, queue.url, queue.name
+        self.jobs_dead_letter_queue_name = dead.name
+
     # -- ElastiCache Redis -----------------------------------------------------------------------------------
     def _create_cache(self) -> None:
         a, c, n = self._args, self._args.settings.cache, self._name
@@ -386,6 +708,7 @@ class Data(pulumi.ComponentResource):
             f"{n}-redis",
             name=f"{a.name_prefix}-{c.parameter_group_family}",
             family=c.parameter_group_family,
+            # Cache and sessions only (jobs are on SQS): evicting the least recently used key is what a cache wants.
             description=f"Elite Locadora Redis {c.engine_version}: LRU eviction, idle timeout, keepalive",
             parameters=[
                 aws.elasticache.ParameterGroupParameterArgs(name=k, value=v)
@@ -404,8 +727,16 @@ class Data(pulumi.ComponentResource):
             kms_key_id=a.logs_key_arn,
             opts=self._child,
         )
-        # ElastiCache accepts 16-128 printable characters without @, " or /: letters and digits are safe.
-        token = random.RandomPassword(f"{n}-redis-auth", length=64, special=False, opts=self._child)
+        # ElastiCache accepts 16-128 printable characters without @, " or /: letters and digits are safe. A new
+        # `cache.authTokenVersion` generates a new token (the keeper replaces this resource): that is the rotation,
+        # so this one value is deliberately not protected (docs/data.md, "Rotating the Redis AUTH token").
+        token = random.RandomPassword(
+            f"{n}-redis-auth",
+            length=64,
+            special=False,
+            keepers={"version": str(c.auth_token_version)},
+            opts=self._child,
+        )
         azs = pulumi.Output.from_input(a.availability_zones)
         group = aws.elasticache.ReplicationGroup(
             f"{n}-redis",
@@ -430,6 +761,9 @@ class Data(pulumi.ComponentResource):
             transit_encryption_enabled=True,
             transit_encryption_mode="required",
             auth_token=token.result,
+            # ROTATE adds the new token and keeps the previous one valid (ElastiCache keeps the two most recent),
+            # so tasks still holding the old token keep working while they roll to the new one.
+            auth_token_update_strategy="ROTATE",
             auto_minor_version_upgrade=True,
             snapshot_retention_limit=c.snapshot_retention_days,
             snapshot_window=c.snapshot_window,
@@ -460,7 +794,7 @@ class Data(pulumi.ComponentResource):
         self, group: aws.elasticache.ReplicationGroup, token: random.RandomPassword
     ) -> None:
         """The token, with where to use it, in a KMS-encrypted secret replicated to the DR region."""
-        a = self._args
+        a, c = self._args, self._args.settings.cache
         secret = aws.secretsmanager.Secret(
             f"{self._name}-redis-auth",
             name=f"{a.name_prefix}-redis-auth",
@@ -472,10 +806,13 @@ class Data(pulumi.ComponentResource):
             recovery_window_in_days=30 if a.protect else 7,
             opts=self._stateful,
         )
-        aws.secretsmanager.SecretVersion(
+        version = aws.secretsmanager.SecretVersion(
             f"{self._name}-redis-auth",
             secret_id=secret.id,
-            secret_string=pulumi.Output.secret(
+            # Write-only with a version: a new authTokenVersion updates this resource in place (a new version of
+            # the secret becomes current), never replaces it, so no deploy has to delete a version's labels.
+            secret_string_wo_version=c.auth_token_version,
+            secret_string_wo=pulumi.Output.secret(
                 pulumi.Output.json_dumps(
                     {
                         "authToken": token.result,
@@ -486,6 +823,9 @@ class Data(pulumi.ComponentResource):
                     }
                 )
             ),
-            opts=self._child,
+            # Written after ElastiCache accepts the new token; tasks read this exact version (compute pins its id),
+            # so a rotation registers new task definitions and rolls the services in the same deploy.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[group]),
         )
         self.redis_auth_secret_arn = secret.arn
+        self.redis_auth_secret_version_id = version.version_id

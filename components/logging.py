@@ -126,7 +126,9 @@ class LogSearch(pulumi.ComponentResource):
                     region=args.dr_region, kms_key_id=args.dr_secrets_key_arn
                 )
             ],
-            opts=self._child,
+            # A replaced secret keeps its name reserved for the recovery window, so the new one could not be
+            # created: protected in prod (the password inside may still change).
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect, retain_on_delete=args.protect),
         )
         aws.secretsmanager.SecretVersion(
             f"{self._name}-master-user",

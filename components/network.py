@@ -43,6 +43,7 @@ class Network(pulumi.ComponentResource):
     cache_sg_id: pulumi.Output[str]
     search_sg_id: pulumi.Output[str]
     endpoints_sg_id: pulumi.Output[str]
+    rotation_sg_id: pulumi.Output[str]
 
     def __init__(self, name: str, args: NetworkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("elite-locadora:network:Network", name, None, opts)
@@ -218,6 +219,7 @@ class Network(pulumi.ComponentResource):
             "cache": "ElastiCache Redis: 6379 from the API and worker tasks only",
             "search": "OpenSearch log domain: HTTPS from the log shippers only",
             "endpoints": "Interface VPC endpoints: HTTPS from the tasks only",
+            "rotation": "Secrets Manager rotation functions: MySQL to the database, HTTPS to the endpoints",
         }
         sg = {
             key: aws.ec2.SecurityGroup(
@@ -306,6 +308,20 @@ class Network(pulumi.ComponentResource):
         egress("api", HTTPS_PORT, "HTTPS to AWS APIs and payment providers", cidr=ANYWHERE_V4)
 
         ingress("db", MYSQL_PORT, "MySQL from the API and worker tasks", source="api")
+        # The database users' rotation functions change passwords in MySQL and write Secrets Manager (through its
+        # interface endpoint): nothing else.
+        ingress("db", MYSQL_PORT, "MySQL from the credential rotation functions", source="rotation")
+        egress("rotation", MYSQL_PORT, "MySQL", target="db")
+        if "secretsmanager" in self._args.settings.interface_endpoints:
+            egress(
+                "rotation", HTTPS_PORT, "Secrets Manager through its interface endpoint", target="endpoints"
+            )
+            ingress(
+                "endpoints", HTTPS_PORT, "HTTPS from the credential rotation functions", source="rotation"
+            )
+        else:
+            # No endpoint (a review stack saves its cost): Secrets Manager's public endpoint through the NAT.
+            egress("rotation", HTTPS_PORT, "Secrets Manager through the NAT gateways", cidr=ANYWHERE_V4)
         ingress("cache", REDIS_PORT, "Redis from the API and worker tasks", source="api")
         ingress("search", HTTPS_PORT, "HTTPS from the log delivery streams in this group", source="search")
         egress("search", HTTPS_PORT, "log delivery streams to the domain", target="search")

@@ -2,9 +2,11 @@
 
 The guide's `parameter-store.tf` builds `/elite-locadora/<env>/database/url` as
 `mysql://user:password@host:3306/db`, putting the database password into a second store where it is never
-rotated. Here the URL carries no password: the API reads the password from the RDS-managed Secrets Manager
-secret (data tier), which RDS rotates. The JWT signing secret is generated at deploy time unless the stack
-configures one; Stripe's secret key comes from a Pulumi config secret. Every value stays a Pulumi secret.
+rotated. Here the URL carries neither password nor user: the application user's secret (data tier) holds both,
+and its rotation alternates between two users, so a user in the URL would be wrong after every other rotation
+(Laravel lets the URL's parts override DB_USERNAME). The JWT signing secret is generated at deploy time unless
+the stack configures one; Stripe's secret key comes from a Pulumi config secret. Every value stays a Pulumi
+secret, and the key material (the JWT secret and the parameters) is protected in prod.
 """
 
 from __future__ import annotations
@@ -30,8 +32,6 @@ class AppSecretsArgs:
     """Length of the JWT secret generated when none is configured."""
     secrets_key_arn: pulumi.Input[str]
     """Customer-managed KMS key (primary region) that encrypts the SecureString parameters."""
-    db_username: pulumi.Input[str]
-    """Master user name of the database (no password: that stays in the RDS-managed secret)."""
     db_address: pulumi.Input[str]
     """Endpoint address of the primary database."""
     db_port: pulumi.Input[int]
@@ -42,13 +42,16 @@ class AppSecretsArgs:
     """Provider of the disaster-recovery region, where the parameters are replicated."""
     dr_secrets_key_arn: pulumi.Input[str]
     """Customer-managed KMS key of the DR region for the replicated parameters."""
+    protect: bool = False
+    """Protect the generated secret and the parameters from deletion and replacement (prod)."""
     dr_db_address: pulumi.Input[str] | None = None
     """Endpoint of the cross-region read replica; the DR copy of the database URL points at it."""
 
 
-def database_url(username: str, address: str, port: int, name: str) -> str:
-    """`mysql://user@host:port/db`: the guide's URL without the password segment."""
-    return f"mysql://{username}@{address}:{port}/{name}"
+def database_url(address: str, port: int, name: str) -> str:
+    """`mysql://host:port/db`: the guide's URL without the user and password (both come from the rotated
+    application user's secret)."""
+    return f"mysql://{address}:{port}/{name}"
 
 
 class AppSecrets(pulumi.ComponentResource):
@@ -61,19 +64,20 @@ class AppSecrets(pulumi.ComponentResource):
     def __init__(self, name: str, args: AppSecretsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("elite-locadora:secrets:AppSecrets", name, None, opts)
         self._name, self._args = name, args
-        self._child = pulumi.ResourceOptions(parent=self)
+        # Key material and the parameters that hold it: a replacement would lose or regenerate it.
+        self._child = pulumi.ResourceOptions(parent=self, protect=args.protect, retain_on_delete=args.protect)
 
         jwt = self._jwt_secret()
         url = pulumi.Output.secret(
-            pulumi.Output.all(args.db_username, args.db_address, args.db_port, args.db_name).apply(
-                lambda a: database_url(a[0], a[1], a[2], a[3])
+            pulumi.Output.all(args.db_address, args.db_port, args.db_name).apply(
+                lambda a: database_url(a[0], a[1], a[2])
             )
         )
         values = {
             "database-url": (
                 "database/url",
                 url,
-                "Database URL for the API (no password: see the RDS secret)",
+                "Database URL for the API (no user or password: see the application user's secret)",
             ),
             "jwt-secret": ("app/jwt-secret", jwt, "JWT signing secret of the API"),
             "stripe-secret": (
@@ -139,15 +143,15 @@ class AppSecrets(pulumi.ComponentResource):
         """Parameter Store does not replicate across regions: the same SecureStrings are written to the DR
         region, encrypted with that region's key, so a failover finds them in place."""
         args = self._args
-        dr_opts = pulumi.ResourceOptions(parent=self, provider=args.dr_provider)
+        dr_opts = pulumi.ResourceOptions.merge(self._child, pulumi.ResourceOptions(provider=args.dr_provider))
         arns = []
         for key, (path, value, text) in values.items():
             if key == "database-url":
                 if args.dr_db_address is None:
                     continue
                 value = pulumi.Output.secret(
-                    pulumi.Output.all(args.db_username, args.dr_db_address, args.db_port, args.db_name).apply(
-                        lambda a: database_url(a[0], a[1], a[2], a[3])
+                    pulumi.Output.all(args.dr_db_address, args.db_port, args.db_name).apply(
+                        lambda a: database_url(a[0], a[1], a[2])
                     )
                 )
                 text = "Database URL in the DR region: the cross-region replica, promoted at failover"

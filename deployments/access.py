@@ -125,9 +125,12 @@ RESOURCE_SERVICES: dict[str, tuple[str, ...]] = {
     "aws:secretsmanager/secretPolicy:SecretPolicy": ("secretsmanager",),
     "aws:secretsmanager/secretRotation:SecretRotation": ("secretsmanager", "lambda"),
     "aws:secretsmanager/secretVersion:SecretVersion": ("secretsmanager", "kms"),
+    # The roll after a database user rotation (components/db_access.py).
+    "aws:sfn/stateMachine:StateMachine": ("states",),
     "aws:sns/topic:Topic": ("sns", "kms"),
     "aws:sns/topicPolicy:TopicPolicy": ("sns",),
     "aws:sns/topicSubscription:TopicSubscription": ("sns",),
+    "aws:sqs/queue:Queue": ("sqs", "kms"),
     "aws:ssm/parameter:Parameter": ("ssm", "kms"),
     "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": ("ec2",),
     "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": ("ec2",),
@@ -181,6 +184,7 @@ PASSED_TO_SERVICES = (
     "logs.amazonaws.com",
     "monitoring.rds.amazonaws.com",
     "s3.amazonaws.com",
+    "states.amazonaws.com",
     "vpc-flow-logs.amazonaws.com",
 )
 # Role actions that need no boundary condition: reading, tagging, deleting, editing trust and description.
@@ -251,6 +255,11 @@ DATA_LOSS: dict[str, tuple[str, ...]] = {
         "secretsmanager:RemoveRegionsFromReplication",
     ),
     "aws:ssm/parameter:Parameter": ("ssm:DeleteParameter", "ssm:DeleteParameters"),
+    # Queued jobs (payments, mail): deleting or purging the queue loses them.
+    "aws:sqs/queue:Queue": ("sqs:DeleteQueue", "sqs:PurgeQueue"),
+    # A version is lost when its staging labels are removed (that is how a version resource is deleted); the
+    # rotation functions move labels with their own roles, never this one.
+    "aws:secretsmanager/secretVersion:SecretVersion": ("secretsmanager:UpdateSecretVersionStage",),
 }
 # Data-losing changes the deploys themselves need, and what stops them from losing data instead of a deny.
 GUARDED_UPDATES: dict[str, str] = {

@@ -237,6 +237,11 @@ USAGE: dict[str, tuple[str, Any, str]] = {
     "dnsQueriesMillions": ("number", 1.0, "million standard (non-alias) DNS queries a month per hosted zone"),
     "firehoseGbIngested": ("map", {"*": 5.0}, "GB a month into each Firehose stream, by stream name pattern"),
     "snsPublishesMillions": ("number", 0.01, "million messages a month published to each SNS topic"),
+    "sqsRequestsMillions": (
+        "number",
+        1.0,
+        "million requests a month to each SQS queue (sends, receives incl. empty long polls, deletes)",
+    ),
     "containerInsightsLogGb": (
         "number",
         5.0,
@@ -1205,6 +1210,13 @@ def _topic(r: Resource, c: _Context) -> tuple[float, str]:
     n = c.usage["snsPublishesMillions"]
     rate = c.p(r.region, "sns", "publishes-million")
     return n * rate, f"{n:g}M publishes × {_rate(rate)}"
+
+
+@rule("aws:sqs/queue:Queue")
+def _queue(r: Resource, c: _Context) -> tuple[float, str]:
+    n = c.usage["sqsRequestsMillions"]
+    rate = c.p(r.region, "sqs", "requests-million")
+    return n * rate, f"{n:g}M requests × {_rate(rate)}"
 
 
 @rule("aws:sns/topicSubscription:TopicSubscription")

@@ -41,6 +41,43 @@ _SNAPSHOT = re.compile(
 )
 # Names RDS for MySQL reserves or MySQL refuses as the master user.
 _RESERVED_USERS = frozenset({"rdsadmin", "rdsrepladmin", "rdsproxyadmin", "root", "mysql", "admin_rds"})
+# What AWS's alternating-users rotation function (SecretsManagerRDSMySQLRotationMultiUser) appends to the
+# application user's name for its second user.
+CLONE_SUFFIX = "_clone"
+# Privileges on the application schema only (no global privilege, no other schema, no GRANT OPTION): the
+# Laravel application's reads and writes plus what its migrations need.
+APP_PRIVILEGES = (
+    "SELECT",
+    "INSERT",
+    "UPDATE",
+    "DELETE",
+    "CREATE",
+    "ALTER",
+    "DROP",
+    "INDEX",
+    "REFERENCES",
+    "CREATE TEMPORARY TABLES",
+    "LOCK TABLES",
+)
+AppPrivilege = Literal[
+    "SELECT",
+    "INSERT",
+    "UPDATE",
+    "DELETE",
+    "CREATE",
+    "ALTER",
+    "DROP",
+    "INDEX",
+    "REFERENCES",
+    "CREATE TEMPORARY TABLES",
+    "LOCK TABLES",
+    "EXECUTE",
+    "CREATE VIEW",
+    "SHOW VIEW",
+    "TRIGGER",
+]
+# A stable key for a replica: its logical name and DB identifier derive from it, never from its list position.
+_REPLICA_NAME = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
 
 
 def _database_name(value: str) -> str:
@@ -55,6 +92,18 @@ def _master_username(value: str) -> str:
     if not _IDENT.match(value) or len(value) > 16:
         raise ValueError(
             "must start with a letter and hold 1-16 letters, digits or underscores (RDS for MySQL)"
+        )
+    if value.lower() in _RESERVED_USERS:
+        raise ValueError(f"is reserved by RDS for MySQL ({', '.join(sorted(_RESERVED_USERS))})")
+    return value
+
+
+def _app_username(value: str) -> str:
+    # The alternating-users rotation clones the user as `<name>_clone`; MySQL 8 user names hold 32 characters.
+    if not _IDENT.match(value) or len(value) > 32 - len(CLONE_SUFFIX):
+        raise ValueError(
+            f"must start with a letter and hold 1-{32 - len(CLONE_SUFFIX)} letters, digits or underscores "
+            f"(MySQL allows 32 and the rotation adds {CLONE_SUFFIX!r})"
         )
     if value.lower() in _RESERVED_USERS:
         raise ValueError(f"is reserved by RDS for MySQL ({', '.join(sorted(_RESERVED_USERS))})")
@@ -79,6 +128,7 @@ def _snapshot_identifier(value: str) -> str:
 DatabaseName = Annotated[str, AfterValidator(_database_name)]
 SnapshotIdentifier = Annotated[str, AfterValidator(_snapshot_identifier)]
 MasterUsername = Annotated[str, AfterValidator(_master_username)]
+AppUsername = Annotated[str, AfterValidator(_app_username)]
 PerformanceInsightsRetention = Annotated[int, AfterValidator(_pi_retention)]
 
 
@@ -89,6 +139,14 @@ def size_index(instance_class: str) -> int:
 
 class ReplicaSettings(Model):
     instance_class: DbInstanceClass = Field(description="Replica instance class; the guide: db.r5.large.")
+
+
+class NamedReplicaSettings(ReplicaSettings):
+    name: str = Field(
+        pattern=_REPLICA_NAME.pattern,
+        description="Stable key of the replica (`replica-1`): its logical name and identifier "
+        "`<prefix>-mysql-<name>` derive from it, so reordering the list replaces nothing.",
+    )
 
 
 class DatabaseSettings(Model):
@@ -106,7 +164,23 @@ class DatabaseSettings(Model):
     )
     username: MasterUsername = Field(
         "elite_admin",
-        description="Master user; its password is generated and rotated by RDS in Secrets Manager.",
+        description="Master user; its password is generated at deploy time into a Secrets Manager secret that "
+        "a rotation function rotates (never the application's user).",
+    )
+    app_username: AppUsername = Field(
+        "elite_app",
+        description="The application's own user (DB_USERNAME); rotation alternates it with `<name>_clone`.",
+    )
+    app_privileges: list[AppPrivilege] = Field(
+        default_factory=lambda: list(APP_PRIVILEGES),
+        min_length=1,
+        description="Privileges of the application user on the application schema only.",
+    )
+    rotation_days: int = Field(
+        30,
+        ge=1,
+        le=365,
+        description="Days between rotations of the master and the application user's passwords.",
     )
     backup_retention_days: int = Field(
         ge=1, le=35, description="Automated backup retention (AWS allows 0-35; we need 1+)."
@@ -130,7 +204,7 @@ class DatabaseSettings(Model):
     log_retention_days: LogRetentionDays = Field(
         365, description="Days the exported error and slow-query logs are kept in CloudWatch Logs."
     )
-    replicas: list[ReplicaSettings] = Field(
+    replicas: list[NamedReplicaSettings] = Field(
         default_factory=list,
         max_length=5,
         description="In-region read replicas, the first in the region's second AZ; the guide: one db.r5.large.",
@@ -171,7 +245,14 @@ class DatabaseSettings(Model):
         # below the primary (the guide: xlarge primary, large replicas).
         floor = size_index(self.instance_class) - 1
         allowed = ", ".join(SIZES[max(floor, 0) :])
-        named = [(f"replicas: replica {i + 1} instanceClass", r) for i, r in enumerate(self.replicas)]
+        names = [r.name for r in self.replicas]
+        if len(set(names)) != len(names):
+            raise ValueError(f"replicas: names must be unique, got {names}")
+        if self.app_username == self.username:
+            raise ValueError(
+                f"appUsername: {self.app_username!r} is the master user; the application needs its own user"
+            )
+        named = [(f"replicas: replica {r.name} instanceClass", r) for r in self.replicas]
         if self.dr_replica:
             named.append(("drReplica.instanceClass:", self.dr_replica))
         for key, replica in named:
@@ -198,6 +279,13 @@ class CacheSettings(Model):
     )
     log_retention_days: LogRetentionDays = Field(
         365, description="Days the slow log is kept in CloudWatch Logs."
+    )
+    auth_token_version: int = Field(
+        1,
+        ge=1,
+        description="Generation of the AUTH token: raise it by one to rotate the token (ElastiCache keeps the "
+        "previous one valid until the next rotation, and the API and worker roll to the new one in the same "
+        "deploy).",
     )
 
     @property
@@ -239,9 +327,30 @@ class DrNetworkSettings(Model):
         return self
 
 
+class QueueSettings(Model):
+    """Laravel's job queue on SQS (Redis evicts keys under memory pressure; a queue must not lose jobs)."""
+
+    visibility_timeout_seconds: int = Field(
+        300,
+        ge=30,
+        le=43200,
+        description="How long a received job stays invisible; longer than the worker's --timeout (240 s).",
+    )
+    max_receive_count: int = Field(
+        5,
+        ge=4,
+        le=1000,
+        description="Receives before SQS moves a job to the dead-letter queue; above the worker's --tries (3).",
+    )
+    retention_days: int = Field(
+        14, ge=1, le=14, description="Days SQS keeps an unprocessed job (and a dead letter); SQS allows 1-14."
+    )
+
+
 class DataSettings(Model):
     database: DatabaseSettings
     cache: CacheSettings
+    queue: QueueSettings = Field(default_factory=QueueSettings)
     dr_network: DrNetworkSettings | None = Field(
         None, description="The DR region's network for the cross-region replica (required with drReplica)."
     )

@@ -574,6 +574,13 @@ def _secret_version(c: _Ctx) -> tuple[str, dict]:
     return f"{c.inputs.get('secretId')}|{vid}", {"versionId": vid, "arn": c.inputs.get("secretId")}
 
 
+def _sqs_queue(c: _Ctx) -> tuple[str, dict]:
+    """SQS identifies a queue by its URL; the ARN names the queue."""
+    name = c.auto_name()
+    url = f"https://sqs.{c.region}.amazonaws.com/{c.acct}/{name}"
+    return url, {"name": name, "url": url, "arn": c.arn("sqs", name)}
+
+
 def _ssm_parameter(c: _Ctx) -> tuple[str, dict]:
     name = c.auto_name()
     path = name if name.startswith("/") else f"/{name}"
@@ -784,6 +791,7 @@ _BUILDERS: dict[str, Callable[[_Ctx], tuple[str, dict]]] = {
     "aws:secretsmanager/secret:Secret": _secret,
     "aws:secretsmanager/secretVersion:SecretVersion": _secret_version,
     "aws:ssm/parameter:Parameter": _ssm_parameter,
+    "aws:sqs/queue:Queue": _sqs_queue,
     "aws:opensearch/domain:Domain": _search_domain,
     "aws:elasticsearch/domain:Domain": _search_domain,
     "aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream": _firehose,

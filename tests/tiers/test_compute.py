@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
+from components.compute import RDS_CA_BUNDLE_PATH
 from settings import ConfigError, Settings, build_settings
 from settings.compute import image_reference
 from tests.render import Render
@@ -402,13 +403,15 @@ def test_backend_environment_is_the_guides_with_values_from_the_data_tier(stack:
         assert env["APP_URL"] == f"https://{domain}", key
         assert env["DB_HOST"] == db["address"], f"{key}: DB_HOST is the primary's address"
         assert env["DB_PORT"] == str(db["port"]) and env["DB_DATABASE"] == db["dbName"], key
-        assert env["DB_USERNAME"] == db["username"], key
+        assert "DB_USERNAME" not in env, f"{key}: the rotated user's name comes from its secret"
+        assert env["MYSQL_ATTR_SSL_CA"] == RDS_CA_BUNDLE_PATH, f"{key}: MySQL requires TLS: verify the server"
         assert env["REDIS_HOST"] == redis["primaryEndpointAddress"], (
             f"{key}: REDIS_HOST is the primary endpoint"
         )
         assert env["REDIS_SCHEME"] == "tls", f"{key}: ElastiCache has transit encryption: TLS"
-        for k in ("CACHE_DRIVER", "SESSION_DRIVER", "QUEUE_CONNECTION"):
+        for k in ("CACHE_DRIVER", "SESSION_DRIVER"):
             assert env[k] == "redis", f"{key}: {k}"
+        assert env["QUEUE_CONNECTION"] == "sqs", f"{key}: jobs on SQS, where nothing evicts them"
         assert env["AWS_BUCKET"] == bucket["bucket"], key
 
 
@@ -461,14 +464,12 @@ def test_no_container_carries_a_secret_in_its_environment(stack: Render) -> None
             assert not SECRET_NAME.search(name), f"{task_def(stack, key)['urn']}: {name} belongs in secrets"
             assert not any(arn in value for arn in secret_arns), f"{task_def(stack, key)['urn']}: {name}"
     api = {s["name"] for s in container(stack, "api")["secrets"]}
-    assert {"DB_PASSWORD", "REDIS_PASSWORD", "JWT_SECRET", "STRIPE_SECRET", "APP_KEY"} <= api
+    assert {"DB_USERNAME", "DB_PASSWORD", "REDIS_PASSWORD", "JWT_SECRET", "STRIPE_SECRET", "APP_KEY"} <= api
 
 
 def test_every_secret_is_a_reference_to_a_parameter_or_secret_of_the_stack(stack: Render) -> None:
     params = {p["outputs"]["arn"]: p for p in stack.of_type(PARAMETER)}
     secrets = {s["outputs"]["arn"] for s in stack.of_type(SECRET)}
-    db = stack.one("aws:rds/instance:Instance", "data-mysql")
-    secrets.add(db["outputs"]["masterUserSecrets"][0]["secretArn"])  # RDS creates it: no resource of ours
     for key in CONTAINER:
         urn = task_def(stack, key)["urn"]
         for s in container(stack, key)["secrets"]:
@@ -481,9 +482,16 @@ def test_every_secret_is_a_reference_to_a_parameter_or_secret_of_the_stack(stack
                 m = SM_ARN.match(ref)
                 assert m and m[1] in secrets, f"{urn}: {s['name']} is not a secret of the stack: {ref}"
     refs = {s["name"]: s["valueFrom"] for s in container(stack, "api")["secrets"]}
-    assert refs["DB_PASSWORD"] == db["outputs"]["masterUserSecrets"][0]["secretArn"] + ":password::"
+    app_secret = stack.one(SECRET, "data-mysql-app")["outputs"]["arn"]
+    assert (
+        refs["DB_USERNAME"] == f"{app_secret}:username::"
+        and refs["DB_PASSWORD"] == f"{app_secret}:password::"
+    )
     redis_secret = stack.one(SECRET, "data-redis-auth")["outputs"]["arn"]
-    assert refs["REDIS_PASSWORD"] == f"{redis_secret}:authToken::"
+    version = stack.one("aws:secretsmanager/secretVersion:SecretVersion", "data-redis-auth")["outputs"][
+        "versionId"
+    ]
+    assert refs["REDIS_PASSWORD"] == f"{redis_secret}:authToken::{version}", "the version this deploy wrote"
     by_path = {
         p["inputs"]["name"].rsplit("/", 2)[-2:][-1]: arn
         for arn, p in params.items()
@@ -538,7 +546,8 @@ def test_execution_role_reads_exactly_what_it_injects(stack: Render) -> None:
         p = next(p for p in stack.of_type(PARAMETER) if p["outputs"]["arn"] == arn)
         assert p["inputs"]["keyId"] == decrypt["Resource"], p["urn"]
     role = stack.one(ROLE, "compute-execution")
-    assert {td["inputs"]["executionRoleArn"] for td in stack.of_type(TASK_DEF)} == {role["outputs"]["arn"]}
+    services = [td for td in stack.of_type(TASK_DEF) if "elite-locadora:compute:" in td["urn"]]
+    assert {td["inputs"]["executionRoleArn"] for td in services} == {role["outputs"]["arn"]}
 
 
 def test_no_policy_grants_a_wildcard_resource_beyond_what_aws_requires(stack: Render) -> None:

@@ -10,8 +10,10 @@ from typing import Any
 
 import pytest
 
+from components.compute import RDS_CA_BUNDLE_PATH
 from settings import ConfigError, build_settings
 from settings.common import daily_overlaps_weekly
+from settings.data import APP_PRIVILEGES
 from tests.render import Render
 from tools.preview import ROOT, load_stack_config
 
@@ -25,6 +27,13 @@ SG = "aws:ec2/securityGroup:SecurityGroup"
 INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
 SECRET = "aws:secretsmanager/secret:Secret"
+VERSION = "aws:secretsmanager/secretVersion:SecretVersion"
+ROTATION = "aws:secretsmanager/secretRotation:SecretRotation"
+FUNCTION = "aws:lambda/function:Function"
+QUEUE = "aws:sqs/queue:Queue"
+RANDOM = "random:index/randomPassword:RandomPassword"
+TASK_DEF = "aws:ecs/taskDefinition:TaskDefinition"
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
 
 
 def key_arn(r: Render, where: str, purpose: str) -> str:
@@ -68,18 +77,223 @@ def test_primary_is_the_guides_database(prod: Render) -> None:
     )
 
 
-def test_primary_is_encrypted_with_our_keys_and_rds_keeps_the_password(prod: Render) -> None:
+def test_primary_is_encrypted_with_our_keys(prod: Render) -> None:
     db = prod.one(RDS, "data-mysql")
     i, urn = db["inputs"], db["urn"]
     data_key = key_arn(prod, "primary", "data")
     assert i["storageEncrypted"] is True and i["kmsKeyId"] == data_key, f"{urn}: storage under the data key"
     assert i["performanceInsightsEnabled"] is True and i["performanceInsightsKmsKeyId"] == data_key, urn
     assert i["performanceInsightsRetentionPeriod"] == 7, f"{urn}: free-tier retention"
-    assert i["manageMasterUserPassword"] is True, f"{urn}: RDS generates and rotates the master password"
-    assert i["masterUserSecretKmsKeyId"] == key_arn(prod, "primary", "secrets"), urn
-    assert "password" not in i and "passwordWo" not in i, f"{urn}: no password passes through Pulumi"
-    secret = db["outputs"]["masterUserSecrets"][0]["secretArn"]
-    assert prod.outputs["dbMasterSecretArn"] == secret, "dbMasterSecretArn is the RDS-managed secret"
+
+
+# -- database credentials (issue #14 items 1 and 2) ----------------------------------------------------------------
+@pytest.mark.parametrize("stack", ["prod", "staging"])
+def test_a_replicated_primary_never_has_an_rds_managed_password(render, stack: str) -> None:
+    """RDS refuses a read replica of a MySQL source whose master password Secrets Manager manages (RDS user
+    guide, "Limitations for Secrets Manager integration"): the password is generated, seeds the instance once,
+    and a later deploy never sets it back over a rotated one."""
+    r: Render = render(stack)
+    db = r.one(RDS, "data-mysql")
+    i, urn = db["inputs"], db["urn"]
+    assert [x for x in r.of_type(RDS) if x["inputs"].get("replicateSourceDb")], f"stack {stack}: has replicas"
+    assert not i.get("manageMasterUserPassword"), (
+        f"{urn}: RDS cannot replicate a source it manages the password of"
+    )
+    assert "masterUserSecretKmsKeyId" not in i, urn
+    generated = r.one(RANDOM, "data-mysql-master-password")
+    assert generated["inputs"]["length"] == 40 and generated["inputs"]["special"] is False, generated["urn"]
+    assert i["password"] == "[secret]" and "password" in db["secretInputs"], (
+        f"{urn}: the password is a secret"
+    )
+    assert db["propertyDependencies"]["password"] == [generated["urn"]], f"{urn}: the generated password"
+    assert db["ignoreChanges"] == ["password"], (
+        f"{urn}: the rotation function owns the password after creation"
+    )
+
+
+@pytest.mark.parametrize("key,user", [("mysql-master", "elite_admin"), ("mysql-app", "elite_app")])
+def test_database_users_secrets_are_encrypted_replicated_and_seeded(
+    prod: Render, key: str, user: str
+) -> None:
+    secret = prod.one(SECRET, f"data-{key}")
+    i = secret["inputs"]
+    assert i["name"] == f"elite-locadora-prod-{key}", secret["urn"]
+    assert i["kmsKeyId"] == key_arn(prod, "primary", "secrets"), f"{secret['urn']}: the secrets key"
+    assert i["replicas"] == [{"region": "us-west-2", "kmsKeyId": key_arn(prod, "dr", "secrets")}], (
+        f"{secret['urn']}: a promoted DR replica finds its credentials in its own region"
+    )
+    version = prod.one(VERSION, f"data-{key}")
+    assert version["inputs"]["secretId"] == secret["id"], version["urn"]
+    assert version["inputs"]["secretString"] == "[secret]" and "secretString" in version["secretInputs"]
+    password = prod.one(RANDOM, f"data-{key}-password")
+    deps = version["propertyDependencies"]["secretString"]
+    assert password["urn"] in deps and prod.one(RDS, "data-mysql")["urn"] in deps, (
+        f"{version['urn']}: the generated password and the primary's endpoint"
+    )
+    assert version["ignoreChanges"] == ["secretString"], (
+        f"{version['urn']}: after the seed the rotation function writes the versions; a deploy never puts it back"
+    )
+    if key == "mysql-app":
+        master = prod.one(SECRET, "data-mysql-master")["urn"]
+        assert master in deps, f"{version['urn']}: `masterarn` names the master secret (multi-user rotation)"
+    db = prod.one(RDS, "data-mysql")
+    assert db["inputs"]["username"] == "elite_admin", db["urn"]
+    assert prod.outputs["dbMasterSecretArn"] == prod.one(SECRET, "data-mysql-master")["outputs"]["arn"]
+    assert prod.outputs["dbAppSecretArn"] == prod.one(SECRET, "data-mysql-app")["outputs"]["arn"]
+    assert not [k for k in prod.outputs if "password" in k.lower()], prod.outputs.keys()
+
+
+def test_both_users_rotate_with_our_function_in_the_private_subnets(prod: Render) -> None:
+    """One rotation function per user (ours, so that its role carries the workload boundary like every role):
+    the master rotates itself, the application alternates two users through the master; both run in the private
+    subnets in the rotation group, log to an encrypted group created first, and may touch only their secrets."""
+    rotation_sg = prod.one(SG, "network-rotation")["id"]
+    secrets = {k: prod.one(SECRET, f"data-mysql-{k}")["outputs"]["arn"] for k in ("master", "app")}
+    for key, mode, reads in (
+        ("mysql-master", "single", []),
+        ("mysql-app", "alternating", [secrets["master"]]),
+    ):
+        fn = prod.one(FUNCTION, f"data-{key}-rotation")
+        i, urn = fn["inputs"], fn["urn"]
+        assert (i["handler"], i["runtime"]) == ("index.handler", "python3.12"), urn
+        assert i["vpcConfig"]["subnetIds"] == private_subnet_ids(prod, "network"), f"{urn}: private subnets"
+        assert i["vpcConfig"]["securityGroupIds"] == [rotation_sg], f"{urn}: the rotation group"
+        env = i["environment"]["variables"]
+        assert env["ROTATION_MODE"] == mode and env["SECRETS_MANAGER_ENDPOINT"].endswith(
+            "us-east-1.amazonaws.com"
+        )
+        assert not set("/@\"'\\ ") - set(env["EXCLUDE_CHARACTERS"]), f"{urn}: RDS-refused characters"
+        log = prod.one(LOG_GROUP, f"data-{key}-rotation")
+        assert log["inputs"]["name"] == f"/aws/lambda/{i['name']}" and log["urn"] in fn["dependsOn"], urn
+        assert log["inputs"]["kmsKeyId"] == key_arn(prod, "primary", "logs"), log["urn"]
+        role = prod.one("aws:iam/role:Role", f"data-{key}-rotation")
+        assert i["role"] == role["outputs"]["arn"] and role["inputs"].get("permissionsBoundary"), role["urn"]
+        policy = prod.one(ROLE_POLICY, f"data-{key}-rotation")
+        assert policy["urn"] in fn["dependsOn"], f"{urn}: waits for its permissions"
+        by_sid = {st["Sid"]: st for st in json.loads(policy["inputs"]["policy"])["Statement"]}
+        own = prod.one(SECRET, f"data-{key}")["outputs"]["arn"]
+        assert by_sid["RotateOwnSecret"]["Resource"] == own, f"{policy['urn']}: its own secret only"
+        assert by_sid.get("ReadMasterSecret", {}).get("Resource", []) == reads, policy["urn"]
+        permission = prod.one("aws:lambda/permission:Permission", f"data-{key}-rotation")
+        assert permission["inputs"]["principal"] == "secretsmanager.amazonaws.com"
+        assert permission["inputs"]["sourceArn"] == own, f"{permission['urn']}: only for this secret"
+        rotation = prod.one(ROTATION, f"data-{key}")
+        ri = rotation["inputs"]
+        assert ri["secretId"] == prod.one(SECRET, f"data-{key}")["id"], rotation["urn"]
+        assert ri["rotationLambdaArn"] == fn["outputs"]["arn"], rotation["urn"]
+        assert ri["rotationRules"] == {"automaticallyAfterDays": 30}, "data.database.rotationDays"
+        assert ri["rotateImmediately"] is False, (
+            f"{rotation['urn']}: the app user exists only after the bootstrap"
+        )
+
+
+def test_the_rotation_group_reaches_only_the_database_and_the_endpoints(prod: Render) -> None:
+    ids = {k: prod.one(SG, f"network-{k}")["id"] for k in ("rotation", "db", "endpoints", "api")}
+    rules = {
+        (
+            x["type"],
+            x["inputs"]["securityGroupId"],
+            x["inputs"]["fromPort"],
+            x["inputs"].get("referencedSecurityGroupId"),
+        )
+        for x in prod.of_type(INGRESS, EGRESS)
+        if ids["rotation"] in (x["inputs"]["securityGroupId"], x["inputs"].get("referencedSecurityGroupId"))
+    }
+    assert rules == {
+        (EGRESS, ids["rotation"], 3306, ids["db"]),
+        (EGRESS, ids["rotation"], 443, ids["endpoints"]),
+        (INGRESS, ids["db"], 3306, ids["rotation"]),
+        (INGRESS, ids["endpoints"], 443, ids["rotation"]),
+    }, "the rotation functions: MySQL to the database, HTTPS to the Secrets Manager endpoint, nothing else"
+
+
+def _container(r: Render, urn_part: str) -> dict:
+    [td] = [x for x in r.of_type(TASK_DEF) if x["urn"].endswith(urn_part)]
+    defs = td["inputs"]["containerDefinitions"]
+    [c] = json.loads(defs) if isinstance(defs, str) else defs
+    return c
+
+
+def test_the_api_and_worker_connect_as_the_application_user_never_the_master(prod: Render) -> None:
+    app = prod.one(SECRET, "data-mysql-app")["outputs"]["arn"]
+    master = prod.one(SECRET, "data-mysql-master")["outputs"]["arn"]
+    for key in ("api", "worker", "web"):
+        c = _container(prod, f"::compute-{key}")
+        refs = {s["name"]: s["valueFrom"] for s in c.get("secrets", [])}
+        assert master not in json.dumps(c), f"compute-{key}: the master secret stays with the bootstrap task"
+        if key != "web":
+            assert refs["DB_USERNAME"] == f"{app}:username::", f"compute-{key}: the rotated user's name"
+            assert refs["DB_PASSWORD"] == f"{app}:password::", f"compute-{key}: its password"
+    policy = prod.one(ROLE_POLICY, "compute-execution")["inputs"]["policy"]
+    assert master not in policy and app in policy, (
+        "compute-execution reads the application user's secret only"
+    )
+
+
+def test_the_bootstrap_task_creates_the_application_user_over_verified_tls(prod: Render) -> None:
+    """Pulumi Deployments runs outside the VPC: the application user is created once by a one-off Fargate task
+    (defined here) that holds the master secret and runs idempotent SQL over TLS verified against the RDS CA."""
+    c = _container(prod, "::db-access-bootstrap")
+    app = prod.one(SECRET, "data-mysql-app")["outputs"]["arn"]
+    master = prod.one(SECRET, "data-mysql-master")["outputs"]["arn"]
+    assert {s["name"]: s["valueFrom"] for s in c["secrets"]} == {
+        "MASTER_USERNAME": f"{master}:username::",
+        "MASTER_PASSWORD": f"{master}:password::",
+        "APP_USERNAME": f"{app}:username::",
+        "APP_PASSWORD": f"{app}:password::",
+    }
+    env = {e["name"]: e["value"] for e in c["environment"]}
+    db = prod.one(RDS, "data-mysql")["outputs"]
+    assert (env["DB_HOST"], env["DB_DATABASE"]) == (db["address"], "elite_locadora")
+    assert env["MYSQL_ATTR_SSL_CA"] == RDS_CA_BUNDLE_PATH
+    assert env["APP_PRIVILEGES"] == ", ".join(APP_PRIVILEGES), "data.database.appPrivileges"
+    assert not [p for p in ("ALL", "GRANT OPTION", "SUPER", "CREATE USER") if p in env["APP_PRIVILEGES"]]
+    script = c["command"][2]
+    assert (
+        c["command"][:2] == ["php", "-r"]
+        and "CREATE USER IF NOT EXISTS" in script
+        and "REQUIRE SSL" in script
+    )
+    assert "MYSQL_ATTR_SSL_VERIFY_SERVER_CERT => true" in script and "ON `%s`.*" in script, (
+        "schema-only grant"
+    )
+    assert c["readonlyRootFilesystem"] is True and c["user"] == "33:33", "hardened like the API"
+    backend = _container(prod, "::compute-api")["image"]
+    assert c["image"] == backend, "the backend image (PHP, PDO MySQL, the RDS CA bundle)"
+    doc = json.loads(prod.one(ROLE_POLICY, "db-access-db-bootstrap-execution")["inputs"]["policy"])
+    [read] = [st for st in doc["Statement"] if st["Sid"] == "ReadInjectedSecrets"]
+    assert sorted(read["Resource"]) == sorted([app, master]), "exactly the two secrets it injects"
+    assert prod.outputs["dbBootstrapTaskFamily"] == "elite-locadora-prod-db-bootstrap"
+
+
+def test_the_api_and_worker_roll_after_the_application_user_rotates(prod: Render) -> None:
+    """ECS injects secrets at task start only: after each rotation EventBridge starts a state machine that forces
+    a new deployment of exactly the services that read the application user's secret."""
+    app = prod.one(SECRET, "data-mysql-app")["outputs"]["arn"]
+    rule = prod.one("aws:cloudwatch/eventRule:EventRule", "db-access-db-rotated")
+    pattern = json.loads(rule["inputs"]["eventPattern"])
+    assert pattern["detail"]["eventName"] == ["RotationSucceeded"], rule["urn"]
+    assert pattern["detail"]["additionalEventData"]["SecretId"] == [app], f"{rule['urn']}: only this secret"
+    machine = prod.one("aws:sfn/stateMachine:StateMachine", "db-access-db-rotation-roll")
+    target = prod.one("aws:cloudwatch/eventTarget:EventTarget", "db-access-db-rotated")
+    assert (
+        target["inputs"]["arn"] == machine["outputs"]["arn"]
+        and target["inputs"]["rule"] == rule["outputs"]["name"]
+    )
+    steps = json.loads(machine["inputs"]["definition"])["States"].values()
+    cluster = prod.one("aws:ecs/cluster:Cluster")["outputs"]["arn"]
+    services = {
+        s["outputs"]["name"]
+        for s in prod.of_type("aws:ecs/service:Service")
+        if s["name"] in ("compute-api", "compute-worker")
+    }
+    assert {
+        (s["Parameters"]["Cluster"], s["Parameters"]["Service"], s["Parameters"]["ForceNewDeployment"])
+        for s in steps
+    } == {(cluster, svc, True) for svc in services}, machine["urn"]
+    doc = json.loads(prod.one(ROLE_POLICY, "db-access-db-rotation-roll")["inputs"]["policy"])
+    assert [st["Action"] for st in doc["Statement"]] == ["ecs:UpdateService"], "nothing but the roll"
+    assert len(doc["Statement"][0]["Resource"]) == 2, "the API and worker services only"
 
 
 def test_enhanced_monitoring_every_60s_through_its_role(prod: Render) -> None:
@@ -269,9 +483,9 @@ def test_redis_token_is_kept_in_a_replicated_encrypted_secret(prod: Render) -> N
     ]
     version = prod.one("aws:secretsmanager/secretVersion:SecretVersion", "data-redis-auth")
     assert version["inputs"]["secretId"] == secret["id"], version["urn"]
-    assert version["inputs"]["secretString"] == "[secret]" and "secretString" in version["secretInputs"]
+    assert version["inputs"]["secretStringWo"] == "[secret]" and "secretStringWo" in version["secretInputs"]
     token = prod.one("random:index/randomPassword:RandomPassword", "data-redis-auth")
-    assert token["urn"] in version["propertyDependencies"]["secretString"], version["urn"]
+    assert token["urn"] in version["propertyDependencies"]["secretStringWo"], version["urn"]
     assert prod.outputs["redisAuthSecretArn"] == secret["outputs"]["arn"], (
         "only the secret's ARN is an output"
     )
@@ -305,6 +519,89 @@ def test_redis_parameters_network_and_slow_log(prod: Render) -> None:
             "logType": "slow-log",
         }
     ], urn
+
+
+def test_the_redis_token_rotates_without_breaking_running_clients(prod: Render) -> None:
+    """cache.authTokenVersion keeps the generated token; a new version rotates it with ROTATE (ElastiCache keeps
+    the previous token valid), writes the secret in place after ElastiCache accepted it, and the API and worker
+    read that exact version, so their task definitions change and the services roll in the same deploy."""
+    token = prod.one(RANDOM, "data-redis-auth")
+    assert token["inputs"]["keepers"] == {"version": "1"}, f"{token['urn']}: data.cache.authTokenVersion"
+    group = prod.one(REDIS, "data-redis")
+    assert group["inputs"]["authTokenUpdateStrategy"] == "ROTATE", f"{group['urn']}: SET would cut off tasks"
+    version = prod.one(VERSION, "data-redis-auth")
+    assert version["inputs"]["secretStringWoVersion"] == 1, f"{version['urn']}: updated in place per rotation"
+    assert group["urn"] in version["dependsOn"], (
+        f"{version['urn']}: written after ElastiCache accepts the token"
+    )
+    arn, vid = prod.one(SECRET, "data-redis-auth")["outputs"]["arn"], version["outputs"]["versionId"]
+    for key in ("api", "worker"):
+        refs = {x["name"]: x["valueFrom"] for x in _container(prod, f"::compute-{key}")["secrets"]}
+        assert refs["REDIS_PASSWORD"] == f"{arn}:authToken::{vid}", f"compute-{key}: pinned to this version"
+
+
+def test_a_new_token_version_and_reordered_replicas_replace_nothing(render, tmp_path) -> None:
+    """Issue #14 items 16 and 17 on a changed staging: authTokenVersion 2 feeds the keeper and the secret
+    version; replicas keyed by name keep their logical names and identifiers whatever their order."""
+
+    def change(data: dict) -> None:
+        data["cache"]["authTokenVersion"] = 2
+        data["database"]["replicas"] = [
+            {"name": "reports", "instanceClass": "db.t4g.medium"},
+            {"name": "replica-1", "instanceClass": "db.t4g.medium"},
+        ]
+
+    r: Render = render("staging", program=_program_with_data(tmp_path, "staging", change))
+    assert r.one(RANDOM, "data-redis-auth")["inputs"]["keepers"] == {"version": "2"}
+    assert r.one(VERSION, "data-redis-auth")["inputs"]["secretStringWoVersion"] == 2
+    replicas = {
+        x["name"]: x["inputs"]["identifier"] for x in r.of_type(RDS) if x["inputs"].get("replicateSourceDb")
+    }
+    assert replicas == {
+        "data-mysql-replica-1": "elite-locadora-staging-mysql-replica-1",
+        "data-mysql-reports": "elite-locadora-staging-mysql-reports",
+    }, "replica-1 keeps its name and identifier though it moved to second place"
+    for name in replicas:
+        assert r.one(RDS, name)["ignoreChanges"] == ["availabilityZone"], (
+            f"{name}: its AZ is fixed at creation"
+        )
+
+
+def test_queued_jobs_live_where_nothing_evicts_them(prod: Render) -> None:
+    """Redis evicts any key under allkeys-lru: Laravel's jobs go to an encrypted SQS queue with a dead-letter
+    queue; the API and worker use the sqs connection with least-privilege IAM; nothing queues on Redis."""
+    queue, dead = prod.one(QUEUE, "data-jobs"), prod.one(QUEUE, "data-jobs-dlq")
+    data_key = key_arn(prod, "primary", "data")
+    for q in (queue, dead):
+        assert q["inputs"]["kmsMasterKeyId"] == data_key, f"{q['urn']}: the data key"
+        assert q["inputs"]["messageRetentionSeconds"] == 14 * 86400, f"{q['urn']}: data.queue.retentionDays"
+        assert q["protect"] is True, f"{q['urn']}: queued jobs are data"
+    redrive = json.loads(queue["inputs"]["redrivePolicy"])
+    assert redrive == {"deadLetterTargetArn": dead["outputs"]["arn"], "maxReceiveCount": 5}, queue["urn"]
+    assert (
+        queue["inputs"]["visibilityTimeoutSeconds"] == 300 and queue["inputs"]["receiveWaitTimeSeconds"] == 20
+    )
+    url = queue["outputs"]["url"]
+    for key in ("api", "worker"):
+        c = _container(prod, f"::compute-{key}")
+        env = {e["name"]: e["value"] for e in c["environment"]}
+        assert env["QUEUE_CONNECTION"] == "sqs", f"compute-{key}: jobs are not on Redis"
+        assert f"{env['SQS_PREFIX']}/{env['SQS_QUEUE']}" == url, (
+            f"compute-{key}: Laravel's prefix + queue name"
+        )
+        doc = json.loads(prod.one(ROLE_POLICY, f"compute-{key}-task")["inputs"]["policy"])
+        [st] = [x for x in doc["Statement"] if x["Sid"] == "JobQueue"]
+        assert st["Resource"] == queue["outputs"]["arn"], f"compute-{key}-task: this queue only"
+        assert ("sqs:ReceiveMessage" in st["Action"]) is (key == "worker"), (
+            f"compute-{key}-task: {st['Action']}"
+        )
+        [kms] = [x for x in doc["Statement"] if x["Sid"] == "JobQueueKeyThroughSqs"]
+        assert kms["Resource"] == data_key and kms["Condition"]["StringEquals"]["kms:ViaService"] == (
+            "sqs.us-east-1.amazonaws.com"
+        )
+    worker = _container(prod, "::compute-worker")["command"]
+    assert worker[:4] == ["php", "artisan", "queue:work", "sqs"] and "--timeout=240" in worker
+    assert queue["inputs"]["visibilityTimeoutSeconds"] > 240, "a running job must not reappear"
 
 
 # -- prod and staging ----------------------------------------------------------------------------------------------
@@ -412,8 +709,43 @@ BAD = {
     "replica smaller than allowed": (
         "prod",
         # db.r7g starts at large (db.r7g.medium does not exist): two sizes below xlarge is a t4g.medium.
-        {("database", "replicas"): [{"instanceClass": "db.t4g.medium"}]},
+        {("database", "replicas"): [{"name": "replica-1", "instanceClass": "db.t4g.medium"}]},
         r"elite-locadora:data\.database\.replicas'.*db\.t4g\.medium is smaller than allowed.*db\.r7g\.xlarge",
+    ),
+    "replica without a stable name": (
+        "prod",
+        {("database", "replicas"): [{"instanceClass": "db.r7g.large"}]},
+        r"elite-locadora:data\.database\.replicas\[0\]\.name' is required",
+    ),
+    "two replicas with one name": (
+        "prod",
+        {
+            ("database", "replicas"): [
+                {"name": "reports", "instanceClass": "db.r7g.large"},
+                {"name": "reports", "instanceClass": "db.r7g.large"},
+            ]
+        },
+        r"elite-locadora:data\.database\.replicas.*names must be unique",
+    ),
+    "application user is the master user": (
+        "staging",
+        {("database", "appUsername"): "elite_admin"},
+        r"elite-locadora:data\.database\.appUsername.*the application needs its own user",
+    ),
+    "application user too long for its _clone": (
+        "staging",
+        {("database", "appUsername"): "a" * 27},
+        r"elite-locadora:data\.database\.appUsername' = 'a{27}'.*1-26 letters.*'_clone'",
+    ),
+    "application user with a global privilege": (
+        "staging",
+        {("database", "appPrivileges"): ["SELECT", "SUPER"]},
+        r"elite-locadora:data\.database\.appPrivileges",
+    ),
+    "rotation every 0 days": (
+        "prod",
+        {("database", "rotationDays"): 0},
+        r"elite-locadora:data\.database\.rotationDays' = 0.*greater than or equal to 1",
     ),
     "DR replica smaller than allowed": (
         "prod",

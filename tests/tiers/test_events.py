@@ -13,7 +13,11 @@ from tests.render import Render
 def test_event_rules_publish_to_the_alarm_topic(render, stack: str) -> None:
     r: Render = render(stack)
     topic = r.one("aws:sns/topic:Topic", "operations-alarms")
-    rules = {x["inputs"]["name"]: x for x in r.of_type("aws:cloudwatch/eventRule:EventRule")}
+    rules = {
+        x["inputs"]["name"]: x
+        for x in r.of_type("aws:cloudwatch/eventRule:EventRule")
+        if "elite-locadora:operations:" in x["urn"]
+    }
     patterns = {
         name.rsplit(f"elite-locadora-{stack}-", 1)[-1]: json.loads(x["inputs"]["eventPattern"])
         for name, x in rules.items()
@@ -21,7 +25,11 @@ def test_event_rules_publish_to_the_alarm_topic(render, stack: str) -> None:
     assert patterns["ecs-deployment-failed"]["detail"] == {"eventName": ["SERVICE_DEPLOYMENT_FAILED"]}
     assert patterns["backup-job-failed"]["source"] == ["aws.backup"]
     assert "failover" in patterns["database-event"]["detail"]["EventCategories"]
-    targets = r.of_type("aws:cloudwatch/eventTarget:EventTarget")
+    targets = [
+        t
+        for t in r.of_type("aws:cloudwatch/eventTarget:EventTarget")
+        if "elite-locadora:operations:" in t["urn"]
+    ]
     assert len(targets) == 3 and {t["inputs"]["arn"] for t in targets} == {topic["outputs"]["arn"]}
     assert {t["inputs"]["rule"] for t in targets} == set(rules)
 

@@ -121,10 +121,12 @@ def test_security_groups_are_least_privilege(prod: Render) -> None:
         ("web", 80, "alb"),
         ("api", 8000, "alb"),
         ("db", 3306, "api"),
+        ("db", 3306, "rotation"),
         ("cache", 6379, "api"),
         ("search", 443, "search"),
         ("endpoints", 443, "web"),
         ("endpoints", 443, "api"),
+        ("endpoints", 443, "rotation"),
     }
     for rule in prod.of_type(INGRESS, EGRESS):
         i = rule["inputs"]

@@ -109,10 +109,12 @@ def test_configured_jwt_secret_replaces_the_generator(tmp_path) -> None:
     assert placeholder("elite-locadora:jwtSecret") not in json.dumps(r.data)
 
 
-def test_database_url_carries_no_password() -> None:
-    url = database_url("app", "db.example.internal", 3306, "elite_locadora")
-    assert url == "mysql://app@db.example.internal:3306/elite_locadora"
-    assert not re.match(r"^mysql://[^@/]*:[^@/]*@", url), "user:password@ form"
+def test_database_url_carries_no_user_or_password() -> None:
+    """The rotated application user alternates with `<name>_clone` and Laravel lets the URL's user override
+    DB_USERNAME: the URL names only host, port and schema."""
+    url = database_url("db.example.internal", 3306, "elite_locadora")
+    assert url == "mysql://db.example.internal:3306/elite_locadora"
+    assert "@" not in url, "user@ or user:password@ form"
 
 
 def test_database_url_is_built_from_the_primary_and_the_dr_replica(prod: Render) -> None:
@@ -138,3 +140,55 @@ def test_the_api_and_worker_read_the_parameters_by_reference(prod: Render) -> No
         assert arns <= refs, f"{td['urn']}: the three parameters must be injected as secrets (valueFrom)"
         env = json.dumps(container.get("environment", []))
         assert "JWT" not in env and "STRIPE_SECRET" not in env, f"{td['urn']}: secret in the environment"
+
+
+# -- protection of what cannot be regenerated (issue #14 item 3) ---------------------------------------------------
+# Types whose replacement loses data or key material (or, for a secret, fails: its name stays reserved for the
+# recovery window). The rule is over the whole prod render: every instance of these types is protected.
+STATEFUL_OR_KEY_MATERIAL = frozenset(
+    {
+        "aws:rds/instance:Instance",
+        "aws:rds/cluster:Cluster",
+        "aws:elasticache/replicationGroup:ReplicationGroup",
+        "aws:s3/bucket:Bucket",
+        "aws:kms/key:Key",
+        "aws:kms/replicaKey:ReplicaKey",
+        "aws:ecr/repository:Repository",
+        "aws:backup/vault:Vault",
+        "aws:opensearch/domain:Domain",
+        "aws:sqs/queue:Queue",
+        "aws:secretsmanager/secret:Secret",
+        "aws:secretsmanager/secretVersion:SecretVersion",
+        "aws:ssm/parameter:Parameter",
+        RANDOM,
+        "tls:index/privateKey:PrivateKey",
+    }
+)
+# Credentials whose replacement *is* their rotation (nothing is encrypted with them): named, with the reason.
+ROTATED_BY_REPLACEMENT = {
+    "data-redis-auth": "the Redis AUTH token: cache.authTokenVersion replaces it (ElastiCache ROTATE keeps the "
+    "previous token valid) and writes a new secret version",
+    "operations-logs-master-password": "the OpenSearch master user's password: a new one updates the domain",
+    "operations-logs-master-user": "the version holding that password (the secret itself is protected)",
+}
+
+
+def test_everything_that_holds_data_or_keys_is_protected_in_prod(prod: Render) -> None:
+    unprotected = [
+        r["urn"]
+        for r in prod.of_type(*STATEFUL_OR_KEY_MATERIAL)
+        if not (r["protect"] and r["retainOnDelete"])
+        and not (r["name"] in ROTATED_BY_REPLACEMENT and r["type"] != "aws:secretsmanager/secret:Secret")
+    ]
+    assert not unprotected, "prod: protect=True and retain_on_delete=True needed on:\n" + "\n".join(
+        unprotected
+    )
+    names = {r["name"] for r in prod.of_type(RANDOM, "aws:secretsmanager/secretVersion:SecretVersion")}
+    assert set(ROTATED_BY_REPLACEMENT) <= names, "an exemption names nothing: remove it"
+    for key in ("compute-app-key-value", "secrets-jwt-secret-value", "data-mysql-master-password"):
+        assert prod.one(RANDOM, key)["protect"] is True, f"{key}: key material"
+
+
+def test_staging_protects_nothing(staging: Render) -> None:
+    protected = [r["urn"] for r in staging.resources if r.get("protect")]
+    assert not protected, f"staging (elite-locadora:protect false) protects: {protected}"
