@@ -406,7 +406,7 @@ POLICIES = [
         "(AWS refuses it for every engine but SQL Server).",
         _replica_of_managed_password,
         severity="high",
-        level="advisory",
+        level="mandatory",
         url="https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-secrets-manager.html"
         "#rds-secrets-manager-limitations",
         remediation="Give the source a password you manage in Secrets Manager (manageMasterUserPassword off) before "
