@@ -554,8 +554,11 @@ def test_a_new_token_version_and_reordered_replicas_replace_nothing(render, tmp_
     r: Render = render("staging", program=_program_with_data(tmp_path, "staging", change))
     assert r.one(RANDOM, "data-redis-auth")["inputs"]["keepers"] == {"version": "2"}
     assert r.one(VERSION, "data-redis-auth")["inputs"]["secretStringWoVersion"] == 2
+    # The in-region replicas come from data.database.replicas; the DR replica (item 18) is keyed apart.
     replicas = {
-        x["name"]: x["inputs"]["identifier"] for x in r.of_type(RDS) if x["inputs"].get("replicateSourceDb")
+        x["name"]: x["inputs"]["identifier"]
+        for x in r.of_type(RDS)
+        if x["inputs"].get("replicateSourceDb") and x["region"] != r.outputs["drRegion"]
     }
     assert replicas == {
         "data-mysql-replica-1": "elite-locadora-staging-mysql-replica-1",
