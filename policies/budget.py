@@ -1,6 +1,6 @@
 """Cost: the stack's estimated monthly cost stays within the budget configured for it.
 
-The estimate is policies/costing.py's, from the resources the engine hands AnalyzeStack (each priced in its
+The estimate is the policies/costing package's, from the resources the engine hands AnalyzeStack (each priced in its
 provider's region) with the price file policies/data/prices.yaml and the usage assumptions in this policy's
 config — the same numbers the offline preview writes into preview.json's "cost" block.
 """

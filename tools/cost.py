@@ -5,7 +5,7 @@
     python -m tools.cost diff staging prod                                        # the same, by stack name
     python -m tools.cost diff main/preview.json pr/preview.json                   # main → a PR
 
-The estimate is policies/costing.py's (the pack's budget policy uses the same module, prices and usage
+The estimate is policies/costing's (the pack's budget policy uses the same module, prices and usage
 assumptions). Usage assumptions come from the `monthly-cost-within-budget.usage` entry of the policy config
 file (`--usage FILE`; by default `policies/config/<stack>.json` for the render's stack). A render that already
 carries a "cost" block (written by the preview) is re-estimated from its resources, so a diff always compares
@@ -28,11 +28,14 @@ BUDGET_POLICY = "monthly-cost-within-budget"
 
 
 def costing() -> ModuleType:
-    """policies/costing.py, imported by path (the pack imports it as a top-level module)."""
+    """The policies/costing package, imported by path (the pack imports it as a top-level package)."""
+    init = POLICIES / "costing" / "__init__.py"
     module = sys.modules.get("costing")
-    if module is not None and Path(getattr(module, "__file__", "")).resolve() == POLICIES / "costing.py":
+    if module is not None and Path(getattr(module, "__file__", "")).resolve() == init:
         return module
-    spec = importlib.util.spec_from_file_location("costing", POLICIES / "costing.py")
+    spec = importlib.util.spec_from_file_location(
+        "costing", init, submodule_search_locations=[str(init.parent)]
+    )
     module = importlib.util.module_from_spec(spec)
     sys.modules["costing"] = module
     spec.loader.exec_module(module)

@@ -4,7 +4,7 @@
 
 Reads the offline render of the `review` stack (the template every review stack is copied from: the same
 resources whatever the PR number) and Pulumi.review.yaml's `review.ttlHours`. The estimate is tools/cost.py's
-(policies/costing.py, the budget policy's prices and usage assumptions of policies/config/review.json).
+(policies/costing/, the budget policy's prices and usage assumptions of policies/config/review.json).
 .github/workflows/review-stack.yml posts the result on the pull request.
 """
 
@@ -21,7 +21,7 @@ import yaml
 from tools.cost import estimate_document
 
 ROOT = Path(__file__).resolve().parent.parent
-HOURS_PER_MONTH = 730  # AWS's pricing month, as policies/costing.py uses
+HOURS_PER_MONTH = 730  # AWS's pricing month, as policies/costing/ uses
 MARKER = "<!-- elite-locadora review stack -->"  # lets the workflow edit its own comment
 
 

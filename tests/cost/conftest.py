@@ -81,7 +81,7 @@ TEST_PRICES: dict[str, Any] = {
 
 @pytest.fixture(scope="session")
 def c():
-    """policies/costing.py, imported the way the tools import it."""
+    """policies/costing/, imported the way the tools import it."""
     return costing()
 
 
