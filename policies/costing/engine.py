@@ -138,6 +138,7 @@ class Context:
 
 
 def num(value: Any, default: float = 0.0) -> float:
+    """A property as a number (the engine hands some numbers over as strings), else `default`."""
     if isinstance(value, bool):
         return default
     if isinstance(value, (int, float)):
@@ -151,10 +152,12 @@ def num(value: Any, default: float = 0.0) -> float:
 
 
 def money(x: float) -> str:
+    """A monthly amount as a basis shows it ($1,234.56)."""
     return f"${x:,.2f}"
 
 
 def unit_price(x: float) -> str:
+    """A unit price as a basis shows it, without rounding away its digits ($0.0125)."""
     return f"${x:g}"
 
 
@@ -163,6 +166,8 @@ RULES: dict[str, Rule] = {}
 
 
 def rule(*types: str) -> Callable[[Rule], Rule]:
+    """Register the decorated function as the pricing rule of `types` (current type tokens, not aliases)."""
+
     def register(fn: Rule) -> Rule:
         for t in types:
             RULES[t] = fn
