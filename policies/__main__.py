@@ -1,7 +1,7 @@
 """Elite Locadora's policy pack: encryption, availability, TLS 1.2, backups, exposure, tagging, deployability (and
 budget).
 
-Run by the Pulumi CLI (`pulumi preview --policy-pack policies`) or by the offline preview (tools/preview.py),
+Run by the Pulumi CLI (`pulumi preview --policy-pack policies`) or by the offline preview (tools/preview/),
 both through the analyzer gRPC interface. It judges any Pulumi AWS program, not only ours.
 """
 

@@ -4,7 +4,8 @@ The CLI starts a Python pack as ``python -u -m pulumi.policy <engine> .`` in the
 serves the ``Analyzer`` service and prints its port. The CLI then calls ``GetAnalyzerInfo``, reconciles the
 policy configuration itself (the SDK does none of it) and sends ``Configure``, ``Analyze`` per resource and
 ``AnalyzeStack`` once. This module does the same, so the offline preview and the tests judge resources with
-exactly the code path ``pulumi preview --policy-pack policies`` uses.
+exactly the code path ``pulumi preview --policy-pack policies`` uses. The wire format (what an unknown or a
+secret looks like) is tools/wire.py's, shared with the offline preview.
 """
 
 from __future__ import annotations
@@ -23,10 +24,7 @@ import jsonschema
 from google.protobuf import empty_pb2, json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
-# The engine's wire sentinels (pulumi/sdk/go/common/resource/plugin/rpc.go).
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
-SPECIAL_SIG = "4dabf18193072939515e22adb298388d"
-SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+from tools.wire import integral
 
 LEVELS = {
     "advisory": analyzer_pb2.ADVISORY,
@@ -115,17 +113,6 @@ def _jsonable(value: Any) -> Any:
         return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_jsonable(v) for v in value]
-    return value
-
-
-def _integral(value: Any) -> Any:
-    """protobuf Struct carries every number as a double; give whole numbers back their int type."""
-    if isinstance(value, dict):
-        return {k: _integral(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_integral(v) for v in value]
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
     return value
 
 
@@ -310,7 +297,7 @@ class PolicyPackSession:
                 description=p.description,
                 enforcement_level=LEVEL_NAMES.get(p.enforcementLevel, "advisory"),
                 policy_type="stack" if p.policy_type == analyzer_pb2.POLICY_TYPE_STACK else "resource",
-                config_schema=_integral(json_format.MessageToDict(p.configSchema.properties)),
+                config_schema=integral(json_format.MessageToDict(p.configSchema.properties)),
                 required=list(p.configSchema.required),
                 severity=SEVERITY_NAMES.get(p.severity, ""),
                 framework={

@@ -15,31 +15,22 @@ like with like under today's prices.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-POLICIES = ROOT / "policies"
+from tools.errors import ProgramError
+from tools.pack_modules import pack_module
+from tools.paths import POLICIES, ROOT
+
 BUDGET_POLICY = "monthly-cost-within-budget"
 
 
 def costing() -> ModuleType:
-    """The policies/costing package, imported by path (the pack imports it as a top-level package)."""
-    init = POLICIES / "costing" / "__init__.py"
-    module = sys.modules.get("costing")
-    if module is not None and Path(getattr(module, "__file__", "")).resolve() == init:
-        return module
-    spec = importlib.util.spec_from_file_location(
-        "costing", init, submodule_search_locations=[str(init.parent)]
-    )
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["costing"] = module
-    spec.loader.exec_module(module)
-    return module
+    """The policies/costing package, the same module object the pack's budget policy uses."""
+    return pack_module("costing")
 
 
 def policy_config(path: Path | None, stack: str | None) -> tuple[dict[str, Any], Path | None]:
@@ -84,18 +75,10 @@ def estimate_document(doc: dict[str, Any], config_file: Path | None = None) -> d
     return block
 
 
-# -- the preview's hooks -----------------------------------------------------------------------------------
-def preview_step(
-    doc: dict[str, Any],
-    program: Path | None = None,
-    stack: str | None = None,
-    pack_config: Path | None = None,
-) -> None:
-    """tools/preview.py DOCUMENT_STEPS: write the estimate into preview.json, with the usage assumptions of
-    the policy config the pack reads (--policy-pack-config, else policies/config/<stack>.json when it exists,
-    else the documented defaults)."""
-    from tools.errors import ProgramError
-
+# -- in the offline preview (tools/preview) ---------------------------------------------------------------
+def preview_step(doc: dict[str, Any], pack_config: Path | None = None) -> None:
+    """Write the estimate into preview.json, with the usage assumptions of the policy config the pack reads
+    (--policy-pack-config, else policies/config/<stack>.json when it exists, else the documented defaults)."""
     try:
         doc["cost"] = estimate_document(doc, pack_config)
     except costing().CostConfigError as exc:
@@ -103,7 +86,7 @@ def preview_step(
 
 
 def report_section(doc: dict[str, Any]) -> str:
-    """tools/preview.py REPORT_SECTIONS: the monthly estimate by tier."""
+    """The preview report's section: the monthly estimate by tier."""
     cost = doc.get("cost")
     if not cost:
         return ""

@@ -1,8 +1,7 @@
 """Errors the command-line tools share.
 
-They live in their own module because ``python -m tools.preview`` runs preview.py as ``__main__``: a class
-defined there and imported elsewhere as ``tools.preview.ProgramError`` would be a second, different class,
-and the command's handler would never match what tools/cost.py raises.
+They live in their own module so that the tools raising them (tools/cost.py) need not import the preview
+that catches them (tools/preview imports tools/cost.py: the other way round would be an import cycle).
 """
 
 from __future__ import annotations

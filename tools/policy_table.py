@@ -6,30 +6,19 @@ python -m tools.policy_table --write    # rewrite the table in policies/README.m
 
 from __future__ import annotations
 
-import importlib
 import sys
-from pathlib import Path
 
 from tools.analyzer import PolicyPackSession
+from tools.pack_modules import pack_module
+from tools.paths import POLICIES
 
-ROOT = Path(__file__).resolve().parent.parent
-PACK = ROOT / "policies"
+PACK = POLICIES
 BEGIN, END = "<!-- policy-table:begin -->", "<!-- policy-table:end -->"
 THEMES = ("encryption", "availability", "tls", "backups", "exposure", "tagging", "deployability", "budget")
 
 
 def themes() -> dict[str, str]:
-    sys.path.insert(0, str(PACK))
-    try:
-        out = {}
-        for theme in THEMES:
-            if not (PACK / f"{theme}.py").exists():
-                continue
-            module = importlib.import_module(theme)
-            out.update({p.name: theme for p in module.POLICIES})
-        return out
-    finally:
-        sys.path.remove(str(PACK))
+    return {p.name: theme for theme in THEMES for p in pack_module(theme).POLICIES}
 
 
 def table() -> str:

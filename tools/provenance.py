@@ -1,6 +1,6 @@
 """What a preview.json was rendered from, and whether it still describes the working tree.
 
-A failed preview must not leave an older render looking current: tools/preview.py records the commit, a
+A failed preview must not leave an older render looking current: tools/preview records the commit, a
 digest of the config the render read and the time, and the tools that read a render (tools.sarif,
 tools.cost) compare that record with the tree as it is now.
 """

@@ -143,9 +143,7 @@ def build(
 ) -> dict[str, Any]:
     """SARIF 2.1.0 for one stack's preview document and the pack that judged it."""
     if "resources" not in doc or "stack" not in doc:
-        raise SarifError(
-            "not a preview document: expected the keys 'stack' and 'resources' (tools/preview.py)"
-        )
+        raise SarifError("not a preview document: expected the keys 'stack' and 'resources' (tools/preview)")
     violations = (doc.get("policy") or {}).get("violations") or []
     rules = [_rule(p) for p in sorted(policies, key=lambda p: p.name)]
     index = {r["id"]: i for i, r in enumerate(rules)}

@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from tools.analyzer import UNKNOWN, PolicyConfigError, PolicyPackSession, Res
+from tools.analyzer import PolicyConfigError, PolicyPackSession, Res
+from tools.wire import UNKNOWN
 
 POLICY = "monthly-cost-within-budget"
 TIER = "elite-locadora:data:Data"

@@ -96,4 +96,4 @@ def test_the_preview_stops_on_a_bad_assumption_naming_the_key(monkeypatch, stagi
     with pytest.raises(
         ProgramError, match=r"cost estimate: monthly-cost-within-budget\.usage\.albLcu: expected a number"
     ):
-        cost.preview_step(doc, stack="staging")
+        cost.preview_step(doc)

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from tools.analyzer import UNKNOWN, PolicyPackSession, Res
+from tools.analyzer import PolicyPackSession, Res
+from tools.wire import UNKNOWN
 
 PACK = "policies"
 PROVIDER = {

@@ -17,7 +17,9 @@ from pathlib import Path
 import pytest
 
 from tests.policies.conftest import res
-from tools.analyzer import UNKNOWN, Res
+from tools.analyzer import Res
+from tools.pack_modules import pack_module
+from tools.wire import UNKNOWN
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
@@ -1464,15 +1466,7 @@ def test_the_pack_allow_list_has_no_tls10_policy_and_covers_settings(pack) -> No
 
 
 def test_deployability_policies_cite_their_source(pack) -> None:
-    sys_path = str(ROOT / "policies")
-    import sys
-
-    sys.path.insert(0, sys_path)
-    try:
-        import deployability
-    finally:
-        sys.path.remove(sys_path)
-    names = {p.name for p in deployability.POLICIES}
+    names = {p.name for p in pack_module("deployability").POLICIES}
     assert len(names) >= 10, names
     for name in names:
         p = pack.policy(name)

@@ -16,9 +16,7 @@ this process, through the SDK's own argument objects and unknown-checking proxie
 from __future__ import annotations
 
 import contextlib
-import importlib
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -36,23 +34,22 @@ from pulumi_policy.policy import (
 from pulumi_policy.proxy import unknown_checking_proxy
 
 from tests.render import Render
-from tools.analyzer import UNKNOWN, PolicyInfo, reconcile_config
+from tools.analyzer import PolicyInfo, reconcile_config
+from tools.pack_modules import pack_module
+from tools.wire import UNKNOWN
 
 ROOT = Path(__file__).resolve().parents[2]
 PACK = ROOT / "policies"
-NOT_THEMES = {"__main__", "common", "costing"}
+NOT_THEMES = {"__main__", "common"}
 
 
 def pack_policies() -> list[Any]:
     """Every policy of every theme module of the pack (whatever modules the pack has today)."""
-    if str(PACK) not in sys.path:
-        sys.path.insert(0, str(PACK))
     policies = []
     for path in sorted(PACK.glob("*.py")):
         if path.stem in NOT_THEMES:
             continue
-        module = importlib.import_module(path.stem)
-        policies += list(getattr(module, "POLICIES", []))
+        policies += list(getattr(pack_module(path.stem), "POLICIES", []))
     return policies
 
 

@@ -1,5 +1,5 @@
 """The pack judges a first preview as it judges an existing stack: both stacks and every fixture are rendered
-in both modes (tools/preview.py MODES) and must get the same mandatory verdicts; a good stack gets none in
+in both modes (tools/preview/record.py MODES) and must get the same mandatory verdicts; a good stack gets none in
 either mode. Each stack and mode is rendered once per session (tests/conftest.py)."""
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ import json
 import pytest
 
 from tests.policies.conftest import DELETE, changed, res
-from tools.analyzer import UNKNOWN
+from tools.wire import UNKNOWN
 
 KEY = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 

@@ -8,7 +8,8 @@ import json
 import pytest
 
 from tests.policies.conftest import changed, res
-from tools.analyzer import UNKNOWN, PolicyPackSession
+from tools.analyzer import PolicyPackSession
+from tools.wire import UNKNOWN
 
 B = "assets-bucket"
 TLS_DENY = {

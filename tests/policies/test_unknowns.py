@@ -9,7 +9,7 @@ import pytest
 
 from tests.policies.conftest import DELETE, changed, res
 from tests.policies.test_resource_policies import LB
-from tools.analyzer import UNKNOWN
+from tools.wire import UNKNOWN
 
 UNKNOWN_TAGS_PROVIDER = {
     "type": "pulumi:providers:aws",

@@ -1,0 +1,147 @@
+"""Stage 2 of the offline preview: run the program under the SDK's mocks in this process, recording every
+registration exactly as the engine would receive it."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import runpy
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tools.errors import ProgramError
+from tools.preview.config import StackConfig
+from tools.wire import from_value
+
+
+@dataclass
+class Recorded:
+    urn: str
+    type: str
+    name: str
+    parent: str | None
+    provider: str | None
+    provider_ref: str | None
+    custom: bool
+    protect: bool
+    retain_on_delete: bool
+    delete_before_replace: bool | None
+    ignore_changes: list[str]
+    depends_on: list[str]
+    property_dependencies: dict[str, list[str]]
+    raw_inputs: dict[str, Any]
+    additional_secret_outputs: list[str]
+    id: str | None = None
+    raw_outputs: dict[str, Any] = field(default_factory=dict)
+
+
+def _make_recorder(mocks: Any) -> Any:
+    from pulumi.runtime.mocks import MockMonitor
+
+    class RecordingMonitor(MockMonitor):
+        """The SDK's mock monitor, keeping every registration exactly as the engine would receive it."""
+
+        def __init__(self, m: Any) -> None:
+            super().__init__(m)
+            self.recorded: list[Recorded] = []
+            self.stack_outputs: dict[str, Any] = {}
+            self.stack_urn = ""
+
+        def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+            urn = self.make_urn(request.parent, request.type, request.name)
+            if request.type == "pulumi:pulumi:Stack":
+                self.stack_urn = urn
+                return super().RegisterResource(request)
+            rec = Recorded(
+                urn=urn,
+                type=request.type,
+                name=request.name,
+                parent=request.parent or None,
+                provider=request.provider.rsplit("::", 1)[0] if request.provider else None,
+                provider_ref=request.provider or None,
+                custom=bool(request.custom),
+                protect=bool(request.protect) if request.HasField("protect") else False,
+                retain_on_delete=bool(request.retainOnDelete)
+                if request.HasField("retainOnDelete")
+                else False,
+                delete_before_replace=bool(request.deleteBeforeReplace)
+                if request.deleteBeforeReplaceDefined
+                else None,
+                ignore_changes=list(request.ignoreChanges),
+                depends_on=list(request.dependencies),
+                property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
+                raw_inputs=from_value(request.object),
+                additional_secret_outputs=list(request.additionalSecretOutputs),
+            )
+            response = super().RegisterResource(request)
+            rec.id = response.id or None
+            rec.raw_outputs = from_value(response.object)
+            self.recorded.append(rec)
+            return response
+
+        def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802
+            if request.urn == self.stack_urn:
+                self.stack_outputs = from_value(request.outputs)
+            return super().RegisterResourceOutputs(request)
+
+    return RecordingMonitor(mocks)
+
+
+# How the mocks answer (tools/mocks.py): "existing" models a stack whose resources exist (ids, ARNs and
+# endpoints known, as when previewing an update); "first-deploy" models the preview of a stack, or of the
+# resources a pull request adds, that do not exist yet: every computed output is unknown.
+MODES = ("existing", "first-deploy")
+
+
+def run_program(program: Path, config: StackConfig, preview: bool = True, mode: str = "existing") -> Any:
+    """Run the program under mocks in this process (one program per process: the SDK's state is global)."""
+    from pulumi.runtime import mocks as pmocks
+    from pulumi.runtime import settings as psettings
+    from pulumi.runtime.config import set_all_config
+    from pulumi.runtime.stack import run_in_stack
+
+    from tools.mocks import AwsMocks
+
+    default_region = config.values.get("aws:region", "us-east-1")
+    mocks = AwsMocks(default_region, first_deploy=mode == "first-deploy")
+    monitor = _make_recorder(mocks)
+    settings = pmocks.MockSettings(
+        monitor=monitor,
+        monitor_features=set(monitor.GetDeploymentInfo(None).supportedFeatures),
+        engine=pmocks.MockEngine(None),
+        project=config.project,
+        stack=config.stack,
+        dry_run=preview,
+        organization="organization",
+        callbacks=None,
+    )
+    psettings.configure(settings)
+    set_all_config(dict(config.values), config.secret_keys)
+    os.environ.pop("PULUMI_CONFIG", None)
+
+    cwd = os.getcwd()
+    sys.path.insert(0, str(program))
+    os.chdir(program)
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        loop.run_until_complete(
+            run_in_stack(lambda: runpy.run_path(str(program / "__main__.py"), run_name="__main__"))
+        )
+    except Exception as exc:  # the program's own error, reported with its message
+        raise ProgramError(_program_error(exc), registered=len(monitor.recorded)) from exc
+    finally:
+        os.chdir(cwd)
+        sys.path.remove(str(program))
+        loop.close()
+    return monitor
+
+
+def _program_error(exc: BaseException) -> str:
+    msg = str(exc) or type(exc).__name__
+    cause = exc.__cause__ or exc.__context__
+    while cause is not None and type(cause).__name__ != "ConfigError":
+        cause = cause.__cause__ or cause.__context__
+    return str(cause) if cause is not None else f"{type(exc).__name__}: {msg}"
