@@ -76,11 +76,17 @@ def _region(resource: Any) -> str | None:
     return None
 
 
-def _tier(resource: Any) -> str:
-    top, depth = resource, 0
-    while getattr(top, "parent", None) is not None and depth < 100:
-        top, depth = top.parent, depth + 1
-    return top.resource_type if top is not resource else "(stack)"
+def _custom(resource_type: str) -> bool:
+    # The engine does not tell an analyzer which resources are custom: a provider package's types are.
+    return resource_type.startswith(_PROVIDER_PACKAGES)
+
+
+def _lineage(resource: Any) -> Any:
+    """The resource and its ancestors, nearest first, as costing.tier_of reads them."""
+    current, depth = resource, 0
+    while current is not None and depth < 100:  # the engine's parents form a tree; the bound is a guard
+        yield current.resource_type, _custom(current.resource_type)
+        current, depth = getattr(current, "parent", None), depth + 1
 
 
 def from_policy_resources(resources: Any) -> list[costing.Resource]:
@@ -99,8 +105,8 @@ def from_policy_resources(resources: Any) -> list[costing.Resource]:
                 region=_region(r),
                 props=plain(r.props) or {},
                 parent=r.parent.urn if getattr(r, "parent", None) is not None else None,
-                tier=_tier(r),
-                custom=r.resource_type.startswith(_PROVIDER_PACKAGES),
+                tier=costing.tier_of(_lineage(r)),
+                custom=_custom(r.resource_type),
                 property_dependencies=deps,
             )
         )

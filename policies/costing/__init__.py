@@ -20,7 +20,18 @@ price file's `free` list.
 
 from . import rules  # noqa: F401  (registers every pricing rule with the engine)
 from .engine import RULES, Context, Estimate, Line, estimate, rule, without_unknowns
-from .model import GLOBAL, TYPE_ALIASES, UNKNOWN, CostConfigError, Resource, canonical, resources_from_preview
+from .model import (
+    GLOBAL,
+    STACK_TIER,
+    TYPE_ALIASES,
+    UNKNOWN,
+    CostConfigError,
+    Resource,
+    canonical,
+    preview_lineage,
+    resources_from_preview,
+    tier_of,
+)
 from .prices import PRICES_FILE, MissingPrice, Price, PriceBook, load_prices, parse_prices
 from .usage import USAGE, Usage, load_usage, usage_schema
 
@@ -28,6 +39,7 @@ __all__ = [
     "GLOBAL",
     "PRICES_FILE",
     "RULES",
+    "STACK_TIER",
     "TYPE_ALIASES",
     "UNKNOWN",
     "USAGE",
@@ -45,8 +57,10 @@ __all__ = [
     "load_prices",
     "load_usage",
     "parse_prices",
+    "preview_lineage",
     "resources_from_preview",
     "rule",
+    "tier_of",
     "usage_schema",
     "without_unknowns",
 ]

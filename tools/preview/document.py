@@ -1,10 +1,12 @@
 """Stage 3 of the offline preview: the recorded registrations as preview.json's document (secrets and
-unknowns shown as "[secret]" and "[unknown]", each resource with the region its provider deploys it to)."""
+unknowns shown as "[secret]" and "[unknown]", each resource with the region its provider deploys it to and
+the tier it belongs to)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from tools.pack_modules import pack_module
 from tools.preview.config import StackConfig
 from tools.preview.record import Recorded
 from tools.wire import SECRET_TEXT, redact
@@ -12,6 +14,7 @@ from tools.wire import SECRET_TEXT, redact
 
 def build_document(monitor: Any, config: StackConfig, mode: str = "existing") -> dict[str, Any]:
     by_urn = {r.urn: r for r in monitor.recorded}
+    tier_of = pack_module("costing").tier_of  # the pack's rule: its budget policy applies the same one
     resources = []
     for r in sorted(monitor.recorded, key=lambda r: r.urn):
         secret_inputs: set[str] = set()
@@ -29,6 +32,7 @@ def build_document(monitor: Any, config: StackConfig, mode: str = "existing") ->
                 "type": r.type,
                 "name": r.name,
                 "parent": r.parent,
+                "tier": tier_of(_lineage(r, by_urn)),
                 "provider": r.provider,
                 "region": region,
                 "custom": r.custom,
@@ -65,3 +69,13 @@ def _region_of(r: Recorded, provider: Recorded | None, config: StackConfig) -> s
     if provider is not None and isinstance(provider.raw_inputs.get("region"), str):
         return provider.raw_inputs["region"]
     return config.values.get("aws:region")
+
+
+def _lineage(r: Recorded, by_urn: dict[str, Recorded]) -> Any:
+    """A recorded resource and its ancestors, nearest first, as the pack's tier rule reads them."""
+    current: Recorded | None = r
+    seen: set[str] = set()
+    while current is not None and current.urn not in seen:  # the SDK builds a tree; this guards a cycle
+        seen.add(current.urn)
+        yield current.type, current.custom
+        current = by_urn.get(current.parent or "")

@@ -8,21 +8,12 @@ from typing import Any
 from tools.cost import report_section as cost_section
 
 
-def tier_of(res: dict[str, Any], by_urn: dict[str, dict[str, Any]]) -> str:
-    """The top-level component a resource belongs to (its tier), or "(stack)" for top-level resources."""
-    current = res
-    while current.get("parent") and current["parent"] in by_urn:
-        current = by_urn[current["parent"]]
-    return current["type"] if not current.get("custom") else "(stack)"
-
-
 def report(doc: dict[str, Any]) -> str:
     lines: list[str] = []
-    by_urn = {r["urn"]: r for r in doc["resources"]}
     tiers: dict[str, Counter] = defaultdict(Counter)
     for r in doc["resources"]:
         if r["custom"] or r["type"].startswith("pulumi:providers:"):
-            tiers[tier_of(r, by_urn)][r["type"]] += 1
+            tiers[r["tier"]][r["type"]] += 1
     total = sum(sum(c.values()) for c in tiers.values())
     mode = " as a first deploy (computed outputs unknown)" if doc.get("mode") == "first-deploy" else ""
     lines.append(
