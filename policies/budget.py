@@ -39,21 +39,34 @@ _UNKNOWN_SENTINELS = frozenset(
 )
 
 
+_PROXIES = (proxy._DictProxy, proxy._ListProxy)
+_SCALARS = frozenset({int, float, bool, type(None)})
+
+
 def plain(value: Any) -> Any:
     """The engine's property proxies as plain JSON values; a value unknown at preview becomes "[unknown]".
 
     Reads the proxies' targets directly (the SDK's own escape hatch, `proxy["__target"]`) rather than through
-    `UnknownValueError`, so that converting a large stack stays cheap."""
-    if isinstance(value, (proxy._DictProxy, proxy._ListProxy)):
+    `UnknownValueError`, and tests exact types before abstract ones, so that converting a large stack stays
+    cheap: this conversion is most of the policy's AnalyzeStack cost (bench/)."""
+    kind = type(value)
+    if kind is str:
+        return costing.UNKNOWN if value in _UNKNOWN_SENTINELS else value
+    if kind in _SCALARS:
+        return value
+    if isinstance(value, _PROXIES):
         value = value["__target"]
+        kind = type(value)
+    if kind is dict:
+        return {str(k): plain(v) for k, v in value.items()}
+    if kind is list or kind is tuple:
+        return [plain(v) for v in value]
     if isinstance(value, str):
         return costing.UNKNOWN if value in _UNKNOWN_SENTINELS else value
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [plain(v) for v in value]
     if isinstance(value, Mapping):  # any other mapping the SDK may hand us
         return {str(k): plain(_safe(value, k)) for k in list(value.keys())}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
     return value
 
 
@@ -64,16 +77,9 @@ def _safe(mapping: Any, key: Any) -> Any:
         return costing.UNKNOWN
 
 
-def _region(resource: Any) -> str | None:
-    own = plain(resource.props).get("region") if resource.props is not None else None
-    if isinstance(own, str) and own != costing.UNKNOWN:
-        return own
-    provider = getattr(resource, "provider", None)
-    if provider is not None:
-        region = plain(provider.props).get("region")
-        if isinstance(region, str) and region != costing.UNKNOWN:
-            return region
-    return None
+def _known_region(props: Mapping[str, Any] | None) -> str | None:
+    region = props.get("region") if props else None
+    return region if isinstance(region, str) and region != costing.UNKNOWN else None
 
 
 def _custom(resource_type: str) -> bool:
@@ -90,27 +96,36 @@ def _lineage(resource: Any) -> Any:
 
 
 def from_policy_resources(resources: Any) -> list[costing.Resource]:
-    """The stack's PolicyResources as the estimator's resources."""
-    out = []
-    for r in resources:
-        deps = {
-            k: [getattr(d, "urn", d) for d in v]
-            for k, v in (getattr(r, "property_dependencies", None) or {}).items()
-        }
-        out.append(
-            costing.Resource(
-                urn=r.urn,
-                type=r.resource_type,
-                name=r.name,
-                region=_region(r),
-                props=plain(r.props) or {},
-                parent=r.parent.urn if getattr(r, "parent", None) is not None else None,
-                tier=costing.tier_of(_lineage(r)),
-                custom=_custom(r.resource_type),
-                property_dependencies=deps,
-            )
-        )
-    return out
+    """The stack's PolicyResources as the estimator's resources. Each provider's region is read once per call
+    (hundreds of resources share a handful of providers)."""
+    provider_regions: dict[int, str | None] = {}
+    return [as_estimated(r, provider_regions) for r in resources]
+
+
+def as_estimated(r: Any, provider_regions: dict[int, str | None]) -> costing.Resource:
+    """One PolicyResource as the estimator's resource, priced in its own region or else its provider's."""
+    props = plain(r.props) if r.props is not None else {}
+    region = _known_region(props)
+    provider = getattr(r, "provider", None)
+    if region is None and provider is not None:
+        if id(provider) not in provider_regions:
+            provider_regions[id(provider)] = _known_region(plain(provider.props))
+        region = provider_regions[id(provider)]
+    deps = {
+        k: [getattr(d, "urn", d) for d in v]
+        for k, v in (getattr(r, "property_dependencies", None) or {}).items()
+    }
+    return costing.Resource(
+        urn=r.urn,
+        type=r.resource_type,
+        name=r.name,
+        region=region,
+        props=props or {},
+        parent=r.parent.urn if getattr(r, "parent", None) is not None else None,
+        tier=costing.tier_of(_lineage(r)),
+        custom=_custom(r.resource_type),
+        property_dependencies=deps,
+    )
 
 
 def message(result: costing.Estimate, budget: float) -> str:

@@ -26,6 +26,7 @@ from pulumi_policy import (
     ResourceValidationPolicy,
     Severity,
     StackValidationPolicy,
+    proxy,
 )
 from pulumi_policy.policy import _NotApplicableError  # what args.not_applicable raises (no public name)
 from pulumi_policy.proxy import UnknownValueError
@@ -140,6 +141,35 @@ class _Unknown:
 
 
 UNKNOWN = _Unknown()
+_SENTINELS = frozenset(
+    {
+        proxy.UNKNOWN_BOOLEAN_VALUE,
+        proxy.UNKNOWN_NUMBER_VALUE,
+        proxy.UNKNOWN_STRING_VALUE,
+        proxy.UNKNOWN_ARRAY_VALUE,
+        proxy.UNKNOWN_ASSET_VALUE,
+        proxy.UNKNOWN_ARCHIVE_VALUE,
+        proxy.UNKNOWN_OBJECT_VALUE,
+    }
+)
+_PROXIES = (proxy._DictProxy, proxy._ListProxy)
+_PLAIN = frozenset({int, float, bool, type(None), dict, list})
+
+
+def raw(value: Any) -> Any:
+    """One level of a property as the engine sent it: a proxied dict or list as its target (whose members are
+    proxies again), an unknown sentinel as UNKNOWN, anything else as is. For walks over every property of a
+    stack, where going through the proxy's unknown check for each value would cost most of the walk."""
+    kind = type(value)  # exact types first: isinstance against the proxies' abstract bases is slow
+    if kind is str:
+        return UNKNOWN if value in _SENTINELS else value
+    if (
+        kind is proxy._DictProxy
+        or kind is proxy._ListProxy
+        or (kind not in _PLAIN and isinstance(value, _PROXIES))
+    ):
+        return value["__target"]  # the SDK's own escape hatch (pulumi_policy/proxy.py)
+    return value
 
 
 def get(props: Any, *path: str | int, default: Any = None) -> Any:

@@ -7,6 +7,7 @@ engine's record of which resource a property came from) when not.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import defaultdict
 
@@ -25,6 +26,7 @@ from common import (
     items,
     keys_of,
     of_types,
+    raw,
     refs,
     related,
     resource_policy,
@@ -132,23 +134,29 @@ def _implicit_capacity(resources, cfg):
 
 
 # -- (c) resources that use a role before the role's policies exist ----------------------------------------------
+@functools.lru_cache(maxsize=4096)
+def _hands_a_role(key: str) -> bool:
+    # Property names repeat across the stack's thousands of nested keys: match each distinct name once.
+    return ROLE_PROPERTY.search(key) is not None
+
+
 def _role_uses(resource):
-    """(top-level property, value) for every place `resource` hands AWS a role, nested blocks included."""
-    stack = [(None, resource.props)]
+    """(top-level property, value) for every place `resource` hands AWS a role, nested blocks included.
+
+    Walks every property of every resource of the stack, so it reads the proxies' targets (`raw`)."""
+    stack = [(None, raw(resource.props))]
     while stack:
         top, value = stack.pop()
-        if isinstance(value, str) or value is None or value is UNKNOWN:
-            continue
-        if hasattr(value, "keys"):
-            for key in list(value.keys()):
-                v = get(value, key)
-                prop = top or key
-                if ROLE_PROPERTY.search(str(key)) and (isinstance(v, str) or v is UNKNOWN):
-                    yield prop, v
-                elif not isinstance(v, (int, float, bool)):
-                    stack.append((prop, v))
-        elif hasattr(value, "__len__"):
-            stack.extend((top, v) for v in items(value))
+        if type(value) is dict:
+            for key, v in value.items():
+                v = raw(v)
+                kind = type(v)
+                if kind is dict or kind is list:
+                    stack.append((top or key, v))
+                elif (kind is str or v is UNKNOWN) and _hands_a_role(str(key)):
+                    yield top or key, v
+        elif type(value) is list:
+            stack.extend((top, raw(v)) for v in value)
 
 
 def _policies_reachable(resource, memo: dict, policy_urns: set[str]) -> set[str]:
@@ -206,7 +214,8 @@ def _role_policies_first(resources, cfg):
             needed = policies_of.get(role.urn)
             if not needed:
                 continue
-            missing = [p for p in needed if p.urn not in _policies_reachable(r, memo, policy_urns)]
+            reachable = _policies_reachable(r, memo, policy_urns)
+            missing = [p for p in needed if p.urn not in reachable]
             if missing:
                 names = ", ".join(p.name for p in missing)
                 yield (
