@@ -5,10 +5,9 @@ Run by the Pulumi CLI (`pulumi preview --policy-pack policies`) or by the offlin
 both through the analyzer gRPC interface. It judges any Pulumi AWS program, not only ours.
 """
 
-import importlib.util
-
 import availability
 import backups
+import budget
 import deployability
 import encryption
 import exposure
@@ -17,12 +16,7 @@ import tls
 from common import refuse_bad_config_at_configure
 from pulumi_policy import EnforcementLevel, PolicyPack
 
-THEMES = [encryption, availability, tls, backups, exposure, tagging, deployability]
-# The cost theme lives in its own module and joins the pack when present.
-if importlib.util.find_spec("budget") is not None:
-    import budget
-
-    THEMES.append(budget)
+THEMES = [encryption, availability, tls, backups, exposure, tagging, deployability, budget]
 
 refuse_bad_config_at_configure()
 PolicyPack(

@@ -76,11 +76,6 @@ class Settings(Model):
 
     @computed_field
     @property
-    def is_prod(self) -> bool:
-        return self.environment == "prod"
-
-    @computed_field
-    @property
     def env_name(self) -> str:
         """The environment's name in physical names: prod, staging, or rv<PR number> for a review stack."""
         return review_env_name(self.stack) if self.environment == "review" else self.environment

@@ -52,7 +52,6 @@ _FARGATE = {
     "spot-linux-arm-gb": "SpotUsage-Fargate-ARM-GB-Hours",
     "ephemeral-storage-gb": "Fargate-EphemeralStorage-GB-Hours",
 }
-_REGION_CODES = {"us-east-1": "USE1", "us-west-2": "USW2"}
 
 
 def _usage(suffix: str) -> Attrs:

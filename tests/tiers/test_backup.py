@@ -49,13 +49,9 @@ def test_plan_runs_daily_in_the_guides_window_and_copies_to_dr(render, stack: st
 def test_plan_window_is_the_databases_backup_window(prod: Render) -> None:
     """The guide gives one backup window (03:00-04:00) for the database; the plan uses the same hour."""
     db = prod.of_type("aws:rds/instance:Instance")
-    primary = [d for d in db if not d["inputs"].get("replicateSourceDb")]
-    if not primary:
-        pytest.skip("the data tier is not wired yet")
+    [primary] = [d for d in db if not d["inputs"].get("replicateSourceDb")]
     [rule] = prod.one(PLAN)["inputs"]["rules"]
-    assert (
-        primary[0]["inputs"]["backupWindow"].startswith("03:00") and rule["schedule"] == "cron(0 3 ? * * *)"
-    )
+    assert primary["inputs"]["backupWindow"].startswith("03:00") and rule["schedule"] == "cron(0 3 ? * * *)"
 
 
 def test_selection_covers_the_database_and_the_buckets_with_the_backup_role(prod: Render) -> None:
