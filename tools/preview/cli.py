@@ -29,7 +29,7 @@ from tools.errors import ProgramError
 from tools.paths import POLICIES, ROOT
 from tools.preview.config import load_stack_config
 from tools.preview.document import build_document
-from tools.preview.pack import run_pack
+from tools.preview.pack import PackRun
 from tools.preview.record import MODES, run_program
 from tools.preview.report import report
 from tools.provenance import stamp
@@ -70,20 +70,25 @@ def preview(
             default = pack_dir / "config" / f"{stack}.json"
             pack_config_file = default if default.exists() and program == ROOT else None
         pack_config = load_config_file(pack_config_file)
-    t = time.perf_counter()
-    monitor = run_program(program, config, mode=mode)
-    doc = build_document(monitor, config, mode)
-    estimate_cost(doc, pack_config=pack_config_file)
-    timings["render"] = time.perf_counter() - t
-    if pack_dir is not None:
-        result = run_pack(monitor, config, pack_dir, pack_config)
-        doc["policy"] = {
-            "pack": result["pack"],
-            "config": str(pack_config_file) if pack_config_file else None,
-            "violations": result["violations"],
-            "notApplicable": result["notApplicable"],
-        }
-        timings.update(result["timings"])
+    pack = PackRun(pack_dir, pack_config, config) if pack_dir is not None else None
+    try:
+        t = time.perf_counter()
+        monitor = run_program(program, config, mode=mode, on_record=pack.analyze if pack else None)
+        doc = build_document(monitor, config, mode)
+        estimate_cost(doc, pack_config=pack_config_file)
+        timings["render"] = time.perf_counter() - t
+        if pack is not None:
+            result = pack.finish(monitor)
+            doc["policy"] = {
+                "pack": result["pack"],
+                "config": str(pack_config_file) if pack_config_file else None,
+                "violations": result["violations"],
+                "notApplicable": result["notApplicable"],
+            }
+            timings.update(result["timings"])
+    finally:
+        if pack is not None:
+            pack.close()
     doc["renderedFrom"] = stamp(program, stack, pack_config_file if pack_dir is not None else None)
     t = time.perf_counter()
     out.mkdir(parents=True, exist_ok=True)

@@ -7,6 +7,7 @@ import asyncio
 import os
 import runpy
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,7 +38,12 @@ class Recorded:
     raw_outputs: dict[str, Any] = field(default_factory=dict)
 
 
-def _make_recorder(mocks: Any) -> Any:
+# Called with each resource as it is recorded, and its provider's record (the engine hands analyzers each
+# resource as it registers: tools/preview/pack.py does the same).
+OnRecord = Callable[[Recorded, "Recorded | None"], None]
+
+
+def _make_recorder(mocks: Any, on_record: OnRecord | None = None) -> Any:
     from pulumi.runtime.mocks import MockMonitor
 
     class RecordingMonitor(MockMonitor):
@@ -46,6 +52,7 @@ def _make_recorder(mocks: Any) -> Any:
         def __init__(self, m: Any) -> None:
             super().__init__(m)
             self.recorded: list[Recorded] = []
+            self.by_urn: dict[str, Recorded] = {}
             self.stack_outputs: dict[str, Any] = {}
             self.stack_urn = ""
 
@@ -79,6 +86,9 @@ def _make_recorder(mocks: Any) -> Any:
             rec.id = response.id or None
             rec.raw_outputs = from_value(response.object)
             self.recorded.append(rec)
+            self.by_urn[rec.urn] = rec
+            if on_record is not None:
+                on_record(rec, self.by_urn.get(rec.provider) if rec.provider else None)
             return response
 
         def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802
@@ -95,7 +105,13 @@ def _make_recorder(mocks: Any) -> Any:
 MODES = ("existing", "first-deploy")
 
 
-def run_program(program: Path, config: StackConfig, preview: bool = True, mode: str = "existing") -> Any:
+def run_program(
+    program: Path,
+    config: StackConfig,
+    preview: bool = True,
+    mode: str = "existing",
+    on_record: OnRecord | None = None,
+) -> Any:
     """Run the program under mocks in this process (one program per process: the SDK's state is global)."""
     from pulumi.runtime import mocks as pmocks
     from pulumi.runtime import settings as psettings
@@ -106,7 +122,7 @@ def run_program(program: Path, config: StackConfig, preview: bool = True, mode: 
 
     default_region = config.values.get("aws:region", "us-east-1")
     mocks = AwsMocks(default_region, first_deploy=mode == "first-deploy")
-    monitor = _make_recorder(mocks)
+    monitor = _make_recorder(mocks, on_record)
     settings = pmocks.MockSettings(
         monitor=monitor,
         monitor_features=set(monitor.GetDeploymentInfo(None).supportedFeatures),
