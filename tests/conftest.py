@@ -41,3 +41,12 @@ def prod(render) -> Render:
 @pytest.fixture(scope="session")
 def staging(render) -> Render:
     return render("staging")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _render_worker():
+    """The session's render worker (tests/render.py) ends with the session."""
+    from tests.render import WORKER
+
+    yield
+    WORKER.close()

@@ -59,6 +59,47 @@ class Render:
         return [v for v in self.violations if v["urn"] == urn]
 
 
+class _Worker:
+    """tests/render_worker.py, started on first use and restarted after a render that failed or crashed (a
+    program that raised may leave the SDK's global state half torn down: the next render gets a fresh one)."""
+
+    def __init__(self) -> None:
+        self._proc: subprocess.Popen | None = None
+
+    def run(self, argv: list[str], timeout: float = 600) -> tuple[int, str, str]:
+        if self._proc is None or self._proc.poll() is not None:
+            self._proc = subprocess.Popen(
+                [sys.executable, "-m", "tests.render_worker"],
+                cwd=ROOT,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+        assert self._proc.stdin is not None and self._proc.stdout is not None
+        self._proc.stdin.write(json.dumps({"argv": argv}) + "\n")
+        self._proc.stdin.flush()
+        line = self._proc.stdout.readline()
+        if not line:
+            self.close()
+            raise AssertionError(f"the render worker died rendering {argv}")
+        answer = json.loads(line)
+        if answer["code"] not in (0, 1) or answer["crashed"]:
+            self.close()
+        return answer["code"], answer["stdout"], answer["stderr"]
+
+    def close(self) -> None:
+        if self._proc is not None:
+            self._proc.kill()
+            self._proc.wait()
+            for stream in (self._proc.stdin, self._proc.stdout):
+                if stream:
+                    stream.close()
+            self._proc = None
+
+
+WORKER = _Worker()
+
+
 def render(
     stack: str,
     out_dir: Path,
@@ -66,17 +107,15 @@ def render(
     pack_config: str | Path | None = None,
     extra: list[str] | None = None,
 ) -> Render:
-    """Run the offline preview in its own process (the SDK's runtime state is global) and load its result."""
-    cmd = [sys.executable, "-m", "tools.preview", "--stack", stack, "--out", str(out_dir)]
+    """Run the offline preview (in the session's render worker: tests/render_worker.py) and load its result."""
+    argv = ["--stack", stack, "--out", str(out_dir)]
     if program is not None:
-        cmd += ["--program", str(ROOT / program)]
+        argv += ["--program", str(ROOT / program)]
     if pack_config is not None:
-        cmd += ["--policy-pack-config", str(pack_config)]
-    cmd += extra or []
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
-    if proc.returncode not in (0, 1):
-        raise AssertionError(
-            f"offline preview of stack {stack} failed (exit {proc.returncode}):\n{proc.stderr}"
-        )
+        argv += ["--policy-pack-config", str(pack_config)]
+    argv += extra or []
+    code, stdout, stderr = WORKER.run(argv)
+    if code not in (0, 1):
+        raise AssertionError(f"offline preview of stack {stack} failed (exit {code}):\n{stderr}")
     data = json.loads((out_dir / "preview.json").read_text())
-    return Render(data, proc.returncode, proc.stdout)
+    return Render(data, code, stdout)

@@ -76,6 +76,16 @@ def estimate_document(doc: dict[str, Any], config_file: Path | None = None) -> d
 
 
 # -- in the offline preview (tools/preview) ---------------------------------------------------------------
+def check_config(pack_config: Path | None, stack: str) -> None:
+    """Refuse a bad budget entry (usage assumptions, budget) before the program runs, as a bad stack config
+    is refused: the estimate reads the same entry once the render is done."""
+    try:
+        entry, _ = policy_config(pack_config, stack)
+        costing().load_usage(entry.get("usage"), where=f"{BUDGET_POLICY}.usage")
+    except costing().CostConfigError as exc:
+        raise ProgramError(f"cost estimate: {exc}") from exc
+
+
 def preview_step(doc: dict[str, Any], pack_config: Path | None = None) -> None:
     """Write the estimate into preview.json, with the usage assumptions of the policy config the pack reads
     (--policy-pack-config, else policies/config/<stack>.json when it exists, else the documented defaults)."""

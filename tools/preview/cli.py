@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from tools.analyzer import PolicyConfigError, load_config_file
+from tools.cost import check_config as check_cost_config
 from tools.cost import preview_step as estimate_cost
 from tools.errors import ProgramError
 from tools.paths import POLICIES, ROOT
@@ -70,6 +71,7 @@ def preview(
             default = pack_dir / "config" / f"{stack}.json"
             pack_config_file = default if default.exists() and program == ROOT else None
         pack_config = load_config_file(pack_config_file)
+    check_cost_config(pack_config_file, stack)
     pack = PackRun(pack_dir, pack_config, config) if pack_dir is not None else None
     try:
         t = time.perf_counter()

@@ -1,0 +1,68 @@
+"""A process that runs offline previews one after another, for the test session (tests/render.py).
+
+A preview in a fresh process spends about as long importing the SDK and the pulumi_aws classes a stack uses
+as it does rendering (the bench's "import floor"). The SDK's runtime state is global, but each preview
+configures it afresh (tools/preview/record.py: new mocks, monitor, settings, config and event loop), so
+renders in one process are independent once the program's own modules are dropped between them: a variant
+of the program (a copied or patched `components/`) must not run with the previous render's modules.
+The documents are the ones `python -m tools.preview` writes in a fresh process (tests/test_preview.py
+checks that a worker's render and a fresh process's are identical).
+
+Protocol: one JSON request a line on stdin ({"argv": [...]}), one JSON answer a line on the original stdout
+({"code": int, "stdout": str, "stderr": str, "crashed": bool}); anything else the render prints goes to stderr.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import sys
+import traceback
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+_KEEP = ("tools", "tests")  # the harness's own packages stay imported between renders
+
+
+def _program_modules(program: Path, before: set[str]) -> list[str]:
+    """Modules the render imported from the program's folder (its components, settings, fixtures)."""
+    out = []
+    for name in set(sys.modules) - before:
+        file = getattr(sys.modules[name], "__file__", None)
+        if not file or name.split(".")[0] in _KEEP or "site-packages" in Path(file).parts:
+            continue  # installed packages (pulumi_aws: the import this worker exists to share) stay
+        path = Path(file)
+        if path.is_relative_to(program) or path.resolve().is_relative_to(program.resolve()):
+            out.append(name)
+    return out
+
+
+def serve() -> None:
+    answers = os.fdopen(os.dup(1), "w", buffering=1)
+    os.dup2(2, 1)  # stray writes to fd 1 (a program's print through C) must not corrupt the answers
+    from tools.preview.cli import main
+
+    for line in sys.stdin:
+        argv = json.loads(line)["argv"]
+        program = Path(argv[argv.index("--program") + 1] if "--program" in argv else ROOT).resolve()
+        before = set(sys.modules)
+        out, err = io.StringIO(), io.StringIO()
+        crashed = False
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(argv)
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else 1
+            except BaseException:  # what would end a fresh process with a traceback and exit 1
+                traceback.print_exc()
+                code, crashed = 1, True
+        for name in _program_modules(program, before):
+            del sys.modules[name]
+        answer = {"code": code, "stdout": out.getvalue(), "stderr": err.getvalue(), "crashed": crashed}
+        answers.write(json.dumps(answer) + "\n")
+
+
+if __name__ == "__main__":
+    serve()
