@@ -268,6 +268,8 @@ operations = Operations(
             "api": compute.api_service_name,
             "worker": compute.worker_service_name,
         },
+        # RunningTaskCount exists only while Container Insights is on (ECS/ContainerInsights).
+        task_count_metrics=settings.compute.container_insights != "disabled",
         backup_resource_arns=[storage.assets_bucket_arn],
         log_sources={
             "ecs": [*compute.log_group_names, db_access.bootstrap_log_group_name],

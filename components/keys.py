@@ -76,16 +76,22 @@ def key_policy(account_id: str, partition: str, region: str, purpose: str) -> st
             {
                 "Sid": "LogDeliveryAndAlarmsUseKey",
                 "Effect": "Allow",
-                "Principal": {
-                    "Service": [
-                        "delivery.logs.amazonaws.com",
-                        "cloudwatch.amazonaws.com",
-                        "events.amazonaws.com",
-                    ]
-                },
+                "Principal": {"Service": ["delivery.logs.amazonaws.com", "cloudwatch.amazonaws.com"]},
                 "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
                 "Resource": "*",
                 "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+            },
+            {
+                # EventBridge rules (failed backups and copies, rolled-back releases, failovers) publish to the
+                # encrypted alarm topic. AWS does not support aws:SourceAccount or aws:SourceArn in a key policy
+                # for EventBridge-to-encrypted-topic delivery (SNS Developer Guide, key management): with them,
+                # every delivery fails (the rule's FailedInvocations) and no notice arrives. The topic policy
+                # still admits only this account's rules.
+                "Sid": "EventBridgeDeliversToEncryptedTopics",
+                "Effect": "Allow",
+                "Principal": {"Service": "events.amazonaws.com"},
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+                "Resource": "*",
             },
         ]
     return json.dumps({"Version": "2012-10-17", "Statement": statements})

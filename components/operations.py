@@ -64,6 +64,8 @@ class OperationsArgs:
     """ECS cluster (the `ClusterName` dimension)."""
     service_names: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     """ECS service name per key (web, api, worker): the `ServiceName` dimension."""
+    task_count_metrics: bool = False
+    """The cluster publishes Container Insights metrics (RunningTaskCount): zero-task alarms are possible."""
     db_instance_id: pulumi.Input[str] | None = None
     """Primary RDS instance identifier (`DBInstanceIdentifier`)."""
     db_instance_arn: pulumi.Input[str] | None = None
@@ -142,7 +144,7 @@ class Operations(pulumi.ComponentResource):
         self._create_database_alarms(topic, dr_topic)
         self._create_cache_alarms(topic)
         self._create_search_alarms(topic, logs)
-        self._create_event_notifications(topic)
+        self._create_event_notifications(topic, dr_topic)
         dashboard = self._create_dashboard(logs)
         self.dashboard_name = dashboard.dashboard_name
 
@@ -191,7 +193,7 @@ class Operations(pulumi.ComponentResource):
         return topic
 
     # -- events --------------------------------------------------------------------------------------------
-    def _create_event_notifications(self, topic: aws.sns.Topic) -> None:
+    def _create_event_notifications(self, topic: aws.sns.Topic, dr_topic: aws.sns.Topic) -> None:
         """What no metric alarm shows: a release the circuit breaker rolled back (`pulumi up` still succeeds),
         a failed or aborted backup or DR copy, a database failover or failure. EventBridge publishes them to the
         alarm topic (the topic policy and the logs key let events.amazonaws.com of this account do so)."""
@@ -222,14 +224,34 @@ class Operations(pulumi.ComponentResource):
             ),
         }
         for key, (description, pattern) in patterns.items():
-            rule = aws.cloudwatch.EventRule(
-                f"{self._name}-{key}",
-                name=f"{self._args.name_prefix}-{key}",
-                description=description,
-                event_pattern=json.dumps(pattern),
-                opts=self._child,
+            self._event_rule(key, description, pattern, topic, self._child)
+        if self._args.dr_replica_id is not None:
+            # RDS sends an instance's events to EventBridge in the instance's region: the DR replica's notices
+            # (replication stopped or terminated, failure, promotion) reach on-call through the DR topic, which
+            # does not depend on the primary region.
+            self._event_rule(
+                "dr-database-event",
+                "The DR replica stopped or lost replication, failed, or is running out of storage",
+                {
+                    "source": ["aws.rds"],
+                    "detail-type": ["RDS DB Instance Event"],
+                    "detail": {"EventCategories": ["read replica", "failover", "failure", "low storage"]},
+                },
+                dr_topic,
+                self._dr,
             )
-            aws.cloudwatch.EventTarget(f"{self._name}-{key}", rule=rule.name, arn=topic.arn, opts=self._child)
+
+    def _event_rule(
+        self, key: str, description: str, pattern: dict, topic: aws.sns.Topic, opts: pulumi.ResourceOptions
+    ) -> None:
+        rule = aws.cloudwatch.EventRule(
+            f"{self._name}-{key}",
+            name=f"{self._args.name_prefix}-{key}",
+            description=description,
+            event_pattern=json.dumps(pattern),
+            opts=opts,
+        )
+        aws.cloudwatch.EventTarget(f"{self._name}-{key}", rule=rule.name, arn=topic.arn, opts=opts)
 
     # -- alarms ----------------------------------------------------------------------------------------------
     def _alarm(
@@ -278,12 +300,14 @@ class Operations(pulumi.ComponentResource):
         return alarm
 
     def _create_service_alarms(self, topic: aws.sns.Topic) -> None:
-        """The guide's HighCPUUtilization and HighMemoryUtilization, per ECS service."""
+        """The guide's HighCPUUtilization and HighMemoryUtilization, per ECS service; and no task running."""
         a, args = self._s.alarms, self._args
         if args.cluster_name is None:
             return
         for key, service in args.service_names.items():
             dims = {"ClusterName": args.cluster_name, "ServiceName": service}
+            if args.task_count_metrics:
+                self._no_running_tasks_alarm(key, dims, topic, self._child)
             self._alarm(
                 f"{key}-cpu-high",
                 f"{key} service: average CPU above {a.ecs_cpu_percent:g}% for "
@@ -308,6 +332,64 @@ class Operations(pulumi.ComponentResource):
                 periods=a.ecs_evaluation_periods,
                 unit="Percent",
             )
+
+    def _no_running_tasks_alarm(
+        self,
+        key: str,
+        dims: Mapping[str, pulumi.Input[str]],
+        topic: aws.sns.Topic,
+        opts: pulumi.ResourceOptions,
+    ) -> None:
+        """RunningTaskCount is a Container Insights metric (ECS/ContainerInsights), published per service every
+        minute while the cluster has Container Insights on. A service with no task, or a cluster (or region)
+        that reports nothing at all, is an outage: missing data breaches, so silence cannot read as healthy."""
+        a = self._s.alarms
+        self._alarm(
+            f"{key}-no-running-tasks",
+            f"{key} service: no task running for {a.unhealthy_evaluation_periods} minute(s), or no report from "
+            "its cluster at all (the service, its cluster or its region is down)",
+            topic,
+            namespace="ECS/ContainerInsights",
+            metric="RunningTaskCount",
+            dimensions=dims,
+            statistic="Minimum",
+            threshold=1,
+            comparison="LessThanThreshold",
+            periods=a.unhealthy_evaluation_periods,
+            period=60,
+            unit="Count",
+            missing="breaching",
+            opts=opts,
+        )
+
+    def _no_healthy_targets_alarm(
+        self,
+        key: str,
+        dims: Mapping[str, pulumi.Input[str]],
+        topic: aws.sns.Topic,
+        opts: pulumi.ResourceOptions,
+    ) -> None:
+        """UnHealthyHostCount stays 0 when a target group has no targets at all, and the 5xx rate has nothing to
+        divide when no request arrives: only HealthyHostCount below 1 sees an empty target group. Missing data
+        breaches, so a load balancer (or region) that stops reporting is an outage, not a quiet night."""
+        a = self._s.alarms
+        self._alarm(
+            f"{key}-no-healthy-targets",
+            f"{key} target group: no healthy target for {a.unhealthy_evaluation_periods} minute(s), or no report "
+            "from its load balancer at all: every request to it fails",
+            topic,
+            namespace="AWS/ApplicationELB",
+            metric="HealthyHostCount",
+            dimensions=dims,
+            statistic="Minimum",
+            threshold=1,
+            comparison="LessThanThreshold",
+            periods=a.unhealthy_evaluation_periods,
+            period=60,
+            unit="Count",
+            missing="breaching",
+            opts=opts,
+        )
 
     def _create_load_balancer_alarms(self, topic: aws.sns.Topic) -> None:
         a, args = self._s.alarms, self._args
@@ -341,6 +423,7 @@ class Operations(pulumi.ComponentResource):
                 period=60,
                 unit="Count",
             )
+            self._no_healthy_targets_alarm(key, dims, topic, self._child)
 
         def count(metric_id: str, metric_name: str) -> aws.cloudwatch.MetricAlarmMetricQueryArgs:
             return aws.cloudwatch.MetricAlarmMetricQueryArgs(
@@ -359,7 +442,8 @@ class Operations(pulumi.ComponentResource):
         self._alarm(
             "alb-5xx-rate-high",
             f"More than {a.server_error_percent:g}% of requests answered 5xx (targets and load balancer) "
-            f"for 2 x {a.period_seconds}s",
+            f"for 2 x {a.period_seconds}s. Silent when no request arrives (a quiet night, or a load balancer "
+            "that is gone): the no-healthy-targets alarms see that",
             topic,
             statistic=None,
             metric_queries=[
@@ -410,9 +494,16 @@ class Operations(pulumi.ComponentResource):
         )
         for i, replica in enumerate(args.db_replica_ids):
             self._replica_lag_alarm(f"db-replica-{i + 1}-lag-high", replica, topic, self._child)
+            self._replication_broken_alarm(
+                f"db-replica-{i + 1}-replication-broken", replica, topic, self._child
+            )
         if args.dr_replica_id is not None:
-            # CloudWatch alarms watch metrics of their own region: the DR replica's alarm lives in the DR region.
+            # CloudWatch alarms watch metrics of their own region: the DR replica's alarms live in the DR region,
+            # where they still see the replica when the primary region is lost.
             self._replica_lag_alarm("db-dr-replica-lag-high", args.dr_replica_id, dr_topic, self._dr)
+            self._replication_broken_alarm(
+                "db-dr-replica-replication-broken", args.dr_replica_id, dr_topic, self._dr
+            )
 
     def _replica_lag_alarm(
         self, key: str, replica: pulumi.Input[str], topic: aws.sns.Topic, opts: pulumi.ResourceOptions
@@ -430,6 +521,31 @@ class Operations(pulumi.ComponentResource):
             periods=3,
             period=60,
             unit="Seconds",
+            opts=opts,
+        )
+
+    def _replication_broken_alarm(
+        self, key: str, replica: pulumi.Input[str], topic: aws.sns.Topic, opts: pulumi.ResourceOptions
+    ) -> None:
+        """RDS reports ReplicaLag -1 when replication is not active (MySQL and MariaDB: Seconds_Behind_Master is
+        NULL), which a lag-above-threshold alarm never sees. A replica that reports nothing is not known to
+        replicate either: missing data breaches. It fires after a promotion too, which is a change on-call
+        should hear of."""
+        self._alarm(
+            key,
+            "Read replica is not replicating (ReplicaLag -1, or no ReplicaLag reported) for 5 x 60s: the DR copy "
+            "of the database is falling behind without bound",
+            topic,
+            namespace="AWS/RDS",
+            metric="ReplicaLag",
+            dimensions={"DBInstanceIdentifier": replica},
+            statistic="Minimum",
+            threshold=0,
+            comparison="LessThanThreshold",
+            periods=5,
+            period=60,
+            unit="Seconds",
+            missing="breaching",
             opts=opts,
         )
 

@@ -101,6 +101,8 @@ SECURITY_GROUPS = frozenset({"aws:ec2/securityGroup:SecurityGroup"})
 INGRESS_RULES = frozenset({"aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"})
 LEGACY_RULES = frozenset({"aws:ec2/securityGroupRule:SecurityGroupRule"})
 CLOUDFRONT = frozenset({"aws:cloudfront/distribution:Distribution"})
+# A key's policy is an argument of the key, of a multi-Region replica key, or a resource of its own.
+KEY_POLICIES = frozenset({"aws:kms/key:Key", "aws:kms/replicaKey:ReplicaKey", "aws:kms/keyPolicy:KeyPolicy"})
 WAF_ASSOCIATIONS = frozenset(
     {"aws:wafv2/webAclAssociation:WebAclAssociation", "aws:wafregional/webAclAssociation:WebAclAssociation"}
 )
@@ -231,6 +233,12 @@ def as_json(value: Any) -> Any:
         return json.loads(value)
     except (TypeError, ValueError):
         return None
+
+
+def policy_statements(document: Any) -> list[Any]:
+    """A parsed IAM, key or resource policy's statements (one statement may be written without a list)."""
+    st = document.get("Statement") if isinstance(document, dict) else None
+    return [st] if isinstance(st, dict) else (st if isinstance(st, list) else [])
 
 
 def truthy(value: Any) -> bool:

@@ -15,17 +15,20 @@ from common import (
     BUCKET_ENCRYPTION,
     BUCKETS,
     CLOUDFRONT,
+    KEY_POLICIES,
     LOAD_BALANCERS,
     RDS_INSTANCES,
     ROLES,
     SUBNETS,
     UNKNOWN,
     WAF_ASSOCIATIONS,
+    as_json,
     get,
     index_by_target,
     items,
     keys_of,
     of_types,
+    policy_statements,
     raw,
     refs,
     related,
@@ -224,6 +227,48 @@ def _role_policies_first(resources, cfg):
                     "permissions when it creates the resource, so a first deploy can fail: add depends_on=[...] on "
                     "those policies (or pass their output into this resource)",
                 )
+
+
+# -- deliveries AWS drops -----------------------------------------------------------------------------------------
+# Condition keys AWS does not support in a key policy statement that lets EventBridge deliver to an encrypted SNS
+# topic (SNS Developer Guide, "Key management"): with either, EventBridge cannot use the key and drops every event.
+_EVENTBRIDGE_UNSUPPORTED = ("aws:sourceaccount", "aws:sourcearn")
+_SNS_KEY_DOCS = "https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html"
+
+
+def _services(principal) -> list:
+    if not isinstance(principal, dict):
+        return []
+    service = principal.get("Service")
+    return [service] if isinstance(service, str) else service if isinstance(service, list) else []
+
+
+def _eventbridge_key_grant(props, cfg, args):
+    document = as_json(get(props, "policy"))
+    if not isinstance(document, dict):
+        return  # absent, unknown at preview, or not JSON (another policy judges that)
+    for i, st in enumerate(policy_statements(document)):
+        if not isinstance(st, dict) or st.get("Effect") != "Allow":
+            continue
+        if "events.amazonaws.com" not in _services(st.get("Principal")):
+            continue
+        operators = st.get("Condition") if isinstance(st.get("Condition"), dict) else {}
+        used = sorted(
+            {
+                key
+                for keys in operators.values()
+                if isinstance(keys, dict)
+                for key in keys
+                if str(key).lower() in _EVENTBRIDGE_UNSUPPORTED
+            }
+        )
+        if used:
+            yield (
+                f"statement {st.get('Sid') or i + 1} lets events.amazonaws.com use the key on condition of "
+                f"{', '.join(used)}, which AWS does not support for EventBridge delivery to encrypted SNS topics: "
+                "every event sent to a topic encrypted with this key is dropped (the rule's FailedInvocations); "
+                "give events.amazonaws.com a statement of its own without those conditions"
+            )
 
 
 # -- network placement AWS refuses -----------------------------------------------------------------------------
@@ -461,6 +506,18 @@ POLICIES = [
         url="https://docs.aws.amazon.com/elasticloadbalancing/latest/application/application-load-balancers.html"
         "#availability-zones",
         remediation="Give the load balancer exactly one subnet in each of at least two AZs.",
+    ),
+    resource_policy(
+        "kms-eventbridge-grant-without-source-conditions",
+        "Checks that a key policy letting EventBridge use the key (to deliver to encrypted SNS topics) does not "
+        "condition it on aws:SourceAccount or aws:SourceArn, which AWS does not support there.",
+        KEY_POLICIES,
+        _eventbridge_key_grant,
+        severity="high",
+        level="mandatory",
+        url=_SNS_KEY_DOCS,
+        remediation="Move events.amazonaws.com into its own Allow statement (kms:Decrypt, kms:GenerateDataKey*) "
+        "without aws:SourceAccount/aws:SourceArn; keep the account scoping in the topic policy.",
     ),
     resource_policy(
         "cloudfront-certificate-us-east-1",

@@ -26,6 +26,7 @@ from common import (
     items,
     keys_of,
     of_types,
+    policy_statements,
     refs,
     related,
     resource_policy,
@@ -181,11 +182,6 @@ def _no_secrets_in_environment(props, cfg, args):
                 )
 
 
-def _statements(document):
-    st = document.get("Statement") if isinstance(document, dict) else None
-    return [st] if isinstance(st, dict) else (st or [])
-
-
 def _as_list(value):
     return value if isinstance(value, list) else [value]
 
@@ -197,7 +193,7 @@ def _iam_admin(props, cfg, args):
     else:
         documents.append(as_json(get(props, "policy")))
     for doc in documents:
-        for st in _statements(doc):
+        for st in policy_statements(doc):
             if not isinstance(st, dict) or st.get("Effect") != "Allow":
                 continue
             resources = _as_list(st.get("Resource", []))

@@ -1306,6 +1306,67 @@ case(
     ["refuses"],
 )
 
+# -- deployability: an EventBridge key grant AWS does not honour ------------------------------------------------
+# AWS does not support aws:SourceAccount / aws:SourceArn in a key policy for EventBridge delivery to encrypted SNS
+# topics (SNS Developer Guide, key management): a key granted that way drops every event (issue #17).
+P = "kms-eventbridge-grant-without-source-conditions"
+KEY_ROOT = {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "kms:*"}
+EVENTS_GRANT = {
+    "Sid": "EventBridgeDeliversToEncryptedTopics",
+    "Effect": "Allow",
+    "Principal": {"Service": "events.amazonaws.com"},
+    "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+    "Resource": "*",
+}
+CLOUDWATCH_GRANT = {
+    "Effect": "Allow",
+    "Principal": {"Service": "cloudwatch.amazonaws.com"},
+    "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+    "Resource": "*",
+    "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT}},
+}
+
+
+def key_with(*statements: dict, token: str = "aws:kms/key:Key") -> Res:
+    document = json.dumps({"Version": "2012-10-17", "Statement": [KEY_ROOT, *statements]})
+    return res(token, {"policy": document, **({"keyId": "k"} if token.endswith("KeyPolicy") else {})})
+
+
+for token in ("aws:kms/key:Key", "aws:kms/keyPolicy:KeyPolicy"):
+    short = token.rsplit(":", 1)[-1]
+    # Other services' grants keep their confused-deputy conditions; only EventBridge cannot have them.
+    case(f"{short}-events-own-statement", P, "good", key_with(EVENTS_GRANT, CLOUDWATCH_GRANT, token=token))
+    case(
+        f"{short}-events-with-source-account",
+        P,
+        "bad",
+        key_with(
+            {
+                **EVENTS_GRANT,
+                "Principal": {"Service": ["cloudwatch.amazonaws.com", "events.amazonaws.com"]},
+                "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT}},
+            },
+            token=token,
+        ),
+        ["aws:SourceAccount", "EventBridge", "EventBridgeDeliversToEncryptedTopics"],
+    )
+    case(f"{short}-policy-unknown", P, "unknown", res(token, {"policy": UNKNOWN}))
+case(
+    "key-events-with-source-arn-any-case",
+    P,
+    "bad",
+    key_with({**EVENTS_GRANT, "Condition": {"ArnLike": {"AWS:SOURCEARN": "arn:aws:events:*"}}}),
+    ["AWS:SOURCEARN"],
+)
+case(
+    "key-events-denied-with-condition",
+    P,
+    "good",
+    key_with(
+        {**EVENTS_GRANT, "Effect": "Deny", "Condition": {"StringNotEquals": {"aws:SourceAccount": ACCOUNT}}}
+    ),
+)
+
 # -- deployability: edge services -------------------------------------------------------------------------------
 P = "cloudfront-certificate-us-east-1"
 case("cdn-cert-us-east-1", P, "good", cdn())

@@ -460,3 +460,156 @@ def test_log_delivery_alarm_per_stream(prod: Render) -> None:
             "LessThanThreshold",
             "notBreaching",
         )
+
+
+# -- what sees a total outage (issue #17): silence is an outage, and the DR region hears it ---------------------
+def _alarm_in(r: Render, key: str, region: str) -> dict:
+    a = alarms(r)[key]
+    assert a["region"] == region, (
+        f"{a['urn']}: expected in {region} (CloudWatch alarms watch their own region)"
+    )
+    assert a["inputs"]["alarmActions"] == [topic(r, region)["outputs"]["arn"]], a["urn"]
+    return a
+
+
+@pytest.mark.parametrize("stack", ["prod", "staging"])
+@pytest.mark.parametrize("service", ["web", "api"])
+def test_a_target_group_with_no_healthy_target_or_no_report_pages(render, stack: str, service: str) -> None:
+    """UnHealthyHostCount is 0 when a group has no targets at all, and the 5xx rate has nothing to divide when
+    no request arrives: HealthyHostCount below 1, with missing data breaching, is what sees an empty group or
+    a load balancer that stopped reporting."""
+    r = render(stack)
+    i = _alarm_in(r, f"{service}-no-healthy-targets", "us-east-1")["inputs"]
+    assert (i["namespace"], i["metricName"], i["statistic"]) == (
+        "AWS/ApplicationELB",
+        "HealthyHostCount",
+        "Minimum",
+    )
+    assert (i["threshold"], i["comparisonOperator"], i["treatMissingData"]) == (
+        1,
+        "LessThanThreshold",
+        "breaching",
+    )
+    assert i["dimensions"] == {
+        "LoadBalancer": r.one(LB)["outputs"]["arnSuffix"],
+        "TargetGroup": target_group(r, service)["outputs"]["arnSuffix"],
+    }
+    assert alarms(r)["alb-5xx-rate-high"]["inputs"]["treatMissingData"] == "notBreaching", (
+        "a quiet night must not page: silence is the healthy-hosts alarms' to judge"
+    )
+
+
+@pytest.mark.parametrize("stack", ["prod", "staging"])
+def test_a_service_with_no_running_task_or_no_report_pages(render, stack: str) -> None:
+    """RunningTaskCount is a Container Insights metric: both stacks turn Container Insights on, and every
+    service (the worker too, which no load balancer watches) has an alarm that breaches on silence."""
+    r = render(stack)
+    cluster = r.one("aws:ecs/cluster:Cluster")
+    settings = {s["name"]: s["value"] for s in cluster["inputs"]["settings"]}
+    assert settings["containerInsights"] != "disabled", (
+        f"{cluster['urn']}: RunningTaskCount needs Container Insights"
+    )
+    services = {s["name"].removeprefix("compute-"): s["inputs"]["name"] for s in r.of_type(SERVICE)}
+    for svc, service_name in services.items():
+        i = _alarm_in(r, f"{svc}-no-running-tasks", "us-east-1")["inputs"]
+        assert (i["namespace"], i["metricName"], i["statistic"]) == (
+            "ECS/ContainerInsights",
+            "RunningTaskCount",
+            "Minimum",
+        ), svc
+        assert (i["threshold"], i["comparisonOperator"], i["treatMissingData"]) == (
+            1,
+            "LessThanThreshold",
+            "breaching",
+        ), svc
+        assert i["dimensions"] == {"ClusterName": cluster["inputs"]["name"], "ServiceName": service_name}, svc
+
+
+def test_broken_replication_pages_from_each_replicas_own_region(prod: Render) -> None:
+    """RDS reports ReplicaLag -1 when replication is not active (RDS User Guide, monitoring MySQL read
+    replicas), which the lag-above-300-s alarms never see; the DR replica's alarm lives in us-west-2 and
+    notifies the DR topic, so it still pages when us-east-1 is gone."""
+    replicas = [d for d in prod.of_type(RDS) if d["inputs"].get("replicateSourceDb")]
+    assert {d["region"] for d in replicas} == {"us-east-1", "us-west-2"}, (
+        "prod replicates in and out of region"
+    )
+    broken = {
+        a["inputs"]["dimensions"]["DBInstanceIdentifier"]: a
+        for key, a in alarms(prod).items()
+        if key.endswith("-replication-broken")
+    }
+    assert set(broken) == {d["outputs"]["identifier"] for d in replicas}, "one per replica"
+    for d in replicas:
+        a = broken[d["outputs"]["identifier"]]
+        i = a["inputs"]
+        assert a["region"] == d["region"], f"{a['urn']}: must live in the replica's region"
+        assert i["alarmActions"] == [topic(prod, d["region"])["outputs"]["arn"]], a["urn"]
+        assert (i["metricName"], i["statistic"], i["threshold"], i["comparisonOperator"]) == (
+            "ReplicaLag",
+            "Minimum",
+            0,
+            "LessThanThreshold",
+        ), f"{a['urn']}: -1 is below 0; any real lag is not"
+        assert i["treatMissingData"] == "breaching", (
+            f"{a['urn']}: a replica that reports nothing is not replicating"
+        )
+
+
+def test_the_dr_topic_and_its_subscribers_live_in_the_dr_region_with_a_dr_key(prod: Render) -> None:
+    t = topic(prod, "us-west-2")
+    assert t["inputs"]["kmsMasterKeyId"] == key_arn(prod, "logs", "us-west-2")
+    subs = [
+        s for s in prod.of_type("aws:sns/topicSubscription:TopicSubscription") if s["region"] == "us-west-2"
+    ]
+    assert subs and {s["inputs"]["topic"] for s in subs} == {t["outputs"]["arn"]}, (
+        "on-call subscribes in us-west-2"
+    )
+
+
+def test_the_dr_replicas_own_events_reach_the_dr_topic(prod: Render) -> None:
+    """RDS sends an instance's events to EventBridge in the instance's region: the DR replica's (replication
+    stopped or terminated, failure) go to a rule in us-west-2 that publishes to the DR topic."""
+    [rule] = [
+        x
+        for x in prod.of_type("aws:cloudwatch/eventRule:EventRule")
+        if x["inputs"]["name"] == "elite-locadora-prod-dr-database-event"
+    ]
+    assert rule["region"] == "us-west-2", rule["urn"]
+    pattern = json.loads(rule["inputs"]["eventPattern"])
+    assert pattern["source"] == ["aws.rds"] and "read replica" in pattern["detail"]["EventCategories"], rule[
+        "urn"
+    ]
+    [target] = [
+        t
+        for t in prod.of_type("aws:cloudwatch/eventTarget:EventTarget")
+        if t["inputs"]["rule"] == rule["outputs"]["name"]
+    ]
+    assert (
+        target["region"] == "us-west-2"
+        and target["inputs"]["arn"] == topic(prod, "us-west-2")["outputs"]["arn"]
+    )
+
+
+@pytest.mark.parametrize("region", ["us-east-1", "us-west-2"])
+def test_eventbridge_may_use_each_logs_key_without_conditions_aws_does_not_support(
+    prod: Render, region: str
+) -> None:
+    """EventBridge publishes failed backups and copies, rollbacks and failovers to the encrypted topics. AWS
+    does not support aws:SourceAccount or aws:SourceArn in the key policy for EventBridge-to-encrypted-topic
+    delivery (SNS Developer Guide, key management): with them every event is dropped. The pack's
+    kms-eventbridge-grant-without-source-conditions keeps it from coming back (tests/policies)."""
+    logs_key = key_arn(prod, "logs", region)
+    [key] = [k for k in prod.of_type("aws:kms/key:Key") if k["outputs"]["arn"] == logs_key]
+    grants = [
+        s
+        for s in statements(key["inputs"]["policy"])
+        if isinstance(s.get("Principal"), dict)
+        and "events.amazonaws.com" in json.dumps(s["Principal"].get("Service"))
+    ]
+    assert len(grants) == 1, f"{key['urn']}: one statement lets EventBridge use the key"
+    [grant] = grants
+    assert {"kms:Decrypt", "kms:GenerateDataKey*"} <= set(grant["Action"]), key["urn"]
+    assert (
+        "aws:sourceaccount" not in json.dumps(grant).lower()
+        and "aws:sourcearn" not in json.dumps(grant).lower()
+    ), f"{key['urn']}: {grant}"
