@@ -390,9 +390,15 @@ CURRENT_TLS12_POLICIES = (
     + [
         "ELBSecurityPolicy-TLS13-1-2-RFC9151-FIPS-2023-07",
         "ELBSecurityPolicy-TLS13-1-2-Ext0-RFC9151-FIPS-2023-07",
+        "ELBSecurityPolicy-TLS13-1-2-RFC9151-INTEROP1-FIPS-2023-07",
+        "ELBSecurityPolicy-TLS13-1-2-RFC9151-INTEROP2-FIPS-2023-07",
+        "ELBSecurityPolicy-TLS13-1-2-RFC9151-INTEROP3-FIPS-2023-07",
+        "ELBSecurityPolicy-TLS13-1-2-RFC9151-INTEROP4-FIPS-2023-07",
         "ELBSecurityPolicy-TLS13-1-3-RFC9151-FIPS-2023-07",
         "ELBSecurityPolicy-TLS-1-2-2017-01",
         "ELBSecurityPolicy-TLS-1-2-Ext-2018-06",
+        "ELBSecurityPolicy-FS-1-2-2019-08",
+        "ELBSecurityPolicy-FS-1-2-Res-2019-08",
         "ELBSecurityPolicy-FS-1-2-Res-2020-10",
     ]
 )
@@ -1518,6 +1524,11 @@ def test_adversarial_case(pack, c: Case) -> None:
 def test_the_pack_allow_list_has_no_tls10_policy_and_covers_settings(pack) -> None:
     allowed = set(pack.policy("lb-listener-tls12").config_schema["allowedPolicies"]["default"])
     assert not allowed & set(TLS10_TLS11_POLICIES), f"weakened: {sorted(allowed & set(TLS10_TLS11_POLICIES))}"
+    # Exactly the guide's list: a name added to the pack's list that is not a TLS 1.2+ policy of the guide
+    # (a misspelling, a policy still offering TLS 1.0/1.1 that is missing from TLS10_TLS11_POLICIES) fails here.
+    assert not allowed - set(CURRENT_TLS12_POLICIES), (
+        f"not in the guide's list: {sorted(allowed - set(CURRENT_TLS12_POLICIES))}"
+    )
     assert set(CURRENT_TLS12_POLICIES) <= allowed, f"stale: {sorted(set(CURRENT_TLS12_POLICIES) - allowed)}"
     from settings.edge import TLS12_SSL_POLICIES
 

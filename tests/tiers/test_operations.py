@@ -356,7 +356,39 @@ def _program_with(tmp_path, stack: str, change) -> str:
             "prod",
             lambda o: o["search"].update(instanceType="t2.small.search"),
             "operations.search.instanceType",
-            "family one of",
+            "families:",
+        ),
+        # Sizes that do not exist (r6g stops at 12xlarge), types with instance storage only (no EBS volume), and
+        # volumes outside the type's gp3 quota: AWS refuses each at create time (OpenSearch quotas).
+        (
+            "prod",
+            lambda o: o["search"].update(instanceType="r6g.24xlarge.search"),
+            "operations.search.instanceType",
+            "r6g offers r6g.12xlarge.search",
+        ),
+        (
+            "prod",
+            lambda o: o["search"].update(instanceType="i3.large.search"),
+            "operations.search.instanceType",
+            "gp3 EBS",
+        ),
+        (
+            "prod",
+            lambda o: o["search"].update(dedicatedMasterType="m6g.16xlarge.search"),
+            "operations.search.dedicatedMasterType",
+            "m6g offers",
+        ),
+        (
+            "prod",
+            lambda o: o["search"].update(instanceType="r6g.large.search", volumeSizeGib=3000),
+            "operations.search.volumeSizeGib",
+            "10 to 2048 GiB",
+        ),
+        (
+            "staging",
+            lambda o: o["search"].update(instanceType="or1.medium.search", volumeSizeGib=10),
+            "operations.search.volumeSizeGib",
+            "20 to 768 GiB",
         ),
         ("prod", lambda o: o["search"].pop("dedicatedMasterType"), "operations.search", "dedicated masters"),
         (
@@ -613,3 +645,16 @@ def test_eventbridge_may_use_each_logs_key_without_conditions_aws_does_not_suppo
         "aws:sourceaccount" not in json.dumps(grant).lower()
         and "aws:sourcearn" not in json.dumps(grant).lower()
     ), f"{key['urn']}: {grant}"
+
+
+def test_every_search_instance_type_the_settings_accept_is_a_real_instance() -> None:
+    """The table is written from AWS's quota page; each type but OpenSearch's own OR families is an EC2 instance
+    type that exists (pulumi_aws.ec2.InstanceType), so a typo or an invented size cannot hide in it."""
+    from settings.common import EC2_INSTANCE_TYPES
+    from settings.operations import SEARCH_INSTANCE_TYPES
+
+    for name, largest in SEARCH_INSTANCE_TYPES.items():
+        family = name.split(".", 1)[0]
+        assert name.endswith(".search") and largest >= 100, name
+        if family not in ("or1", "or2"):
+            assert name.removesuffix(".search") in EC2_INSTANCE_TYPES, f"{name}: no such EC2 instance type"
