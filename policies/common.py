@@ -106,6 +106,48 @@ KEY_POLICIES = frozenset({"aws:kms/key:Key", "aws:kms/replicaKey:ReplicaKey", "a
 WAF_ASSOCIATIONS = frozenset(
     {"aws:wafv2/webAclAssociation:WebAclAssociation", "aws:wafregional/webAclAssociation:WebAclAssociation"}
 )
+# Compute, IAM and network tables the themes share.
+ECS_SERVICES = frozenset({"aws:ecs/service:Service"})
+ECS_CLUSTERS = frozenset({"aws:ecs/cluster:Cluster"})
+CAPACITY_PROVIDERS = frozenset({"aws:ecs/clusterCapacityProviders:ClusterCapacityProviders"})
+TASK_DEFINITIONS = frozenset({"aws:ecs/taskDefinition:TaskDefinition"})
+ECR_REPOSITORIES = frozenset({"aws:ecr/repository:Repository"})
+DB_SUBNET_GROUPS = frozenset({"aws:rds/subnetGroup:SubnetGroup"})
+EGRESS_RULES = frozenset({"aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"})
+ROLE_INLINE_POLICIES = frozenset({"aws:iam/rolePolicy:RolePolicy"})
+ROLE_POLICY_ATTACHMENTS = frozenset({"aws:iam/rolePolicyAttachment:RolePolicyAttachment"})
+# A role's permissions live in these resources (the role's own inlinePolicies/managedPolicyArns are created with it).
+ROLE_POLICY_TYPES = {
+    "aws:iam/rolePolicy:RolePolicy": "role",
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": "role",
+    "aws:iam/policyAttachment:PolicyAttachment": "roles",
+    "aws:iam/rolePoliciesExclusive:RolePoliciesExclusive": "roleName",
+    "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive": "roleName",
+}
+# Resources that carry an IAM policy document (a role its inline policies).
+IAM_POLICY_TYPES = frozenset(
+    {
+        "aws:iam/policy:Policy",
+        "aws:iam/rolePolicy:RolePolicy",
+        "aws:iam/userPolicy:UserPolicy",
+        "aws:iam/groupPolicy:GroupPolicy",
+        "aws:iam/role:Role",
+    }
+)
+# Resources that attach a managed policy to a principal (a role its managedPolicyArns).
+ADMIN_ATTACHMENT_TYPES = frozenset(
+    {
+        "aws:iam/role:Role",
+        "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+        "aws:iam/userPolicyAttachment:UserPolicyAttachment",
+        "aws:iam/groupPolicyAttachment:GroupPolicyAttachment",
+        "aws:iam/policyAttachment:PolicyAttachment",
+        "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive",
+        "aws:iam/userPolicyAttachmentsExclusive:UserPolicyAttachmentsExclusive",
+        "aws:iam/groupPolicyAttachmentsExclusive:GroupPolicyAttachmentsExclusive",
+    }
+)
+
 
 SECRET_NAME = re.compile(
     r"(pass(word|wd)?|secret|token|api[_-]?key|private[_-]?key|credential|jwt|stripe)", re.I

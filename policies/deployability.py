@@ -14,12 +14,18 @@ from collections import defaultdict
 from common import (
     BUCKET_ENCRYPTION,
     BUCKETS,
+    CAPACITY_PROVIDERS,
     CLOUDFRONT,
+    DB_SUBNET_GROUPS,
+    ECS_CLUSTERS,
+    ECS_SERVICES,
     KEY_POLICIES,
     LOAD_BALANCERS,
     RDS_INSTANCES,
+    ROLE_POLICY_TYPES,
     ROLES,
     SUBNETS,
+    TASK_DEFINITIONS,
     UNKNOWN,
     WAF_ASSOCIATIONS,
     as_json,
@@ -37,18 +43,6 @@ from common import (
     truthy,
 )
 
-ECS_SERVICES = frozenset({"aws:ecs/service:Service"})
-ECS_CLUSTERS = frozenset({"aws:ecs/cluster:Cluster"})
-CAPACITY_PROVIDERS = frozenset({"aws:ecs/clusterCapacityProviders:ClusterCapacityProviders"})
-DB_SUBNET_GROUPS = frozenset({"aws:rds/subnetGroup:SubnetGroup"})
-# A role's permissions live in these resources (the role's own inlinePolicies/managedPolicyArns are created with it).
-ROLE_POLICY_TYPES = {
-    "aws:iam/rolePolicy:RolePolicy": "role",
-    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": "role",
-    "aws:iam/policyAttachment:PolicyAttachment": "roles",
-    "aws:iam/rolePoliciesExclusive:RolePoliciesExclusive": "roleName",
-    "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive": "roleName",
-}
 # Properties through which a resource hands AWS a role to use (Lambda's `role`, ECS's `iamRole`, `*RoleArn`...).
 ROLE_PROPERTY = re.compile(r"(rolearn|^role$|^iamrole$|^servicerole$)$", re.I)
 
@@ -553,7 +547,7 @@ POLICIES = [
     resource_policy(
         "ecs-fargate-task-size",
         "Checks that Fargate task definitions set a task-level cpu and memory pair Fargate offers.",
-        frozenset({"aws:ecs/taskDefinition:TaskDefinition"}),
+        TASK_DEFINITIONS,
         _fargate_task_size,
         severity="high",
         level="mandatory",

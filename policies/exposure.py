@@ -5,18 +5,28 @@ from __future__ import annotations
 import re
 
 from common import (
+    ADMIN_ATTACHMENT_TYPES,
     BUCKET_PUBLIC_ACCESS,
     BUCKETS,
     CLASSIC_LBS,
     CLOUDFRONT,
+    CLUSTER_INSTANCES,
     EC2_INSTANCES,
+    ECR_REPOSITORIES,
+    ECS_SERVICES,
+    EGRESS_RULES,
+    IAM_POLICY_TYPES,
     INGRESS_RULES,
     LAUNCH_TEMPLATES,
     LEGACY_RULES,
     LOAD_BALANCERS,
     RDS_ALL,
+    ROLE_INLINE_POLICIES,
+    ROLE_POLICY_ATTACHMENTS,
+    ROLES,
     SECURITY_GROUPS,
     SUBNETS,
+    TASK_DEFINITIONS,
     UNKNOWN,
     WAF_ASSOCIATIONS,
     as_json,
@@ -35,15 +45,6 @@ from common import (
 )
 
 WORLD = ("0.0.0.0/0", "::/0")
-IAM_POLICY_TYPES = frozenset(
-    {
-        "aws:iam/policy:Policy",
-        "aws:iam/rolePolicy:RolePolicy",
-        "aws:iam/userPolicy:UserPolicy",
-        "aws:iam/groupPolicy:GroupPolicy",
-        "aws:iam/role:Role",
-    }
-)
 
 
 def _world_ingress(resources):
@@ -260,9 +261,7 @@ def _lb_drop_invalid_headers(props, cfg, args):
 
 
 def _sg_rules_in_one_place(resources, cfg):
-    separate = (
-        INGRESS_RULES | LEGACY_RULES | frozenset({"aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"})
-    )
+    separate = INGRESS_RULES | LEGACY_RULES | EGRESS_RULES
     index, _ = index_by_target(resources, separate, "securityGroupId")
     for sg in of_types(resources, SECURITY_GROUPS):
         inline = items(get(sg.props, "ingress")) + items(get(sg.props, "egress"))
@@ -280,11 +279,9 @@ def _sg_rules_in_one_place(resources, cfg):
 
 
 def _role_policies_in_one_place(resources, cfg):
-    inline_index, _ = index_by_target(resources, frozenset({"aws:iam/rolePolicy:RolePolicy"}), "role")
-    attach_index, _ = index_by_target(
-        resources, frozenset({"aws:iam/rolePolicyAttachment:RolePolicyAttachment"}), "role"
-    )
-    for role in of_types(resources, frozenset({"aws:iam/role:Role"})):
+    inline_index, _ = index_by_target(resources, ROLE_INLINE_POLICIES, "role")
+    attach_index, _ = index_by_target(resources, ROLE_POLICY_ATTACHMENTS, "role")
+    for role in of_types(resources, ROLES):
         keys = {
             role.urn,
             *[v for v in (get(role.props, "name"), get(role.props, "id")) if isinstance(v, str)],
@@ -371,19 +368,6 @@ def _admin_attachments(props, cfg, args):
             )
 
 
-ADMIN_ATTACHMENT_TYPES = frozenset(
-    {
-        "aws:iam/role:Role",
-        "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
-        "aws:iam/userPolicyAttachment:UserPolicyAttachment",
-        "aws:iam/groupPolicyAttachment:GroupPolicyAttachment",
-        "aws:iam/policyAttachment:PolicyAttachment",
-        "aws:iam/rolePolicyAttachmentsExclusive:RolePolicyAttachmentsExclusive",
-        "aws:iam/userPolicyAttachmentsExclusive:UserPolicyAttachmentsExclusive",
-        "aws:iam/groupPolicyAttachmentsExclusive:GroupPolicyAttachmentsExclusive",
-    }
-)
-
 SECRET_ENV = {
     "secretNamePattern": {
         "type": "string",
@@ -414,7 +398,7 @@ POLICIES = [
     resource_policy(
         "rds-not-publicly-accessible",
         "Checks that RDS instances and clusters are not publicly accessible (RDS.2).",
-        RDS_ALL | frozenset({"aws:rds/clusterInstance:ClusterInstance"}),
+        RDS_ALL | CLUSTER_INSTANCES,
         _rds_private,
         control="RDS.2",
         severity="critical",
@@ -434,7 +418,7 @@ POLICIES = [
     resource_policy(
         "ecr-scan-on-push-immutable-tags",
         "Checks that ECR repositories scan images on push and keep tags immutable (ECR.1, ECR.2).",
-        frozenset({"aws:ecr/repository:Repository"}),
+        ECR_REPOSITORIES,
         _ecr_scanning,
         control="ECR.1",
         severity="medium",
@@ -444,7 +428,7 @@ POLICIES = [
     resource_policy(
         "ecs-no-public-ip",
         "Checks that ECS services do not give tasks public IP addresses (ECS.2).",
-        frozenset({"aws:ecs/service:Service"}),
+        ECS_SERVICES,
         _ecs_no_public_ip,
         control="ECS.2",
         severity="high",
@@ -454,7 +438,7 @@ POLICIES = [
     resource_policy(
         "ecs-no-privileged-containers",
         "Checks that task definitions run no privileged container (ECS.4).",
-        frozenset({"aws:ecs/taskDefinition:TaskDefinition"}),
+        TASK_DEFINITIONS,
         _no_privileged,
         control="ECS.4",
         severity="high",
@@ -464,7 +448,7 @@ POLICIES = [
     resource_policy(
         "ecs-no-secrets-in-environment",
         "Checks that container definitions pass no secret-looking variable in environment (ECS.8).",
-        frozenset({"aws:ecs/taskDefinition:TaskDefinition"}),
+        TASK_DEFINITIONS,
         _no_secrets_in_environment,
         control="ECS.8",
         severity="high",
