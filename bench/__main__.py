@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import keyword
 import os
 import statistics
 import subprocess
@@ -50,7 +51,14 @@ def floor_script(types: list[str]) -> str:
         module, _, cls = rest.partition(":")
         mod = module.split("/")[0]
         package = "pulumi_aws" if pkg == "aws" else "pulumi_random"
-        path = package if mod == "index" else f"{package}.{mod}"
+        # Python keywords get a trailing underscore in the SDK's module names (pulumi_aws.lambda_).
+        path = (
+            package
+            if mod == "index"
+            else f"{package}.{mod}_"
+            if keyword.iskeyword(mod)
+            else f"{package}.{mod}"
+        )
         lines.append(f"getattr(importlib.import_module({path!r}), {cls!r})")
     return "\n".join(lines) + "\n"
 
@@ -69,7 +77,12 @@ def bench_stack(stack: str, repeat: int) -> dict:
     doc = json.loads((out / "preview.json").read_text())
     script = out / "floor.py"
     script.write_text(floor_script([r["type"] for r in doc["resources"]]))
-    floors = [_wall([sys.executable, str(script)])[0] for _ in range(repeat)]
+    floors = []
+    for _ in range(repeat):
+        wall, proc = _wall([sys.executable, str(script)])
+        if proc.returncode != 0:  # a floor that fails early would flatter the ratio
+            raise SystemExit(f"import floor of {stack} failed:\n{proc.stderr}")
+        floors.append(wall)
     med = {k: statistics.median(s[k] for s in stages) for k in stages[0]}
     return {
         "stack": stack,

@@ -4,6 +4,7 @@ before any resource exists, with one message naming the stack, the key, the valu
 from __future__ import annotations
 
 import copy
+import ipaddress
 import json
 from typing import Any
 
@@ -42,19 +43,69 @@ def test_committed_stacks_validate(stack: str) -> None:
     assert settings.tags == {"Project": "Elite Locadora", "Environment": stack, "ManagedBy": "Pulumi"}
 
 
-def test_prod_carries_the_guides_network_and_data_values() -> None:
-    s = build_settings(raw("prod"), "elite-locadora", "prod")
-    assert s.region == "us-east-1" and s.dr_region == "us-west-2", (
-        "aws:region / drRegion: the guide's regions"
+DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+def _minutes(hhmm: str) -> int:
+    hours, minutes = hhmm.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def _daily(window: str) -> tuple[int, int]:
+    """`hh:mm-hh:mm` (UTC) → (start minute of the day, length in minutes)."""
+    start, end = (_minutes(x) for x in window.split("-"))
+    return start, (end - start) % 1440
+
+
+def _weekly(window: str) -> tuple[int, int]:
+    """`ddd:hh:mm-ddd:hh:mm` (UTC) → (start minute of the week, length in minutes)."""
+    (d1, t1), (d2, t2) = (part.split(":", 1) for part in window.split("-"))
+    start = DAYS.index(d1) * 1440 + _minutes(t1)
+    return start, (DAYS.index(d2) * 1440 + _minutes(t2) - start) % (7 * 1440)
+
+
+def _overlap(daily: str, weekly: str) -> bool:
+    d_start, d_len = _daily(daily)
+    w_start, w_len = _weekly(weekly)
+    week = 7 * 1440
+    for day in range(7):
+        start = day * 1440 + d_start
+        for shift in (-week, 0, week):  # a window may run over midnight or over the end of the week
+            if start + shift < w_start + w_len and w_start < start + shift + d_len:
+                return True
+    return False
+
+
+@pytest.mark.parametrize("stack", ["prod", "staging"])
+def test_the_windows_and_ranges_are_ones_aws_accepts(stack: str) -> None:
+    """What AWS requires of the values the stacks set (not the values read back): an RDS backup window of
+    at least 30 minutes that does not conflict with the maintenance window (itself at least 30 minutes;
+    RDS API, PreferredBackupWindow / PreferredMaintenanceWindow constraints), an ElastiCache snapshot window
+    of at least 60 minutes apart from its maintenance window, subnets inside the VPC's range, disjoint, one
+    per AZ."""
+    s = build_settings(raw(stack), "elite-locadora", stack)
+    db, cache, net = s.data.database, s.data.cache, s.network
+    assert _daily(db.backup_window)[1] >= 30, f"{stack}: data.database.backupWindow {db.backup_window}"
+    assert _weekly(db.maintenance_window)[1] >= 30, f"{stack}: data.database.maintenanceWindow"
+    assert not _overlap(db.backup_window, db.maintenance_window), f"{stack}: data.database windows overlap"
+    assert _daily(cache.snapshot_window)[1] >= 60, (
+        f"{stack}: data.cache.snapshotWindow {cache.snapshot_window}"
     )
-    assert s.protect is True, "elite-locadora:protect must be on in prod"
-    assert s.network.vpc_cidr == "10.0.0.0/16"
-    assert s.network.private_subnets == ["10.0.1.0/24", "10.0.2.0/24", "10.0.3.0/24"]
-    assert s.network.public_subnets == ["10.0.101.0/24", "10.0.102.0/24", "10.0.103.0/24"]
-    assert s.data.database.backup_retention_days == 30
-    assert s.data.database.backup_window == "03:00-04:00"
-    assert s.data.cache.snapshot_window == "03:00-05:00"
-    assert s.data.cache.maintenance_window == "sun:05:00-sun:06:00"
+    assert not _overlap(cache.snapshot_window, cache.maintenance_window), (
+        f"{stack}: data.cache windows overlap"
+    )
+    vpc = ipaddress.IPv4Network(net.vpc_cidr)
+    subnets = [ipaddress.IPv4Network(c) for c in net.private_subnets + net.public_subnets]
+    assert all(n.subnet_of(vpc) for n in subnets), f"{stack}: network subnets outside {vpc}"
+    assert not any(a.overlaps(b) for i, a in enumerate(subnets) for b in subnets[i + 1 :]), (
+        f"{stack}: network subnets overlap"
+    )
+    assert len(net.private_subnets) == len(net.public_subnets) == net.az_count, f"{stack}: one subnet per AZ"
+
+
+def test_the_window_check_sees_an_overlap() -> None:
+    assert _overlap("03:00-04:00", "sun:03:30-sun:04:30") and _overlap("23:30-00:30", "mon:00:00-mon:00:30")
+    assert not _overlap("03:00-04:00", "sun:05:00-sun:06:00")
 
 
 def test_staging_is_the_same_shape_right_sized() -> None:
