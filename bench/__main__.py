@@ -6,7 +6,7 @@ Measured side by side in the same run, on the same machine:
 - per stack: wall time and peak RSS of the whole offline preview (a fresh process, as a user runs it), split
   into its stages (import, render, pack start, analysis, report), against the *import floor*: a fresh process
   that only imports the pulumi_aws resource classes the stack uses (pulumi_aws loads modules lazily, so the
-  floor touches each class). Target: preview ≤ 3× floor, peak RSS ≤ 400 MB.
+  floor touches each class). Target: preview ≤ 2× floor (#18), peak RSS ≤ 400 MB.
 - the pack's throughput over gRPC with synthetic resources (copies of the prod render's resources):
   Analyze one resource at a time, as the CLI's step generator calls it, against a do-nothing pack with as
   many policies (target ≥ 1.0×: at least as fast); AnalyzeStack's cost per resource at each size, and how it
