@@ -13,6 +13,7 @@ from components.cicd import Cicd, CicdArgs
 from components.compute import Compute, ComputeArgs
 from components.data import Data, DataArgs
 from components.db_access import DatabaseAccess, DatabaseAccessArgs
+from components.dns import Dns, DnsArgs
 from components.edge import Edge, EdgeArgs
 from components.keys import Keys, KeysArgs
 from components.network import Network, NetworkArgs
@@ -51,6 +52,19 @@ network = Network(
     opts=in_primary,
 )
 
+# --- dns: the zone the edge and CDN tiers write their names into ---
+dns = Dns(
+    "dns",
+    DnsArgs(
+        name_prefix=settings.name_prefix,
+        settings=settings.dns,
+        domain=settings.domain,
+        us_east_1_provider=providers.us_east_1,
+        protect=settings.protect,
+    ),
+    opts=in_primary,
+)
+
 # --- edge ---
 edge = Edge(
     "edge",
@@ -58,7 +72,7 @@ edge = Edge(
         name_prefix=settings.name_prefix,
         settings=settings.edge,
         domain=settings.domain,
-        hosted_zone_id=settings.hosted_zone_id,
+        zone_id=dns.zone_id,
         vpc_id=network.vpc_id,
         public_subnet_ids=network.public_subnet_ids,
         alb_sg_id=network.alb_sg_id,
@@ -117,7 +131,7 @@ cdn = Cdn(
         origin_host=edge.origin_host,
         origin_verify_header=edge.origin_verify_header,
         origin_verify_value=edge.origin_verify_value,
-        zone_id=edge.zone_id,
+        zone_id=dns.zone_id,
         us_east_1_provider=providers.us_east_1,
         assets_bucket_name=storage.assets_bucket_name,
         assets_bucket_arn=storage.assets_bucket_arn,
@@ -320,6 +334,12 @@ pulumi.export("region", settings.region)
 pulumi.export("drRegion", settings.dr_region)
 pulumi.export("vpcId", network.vpc_id)
 pulumi.export("albDnsName", edge.alb_dns_name)
+pulumi.export("dnsZoneId", dns.zone_id)
+# What the parent zone's stack lists under dns.delegations for this stack's subdomain (staging).
+if dns.name_servers is not None:
+    pulumi.export("dnsNameServers", dns.name_servers)
+if dns.ds_record is not None:
+    pulumi.export("dnsDsRecord", dns.ds_record)
 # Everything public goes through CloudFront: the site at its apex, the API under /api/ of the same origin.
 pulumi.export("siteUrl", cdn.site_url)
 pulumi.export("apiUrl", f"{cdn.site_url}/api")

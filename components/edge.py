@@ -34,15 +34,15 @@ class EdgeArgs:
     """The validated edge settings of the stack."""
     domain: str
     """Apex domain; the ALB's origin name is `<originSubdomain>.<domain>` (covered by the `*.<domain>` certificate)."""
-    hosted_zone_id: str | None
-    """Route 53 zone of the domain; when None the tier creates the public zone (delegate it at the registrar)."""
+    zone_id: pulumi.Input[str]
+    """Route 53 zone of the domain (DNS tier): certificate validation and the origin record."""
     vpc_id: pulumi.Input[str]
     public_subnet_ids: pulumi.Input[list[str]]
     alb_sg_id: pulumi.Input[str]
     logs_key_arn: pulumi.Input[str]
     """KMS key of the WAF log group."""
     protect: bool
-    """Protect the log bucket and the zone (prod)."""
+    """Protect the log bucket (prod)."""
 
 
 class Edge(pulumi.ComponentResource):
@@ -57,7 +57,6 @@ class Edge(pulumi.ComponentResource):
     api_target_group_arn_suffix: pulumi.Output[str]
     waf_log_group_name: pulumi.Output[str]
     access_log_bucket_name: pulumi.Output[str]
-    zone_id: pulumi.Output[str]
     origin_host: str
     """The ALB's DNS name for CloudFront, `<originSubdomain>.<domain>`; not a public name (only CloudFront gets in)."""
     origin_verify_header: str
@@ -78,7 +77,7 @@ class Edge(pulumi.ComponentResource):
         )
 
         log_bucket = self._create_access_log_bucket()
-        zone_id, certificate_arn = self._create_certificate()
+        certificate_arn = self._create_certificate()
         alb = aws.lb.LoadBalancer(
             name,
             name=f"{args.name_prefix}-alb",
@@ -96,7 +95,7 @@ class Edge(pulumi.ComponentResource):
         waf_log_group = self._create_waf(alb)
         aws.route53.Record(
             f"{name}-origin",
-            zone_id=zone_id,
+            zone_id=args.zone_id,
             name=self.origin_host,
             type="A",
             aliases=[{"name": alb.dns_name, "zone_id": alb.zone_id, "evaluate_target_health": True}],
@@ -113,7 +112,6 @@ class Edge(pulumi.ComponentResource):
         )
         self.waf_log_group_name = waf_log_group.name
         self.access_log_bucket_name = log_bucket.bucket
-        self.zone_id = pulumi.Output.from_input(zone_id)
         self.register_outputs(
             {
                 "alb_arn": self.alb_arn,
@@ -127,7 +125,6 @@ class Edge(pulumi.ComponentResource):
                 "api_target_group_arn_suffix": self.api_target_group_arn_suffix,
                 "waf_log_group_name": self.waf_log_group_name,
                 "access_log_bucket_name": self.access_log_bucket_name,
-                "zone_id": self.zone_id,
                 "origin_verify_value": self.origin_verify_value,
             }
         )
@@ -222,18 +219,8 @@ class Edge(pulumi.ComponentResource):
         return bucket
 
     # -- certificate -----------------------------------------------------------------------------------------
-    def _create_certificate(self) -> tuple[pulumi.Input[str], pulumi.Output[str]]:
+    def _create_certificate(self) -> pulumi.Output[str]:
         a, n = self._args, self._name
-        if a.hosted_zone_id:
-            zone_id: pulumi.Input[str] = a.hosted_zone_id
-        else:
-            zone = aws.route53.Zone(
-                f"{n}-zone",
-                name=a.domain,
-                comment=f"{a.name_prefix}: public zone of {a.domain} (delegate its name servers at the registrar)",
-                opts=pulumi.ResourceOptions(parent=self, protect=a.protect),
-            )
-            zone_id = zone.zone_id
         cert = aws.acm.Certificate(
             f"{n}-certificate",
             domain_name=a.domain,
@@ -253,7 +240,7 @@ class Edge(pulumi.ComponentResource):
         )
         record = aws.route53.Record(
             f"{n}-certificate-validation",
-            zone_id=zone_id,
+            zone_id=a.zone_id,
             name=records.apply(lambda r: r[0][0]),
             type=records.apply(lambda r: r[0][1]),
             records=[records.apply(lambda r: r[0][2])],
@@ -267,7 +254,7 @@ class Edge(pulumi.ComponentResource):
         validation = aws.acm.CertificateValidation(
             f"{n}-certificate", certificate_arn=cert.arn, validation_record_fqdns=fqdns, opts=self._child
         )
-        return zone_id, validation.certificate_arn
+        return validation.certificate_arn
 
     # -- target groups and listeners -------------------------------------------------------------------------
     def _create_target_groups(self) -> tuple[aws.lb.TargetGroup, aws.lb.TargetGroup]:

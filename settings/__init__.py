@@ -21,6 +21,7 @@ from .cicd import CicdSettings
 from .common import AWS_PROVIDER_KEYS, Model, Region
 from .compute import ComputeSettings
 from .data import DataSettings
+from .dns import DnsSettings
 from .edge import EdgeSettings
 from .network import NetworkSettings
 from .operations import JWT_SECRET_KEY, STRIPE_SECRET_KEY, ConfigSecrets, OperationsSettings, load_app_secrets
@@ -61,8 +62,9 @@ class Settings(Model):
         description="Protect stateful resources from deletion and replacement (prod: true)."
     )
     domain: str = Field(description="Public apex domain; the guide: elitelocadora.com.")
-    hosted_zone_id: str | None = Field(
-        None, description="Route 53 zone for DNS validation records, if we own it here."
+    dns: DnsSettings = Field(
+        default_factory=DnsSettings,
+        description="The Route 53 zone of the domain (existing by default), delegations, DNSSEC, query logs.",
     )
     network: NetworkSettings
     edge: EdgeSettings
@@ -125,6 +127,11 @@ class Settings(Model):
         return self
 
     @model_validator(mode="after")
+    def _dns_guards(self) -> Settings:
+        self.dns.check(self.domain, self.environment)
+        return self
+
+    @model_validator(mode="after")
     def _prod_guards(self) -> Settings:
         if self.environment == "prod":
             if not self.protect:
@@ -166,6 +173,9 @@ class Settings(Model):
             )
         return self
 
+
+# Keys that moved: the error for the old one names the new one.
+MOVED_KEYS = {"hostedZoneId": "dns.hostedZoneId"}
 
 # A model-level rule names the key it is about as the message's first word ("privateSubnets: ...").
 _KEY_IN_MESSAGE = re.compile(r"^([a-z][A-Za-z0-9]*(?:\.[a-z][A-Za-z0-9]*)*): (.*)$", re.S)
@@ -276,8 +286,13 @@ def build_settings(
             for n, f in Settings.model_fields.items()
             if n not in ("project", "stack", "region")
         )
+        moved = "".join(
+            f"; {key} moved to {NAMESPACE}:{MOVED_KEYS[key.partition(':')[2]]}"
+            for key in sorted(unknown)
+            if key.partition(":")[2] in MOVED_KEYS
+        )
         raise ConfigError(
-            f"stack '{stack}': unknown config key(s) {', '.join(sorted(unknown))}; allowed: {allowed}"
+            f"stack '{stack}': unknown config key(s) {', '.join(sorted(unknown))}{moved}; allowed: {allowed}"
         )
     try:
         return Settings.model_validate(values)

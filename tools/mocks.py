@@ -110,7 +110,7 @@ class AwsMocks(pulumi.runtime.Mocks):
         return self.default_region
 
     # -- invokes ---------------------------------------------------------------------------------------------
-    def call(self, args: pulumi.runtime.MockCallArgs) -> dict:
+    def call(self, args: pulumi.runtime.MockCallArgs) -> dict | tuple[dict, list[tuple[str, str]]]:
         region = self.region_of(args.provider, args.args)
         token = args.token
         if token == "aws:index/getCallerIdentity:getCallerIdentity":
@@ -657,6 +657,23 @@ def _zone(c: _Ctx) -> tuple[str, dict]:
     }
 
 
+def _key_signing_key(c: _Ctx) -> tuple[str, dict]:
+    """A KSK's DNSSEC material: ECDSA P-256 with SHA-256 (algorithm 13) and its SHA-256 DS digest (type 2)."""
+    tag = int(_h(c.seed, n=4), 16) % 65536
+    digest = _upper(c.seed, "ds", n=64)
+    return f"{c.inputs.get('hostedZoneId')},{c.inputs.get('name')}", {
+        "keyTag": tag,
+        "signingAlgorithmMnemonic": "ECDSAP256SHA256",
+        "signingAlgorithmType": 13,
+        "digestAlgorithmMnemonic": "SHA-256",
+        "digestAlgorithmType": 2,
+        "digestValue": digest,
+        "dsRecord": f"{tag} 13 2 {digest}",
+        "flag": 257,
+        "status": c.inputs.get("status") or "ACTIVE",
+    }
+
+
 def _cert_validation(c: _Ctx) -> tuple[str, dict]:
     return "2026-11-25 00:00:00 +0000 UTC", {"certificateArn": c.inputs.get("certificateArn")}
 
@@ -802,6 +819,7 @@ _BUILDERS: dict[str, Callable[[_Ctx], tuple[str, dict]]] = {
     "aws:sns/topicSubscription:TopicSubscription": _named_arn("sns", "subscription", sep="/"),
     "aws:route53/record:Record": _route53_record,
     "aws:route53/zone:Zone": _zone,
+    "aws:route53/keySigningKey:KeySigningKey": _key_signing_key,
     "aws:appautoscaling/target:Target": _autoscaling_target,
     "aws:appautoscaling/policy:Policy": _autoscaling_policy,
 }
@@ -877,7 +895,40 @@ def _managed_prefix_list(m: AwsMocks, args: dict, region: str) -> dict:
     }
 
 
-_INVOKES: dict[str, Callable[[AwsMocks, dict, str], dict]] = {
+def _get_zone(m: AwsMocks, args: dict, region: str) -> dict | tuple[dict, list[tuple[str, str]]]:
+    """aws.route53.get_zone: the account holds a public zone for every name the stacks look up, except names under
+    `.invalid` (RFC 2606 reserves it: no such zone can exist), answered as the provider answers a missing zone."""
+    name = str(args.get("name") or "").rstrip(".")
+    zid = args.get("zoneId") or ("Z" + _upper("zone", name, n=20))
+    if name.endswith(".invalid") or name == "invalid":
+        # A data source's own error reaches the program as the invoke's failure (the engine answers it, the call
+        # does not crash): what a program may catch, as it can against AWS.
+        return {}, [
+            ("name", f"reading Route 53 Hosted Zone ({name}): no matching Route 53 Hosted Zone found")
+        ]
+    return {
+        "id": zid,
+        "zoneId": zid,
+        "name": name,
+        "arn": f"arn:{PARTITION}:route53:::hostedzone/{zid}",
+        "comment": "",
+        "callerReference": _uuid("zone", name),
+        "nameServers": [
+            f"ns-{int(_h(name, str(i), n=3), 16) % 2000}.awsdns-{i:02d}.{tld}"
+            for i, tld in enumerate(("com", "net", "org", "co.uk"))
+        ],
+        "primaryNameServer": f"ns-{int(_h(name, '0', n=3), 16) % 2000}.awsdns-00.com",
+        "privateZone": False,
+        "resourceRecordSetCount": 12,
+        "linkedServiceDescription": "",
+        "linkedServicePrincipal": "",
+        "tags": {},
+        "enableAcceleratedRecovery": False,
+    }
+
+
+_INVOKES: dict[str, Callable[[AwsMocks, dict, str], Any]] = {
+    "aws:route53/getZone:getZone": _get_zone,
     "aws:iam/getPolicyDocument:getPolicyDocument": _policy_document,
     "aws:elb/getServiceAccount:getServiceAccount": _elb_service_account,
     "aws:ec2/getManagedPrefixList:getManagedPrefixList": _managed_prefix_list,

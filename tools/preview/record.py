@@ -157,7 +157,12 @@ def run_program(
 
 def _program_error(exc: BaseException) -> str:
     msg = str(exc) or type(exc).__name__
-    cause = exc.__cause__ or exc.__context__
-    while cause is not None and type(cause).__name__ != "ConfigError":
+    cause: BaseException | None = exc
+    seen: set[int] = set()
+    # The SDK's async machinery can chain an exception to itself through its context: stop at a cycle.
+    while cause is not None and type(cause).__name__ != "ConfigError" and id(cause) not in seen:
+        seen.add(id(cause))
         cause = cause.__cause__ or cause.__context__
+    if cause is not None and type(cause).__name__ != "ConfigError":
+        cause = None
     return str(cause) if cause is not None else f"{type(exc).__name__}: {msg}"
