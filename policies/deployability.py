@@ -446,8 +446,91 @@ def _fargate_task_size(props, cfg, args):
         yield f"cpu {cpu} is below 1 vCPU, which Windows containers on Fargate refuse; set cpu to at least 1024"
 
 
+# -- Route 53: DNSSEC signing keys and query logs ---------------------------------------------------------------------
+KMS_KEYS = frozenset({"aws:kms/key:Key"})
+KEY_SIGNING_KEYS = frozenset({"aws:route53/keySigningKey:KeySigningKey"})
+QUERY_LOGS = frozenset({"aws:route53/queryLog:QueryLog"})
+# Route 53 accepts a key-signing key's KMS key only in us-east-1, asymmetric ECC_NIST_P256, for signing.
+DNSSEC_KEY = {"customerMasterKeySpec": "ECC_NIST_P256", "keyUsage": "SIGN_VERIFY"}
+DNSSEC_REGION = "us-east-1"
+
+
+def _arn_region(value) -> str | None:
+    if isinstance(value, str) and value.startswith("arn:") and len(value.split(":")) > 3:
+        return value.split(":")[3] or None
+    return None
+
+
+def _dnssec_key(resources, cfg):
+    keys: dict[str, object] = {}
+    for key in of_types(resources, KMS_KEYS):
+        for k in keys_of(key, "arn", "id", "keyId"):
+            keys[k] = key
+    for ksk in of_types(resources, KEY_SIGNING_KEYS):
+        arn = get(ksk.props, "keyManagementServiceArn")
+        region = _arn_region(arn)
+        if region is not None and region != DNSSEC_REGION:
+            yield (
+                ksk,
+                (
+                    f"uses KMS key {arn} of {region}; Route 53 takes DNSSEC keys from {DNSSEC_REGION} only: create the "
+                    f"key with a provider for {DNSSEC_REGION}"
+                ),
+            )
+        wanted, _ = refs(ksk, "keyManagementServiceArn")
+        for key in {id(keys[k]): keys[k] for k in wanted if k in keys}.values():
+            shape = {
+                "customerMasterKeySpec": get(key.props, "customerMasterKeySpec") or "SYMMETRIC_DEFAULT",
+                "keyUsage": get(key.props, "keyUsage") or "ENCRYPT_DECRYPT",
+            }
+            if UNKNOWN in shape.values():
+                continue
+            if shape != DNSSEC_KEY:
+                yield (
+                    ksk,
+                    (
+                        f"signs with KMS key {key.name} ({shape['customerMasterKeySpec']}, {shape['keyUsage']}); Route 53 "
+                        "refuses any key but an asymmetric ECC_NIST_P256 SIGN_VERIFY one: set customerMasterKeySpec "
+                        "ECC_NIST_P256 and keyUsage SIGN_VERIFY on the key"
+                    ),
+                )
+
+
+def _query_log_region(props, cfg, args):
+    arn = get(props, "cloudwatchLogGroupArn")
+    region = _arn_region(arn)
+    if region is not None and region != DNSSEC_REGION:
+        yield (
+            f"sends the zone's query logs to a log group in {region}; Route 53 writes public DNS query logs only to "
+            f"log groups in {DNSSEC_REGION}: create the log group (and its resource policy) with a {DNSSEC_REGION} "
+            "provider"
+        )
+
+
 _ALB_LOGS = "https://docs.aws.amazon.com/elasticloadbalancing/latest/application/enable-access-logging.html"
 POLICIES = [
+    stack_policy(
+        "route53-dnssec-key-shape",
+        "Checks that every Route 53 key-signing key uses an asymmetric ECC_NIST_P256 SIGN_VERIFY KMS key in "
+        "us-east-1, the only key Route 53 accepts for DNSSEC signing.",
+        _dnssec_key,
+        severity="high",
+        level="mandatory",
+        url="https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-configuring-dnssec-cmk-requirements.html",
+        remediation="Create the key in us-east-1 with customerMasterKeySpec ECC_NIST_P256 and keyUsage SIGN_VERIFY, "
+        "and a key policy that lets dnssec-route53.amazonaws.com use it.",
+    ),
+    resource_policy(
+        "route53-query-log-group-us-east-1",
+        "Checks that Route 53 query logging writes to a log group in us-east-1 (Route 53 accepts no other region).",
+        QUERY_LOGS,
+        _query_log_region,
+        severity="high",
+        level="mandatory",
+        url="https://docs.aws.amazon.com/Route53/latest/APIReference/API_CreateQueryLoggingConfig.html",
+        remediation="Create the query log group and the CloudWatch Logs resource policy for route53.amazonaws.com "
+        "with a us-east-1 provider.",
+    ),
     stack_policy(
         "rds-replica-source-password-not-managed",
         "Checks that no RDS read replica is created from a source whose master password Secrets Manager manages "

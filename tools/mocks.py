@@ -377,8 +377,9 @@ def _kms_key(c: _Ctx) -> tuple[str, dict]:
     return rid, {
         "keyId": rid,
         "arn": c.arn("kms", f"key/{rid}"),
-        "keyUsage": "ENCRYPT_DECRYPT",
-        "customerMasterKeySpec": "SYMMETRIC_DEFAULT",
+        # AWS's defaults when the program sets none; a key created asymmetric (DNSSEC's) keeps what it asked for.
+        "keyUsage": c.inputs.get("keyUsage") or "ENCRYPT_DECRYPT",
+        "customerMasterKeySpec": c.inputs.get("customerMasterKeySpec") or "SYMMETRIC_DEFAULT",
     }
 
 
@@ -632,6 +633,12 @@ def _alarm(c: _Ctx) -> tuple[str, dict]:
     return name, {"name": name, "arn": c.arn("cloudwatch", f"alarm:{name}")}
 
 
+def _event_rule(c: _Ctx) -> tuple[str, dict]:
+    """EventBridge rules live in pulumi-aws's cloudwatch module but their ARNs are EventBridge's: rule/<name>."""
+    name = c.auto_name()
+    return name, {"name": name, "arn": c.arn("events", f"rule/{name}")}
+
+
 def _dashboard(c: _Ctx) -> tuple[str, dict]:
     name = c.inputs.get("dashboardName") or c.auto_name()
     return name, {
@@ -804,6 +811,7 @@ _BUILDERS: dict[str, Callable[[_Ctx], tuple[str, dict]]] = {
     "aws:cloudwatch/metricAlarm:MetricAlarm": _alarm,
     "aws:cloudwatch/compositeAlarm:CompositeAlarm": _alarm,
     "aws:cloudwatch/dashboard:Dashboard": _dashboard,
+    "aws:cloudwatch/eventRule:EventRule": _event_rule,
     "aws:cloudwatch/logSubscriptionFilter:LogSubscriptionFilter": _opaque("cwlsf-"),
     "aws:secretsmanager/secret:Secret": _secret,
     "aws:secretsmanager/secretVersion:SecretVersion": _secret_version,

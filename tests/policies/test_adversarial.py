@@ -1441,6 +1441,69 @@ case("alb-logs-disabled", P, "good", logs_stack(algorithm="aws:kms", enabled=Fal
 case("alb-logs-bucket-elsewhere", P, "good", logs_stack(algorithm="aws:kms", bucket="other"))
 
 
+# -- deployability: Route 53 DNSSEC keys and query logs (#14 item 16) -------------------------------------------
+KMS, KSK = "aws:kms/key:Key", "aws:route53/keySigningKey:KeySigningKey"
+
+
+def dnssec_stack(spec="ECC_NIST_P256", usage="SIGN_VERIFY", region="us-east-1", key_ref=None, deps=False):
+    arn = f"arn:aws:kms:{region}:{ACCOUNT}:key/dnssec"
+    key = res(KMS, {"customerMasterKeySpec": spec, "keyUsage": usage, "arn": arn}, name="dnssec")
+    ksk = res(KSK, {"hostedZoneId": "Z123", "keyManagementServiceArn": arn if key_ref is None else key_ref})
+    if deps:
+        ksk.property_dependencies = {"keyManagementServiceArn": [key.urn]}
+    return [key, ksk]
+
+
+P = "route53-dnssec-key-shape"
+case("ksk-ecc-sign-verify", P, "good", dnssec_stack())
+case(
+    "ksk-symmetric-key",
+    P,
+    "bad",
+    dnssec_stack(spec="SYMMETRIC_DEFAULT", usage="ENCRYPT_DECRYPT"),
+    ["SYMMETRIC_DEFAULT", "ECC_NIST_P256"],
+)
+case("ksk-rsa-key", P, "bad", dnssec_stack(spec="RSA_2048"), ["RSA_2048"])
+case("ksk-key-in-us-west-2", P, "bad", dnssec_stack(region="us-west-2"), ["us-west-2", "us-east-1 only"])
+case(
+    "ksk-key-tied-unknown",
+    P,
+    "bad",
+    dnssec_stack(spec="ECC_NIST_P384", key_ref=UNKNOWN, deps=True),
+    ["ECC_NIST_P384"],
+)
+case("ksk-key-spec-unknown", P, "unknown", dnssec_stack(spec=UNKNOWN))
+
+QUERY_LOG = "aws:route53/queryLog:QueryLog"
+P = "route53-query-log-group-us-east-1"
+case(
+    "query-log-us-east-1",
+    P,
+    "good",
+    res(
+        QUERY_LOG,
+        {
+            "zoneId": "Z1",
+            "cloudwatchLogGroupArn": f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/aws/route53/a",
+        },
+    ),
+)
+case(
+    "query-log-eu-west-1",
+    P,
+    "bad",
+    res(
+        QUERY_LOG,
+        {
+            "zoneId": "Z1",
+            "cloudwatchLogGroupArn": f"arn:aws:logs:eu-west-1:{ACCOUNT}:log-group:/aws/route53/a",
+        },
+    ),
+    ["eu-west-1", "only to log groups in us-east-1"],
+)
+case("query-log-group-unknown", P, "good", res(QUERY_LOG, {"zoneId": "Z1", "cloudwatchLogGroupArn": UNKNOWN}))
+
+
 P = "rds-multi-az-without-availability-zone"
 case("multi-az-no-zone", P, "good", res(DB, {"multiAz": True, "instanceClass": "db.r6g.large"}))
 case(
