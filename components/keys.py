@@ -39,7 +39,7 @@ class KeysArgs:
     """Protect the keys from deletion (prod): losing a key loses everything it encrypted."""
 
 
-def key_policy(account_id: str, partition: str, region: str, purpose: str) -> str:
+def key_policy(account_id: str, partition: str, region: str, purpose: str, name_prefix: str) -> str:
     """The account-root statement lets IAM policies grant use of the key (services then act through
     kms:ViaService); the logs key also lets the services that write encrypted logs and alarm
     notifications use it directly, scoped to this account."""
@@ -74,12 +74,31 @@ def key_policy(account_id: str, partition: str, region: str, purpose: str) -> st
                 },
             },
             {
-                "Sid": "LogDeliveryAndAlarmsUseKey",
+                # Vended log deliveries of this account and region (CloudWatch Logs user guide, "Logging that
+                # requires additional permissions": aws:SourceArn is the delivery source's logs ARN).
+                "Sid": "LogDeliveryUsesKey",
                 "Effect": "Allow",
-                "Principal": {"Service": ["delivery.logs.amazonaws.com", "cloudwatch.amazonaws.com"]},
+                "Principal": {"Service": "delivery.logs.amazonaws.com"},
                 "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
                 "Resource": "*",
-                "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+                "Condition": {
+                    "StringEquals": {"aws:SourceAccount": account_id},
+                    "ArnLike": {"aws:SourceArn": f"arn:{partition}:logs:{region}:{account_id}:*"},
+                },
+            },
+            {
+                # This stack's alarms publish to its encrypted topic (alarm names start with the stack's prefix).
+                "Sid": "StackAlarmsUseKey",
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+                "Resource": "*",
+                "Condition": {
+                    "StringEquals": {"aws:SourceAccount": account_id},
+                    "ArnLike": {
+                        "aws:SourceArn": f"arn:{partition}:cloudwatch:{region}:{account_id}:alarm:{name_prefix}-*"
+                    },
+                },
             },
             {
                 # EventBridge rules (failed backups and copies, rolled-back releases, failovers) publish to the
@@ -133,7 +152,7 @@ class Keys(pulumi.ComponentResource):
                 enable_key_rotation=True,
                 deletion_window_in_days=30 if self._args.protect else 7,
                 policy=pulumi.Output.all(account_id, partition, region).apply(
-                    lambda a, purpose=purpose: key_policy(a[0], a[1], a[2], purpose)
+                    lambda a, purpose=purpose: key_policy(a[0], a[1], a[2], purpose, self._args.name_prefix)
                 ),
                 opts=opts,
             )

@@ -3,8 +3,10 @@
 The guide runs Elasticsearch 8.11, Logstash and Kibana itself with `xpack.security.enabled=false`, a single
 node and port 9200 published: anyone on the network reads and writes every log. This replaces it with a
 managed domain in the private subnets, encrypted at rest (KMS) and between nodes, HTTPS only with TLS 1.2+,
-fine-grained access control (master user's password generated and kept in Secrets Manager), and an access
-policy that admits only this account's signed requests. Logs travel CloudWatch Logs → subscription filter →
+fine-grained access control whose master is an IAM role (no password anywhere), and an access policy that admits
+only this account's signed requests. The Firehose delivery role is mapped, as code, to a role that may write the
+log indices: a function in the VPC, run as the master role at deploy time, writes the mapping (components/
+search_roles_function), since the security plugin's API is reachable only from the VPC. Logs travel CloudWatch Logs → subscription filter →
 Firehose (decompressed, one index per source, rotated daily) → the domain; records the domain refuses land
 in an encrypted S3 bucket instead of being lost.
 """
@@ -14,14 +16,22 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import pulumi
 import pulumi_aws as aws
-import pulumi_random as random
 
 from settings.operations import SearchSettings
 
 TLS_POLICY = "Policy-Min-TLS-1-2-PFS-2023-10"
+ROLES_FUNCTION_SOURCE = Path(__file__).parent / "search_roles_function"
+ROLES_FUNCTION_RUNTIME = "python3.12"
+# The fine-grained access control role Firehose writes as: what AWS's Firehose guide lists for an OpenSearch
+# destination with fine-grained access control (bulk writes, index creation for the rotated indices, their
+# mappings), on this stack's log indices only.
+LOG_WRITER_ROLE = "log_delivery"
+LOG_WRITER_CLUSTER_PERMISSIONS = ["cluster_composite_ops", "cluster_monitor"]
+LOG_WRITER_INDEX_ACTIONS = ["create_index", "manage", "crud"]
 # Firehose decompresses the gzip batches CloudWatch Logs sends and extracts each log event as a document.
 _PROCESSORS = [
     ("Decompression", {"CompressionFormat": "GZIP"}),
@@ -37,14 +47,8 @@ class LogSearchArgs:
     """Domain sizing and delivery settings."""
     protect: bool
     """Protect the domain and the failed-records bucket."""
-    dr_region: str
-    """Region the master-user secret is replicated to."""
     logs_key_arn: pulumi.Input[str]
     """KMS key for the domain, the delivery streams, their error logs and the failed-records bucket."""
-    secrets_key_arn: pulumi.Input[str]
-    """KMS key of the master-user secret."""
-    dr_secrets_key_arn: pulumi.Input[str]
-    """KMS key of the master-user secret's DR replica."""
     private_subnet_ids: pulumi.Input[list[str]]
     """Private subnets; the domain takes one per AZ it spans, the streams' interfaces all of them."""
     search_sg_id: pulumi.Input[str]
@@ -57,7 +61,8 @@ class LogSearch(pulumi.ComponentResource):
     domain_name: pulumi.Output[str]
     domain_arn: pulumi.Output[str]
     domain_endpoint: pulumi.Output[str]
-    master_user_secret_arn: pulumi.Output[str]
+    admin_role_arn: pulumi.Output[str]
+    """The fine-grained access control master: an IAM role operators assume (docs/operations.md)."""
     failed_records_bucket_arn: pulumi.Output[str]
     delivery_stream_arns: dict[str, pulumi.Output[str]]
     delivery_stream_names: dict[str, pulumi.Output[str]]
@@ -72,13 +77,15 @@ class LogSearch(pulumi.ComponentResource):
         self._partition = aws.get_partition_output(opts=invoke).partition
         self._domain_physical = f"{args.name_prefix}-logs"
 
-        password, secret = self._create_master_user()
+        admin = self._create_admin_role()
         delivery_role = self._create_delivery_role()
         bucket = self._create_failed_records_bucket()
         publishing = self._create_domain_logs()
-        domain = self._create_domain(password, delivery_role, publishing)
+        domain = self._create_domain(admin, delivery_role, publishing)
         delivery_grant = self._grant_delivery(delivery_role, domain, bucket)
-        streams = self._create_streams(delivery_role, delivery_grant, domain, bucket)
+        mapping = self._map_roles(admin, delivery_role, domain)
+        # A stream delivers only once its role may write (IAM) and is mapped to a writing role (the domain).
+        streams = self._create_streams(delivery_role, [delivery_grant, mapping], domain, bucket)
         self.delivery_stream_arns = {k: st.arn for k, st in streams.items()}
         self.delivery_stream_names = {k: st.name for k, st in streams.items()}
 
@@ -87,60 +94,119 @@ class LogSearch(pulumi.ComponentResource):
             domain.arn,
             domain.endpoint,
         )
-        self.master_user_secret_arn = secret.arn
+        self.admin_role_arn = admin.arn
         self.failed_records_bucket_arn = bucket.arn
         self.register_outputs(
             {
                 "domain_name": self.domain_name,
                 "domain_arn": self.domain_arn,
                 "domain_endpoint": self.domain_endpoint,
-                "master_user_secret_arn": self.master_user_secret_arn,
+                "admin_role_arn": self.admin_role_arn,
                 "failed_records_bucket_arn": self.failed_records_bucket_arn,
                 **{f"{k}_delivery_stream_arn": v for k, v in self.delivery_stream_arns.items()},
             }
         )
 
-    # -- master user -----------------------------------------------------------------------------------------
-    def _create_master_user(self) -> tuple[pulumi.Output[str], aws.secretsmanager.Secret]:
-        """Fine-grained access control's master user: password generated at deploy time (FGAC asks for 8+
-        characters with upper, lower, digit and symbol), kept in Secrets Manager and replicated to DR."""
+    # -- the master role and the role mapping ---------------------------------------------------------------
+    def _create_admin_role(self) -> aws.iam.Role:
+        """Fine-grained access control's master user is this IAM role (`masterUserArn`): operators reach the
+        domain by assuming it (IAM, MFA and SSO apply; nothing to leak or rotate), and the roles function runs as
+        it at deploy time to write the role mappings. The internal user database stays off: no password exists."""
         args = self._args
-        password = random.RandomPassword(
-            f"{self._name}-master-password",
-            length=32,
-            min_upper=2,
-            min_lower=2,
-            min_numeric=2,
-            min_special=2,
-            override_special="!#$%&*()-_=+[]{}<>:?",
-            opts=self._child,
-        )
-        secret = aws.secretsmanager.Secret(
-            f"{self._name}-master-user",
-            name=f"{args.name_prefix}/opensearch/master-user",
-            description="Master user of the log domain's fine-grained access control (break-glass admin)",
-            kms_key_id=args.secrets_key_arn,
-            recovery_window_in_days=30 if args.protect else 7,
-            replicas=[
-                aws.secretsmanager.SecretReplicaArgs(
-                    region=args.dr_region, kms_key_id=args.dr_secrets_key_arn
-                )
-            ],
-            # A replaced secret keeps its name reserved for the recovery window, so the new one could not be
-            # created: protected in prod (the password inside may still change).
-            opts=pulumi.ResourceOptions(parent=self, protect=args.protect, retain_on_delete=args.protect),
-        )
-        aws.secretsmanager.SecretVersion(
-            f"{self._name}-master-user",
-            secret_id=secret.id,
-            secret_string=pulumi.Output.secret(
-                password.result.apply(
-                    lambda p: json.dumps({"username": self._s.master_user_name, "password": p})
+        return aws.iam.Role(
+            f"{self._name}-admin",
+            name=f"{args.name_prefix}-search-admin",
+            description="Master of the log domain's fine-grained access control: operators and the roles function",
+            assume_role_policy=pulumi.Output.all(self._account, self._partition).apply(
+                lambda v: json.dumps(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                # People of this account whose IAM policies allow sts:AssumeRole on it.
+                                "Sid": "AccountPrincipals",
+                                "Effect": "Allow",
+                                "Principal": {"AWS": f"arn:{v[1]}:iam::{v[0]}:root"},
+                                "Action": "sts:AssumeRole",
+                            },
+                            {
+                                "Sid": "RolesFunction",
+                                "Effect": "Allow",
+                                "Principal": {"Service": "lambda.amazonaws.com"},
+                                "Action": "sts:AssumeRole",
+                                "Condition": {"StringEquals": {"aws:SourceAccount": v[0]}},
+                            },
+                        ],
+                    }
                 )
             ),
             opts=self._child,
         )
-        return pulumi.Output.secret(password.result), secret
+
+    def _map_roles(
+        self, admin: aws.iam.Role, delivery_role: aws.iam.Role, domain: aws.opensearch.Domain
+    ) -> aws.lambda_.Invocation:
+        """The delivery role → `log_delivery` (write the log indices), written by the roles function in the VPC,
+        invoked at deploy time whenever the roles change (aws.lambda_.Invocation)."""
+        args, n = self._args, f"{self._name}-roles"
+        function_name = f"{args.name_prefix}-search-roles"
+        log_group = aws.cloudwatch.LogGroup(
+            n,
+            name=f"/aws/lambda/{function_name}",
+            retention_in_days=30,
+            kms_key_id=args.logs_key_arn,
+            opts=self._child,
+        )
+        policy = aws.iam.RolePolicy(
+            n,
+            role=admin.id,
+            policy=pulumi.Output.all(domain.arn, log_group.arn, self._region).apply(
+                lambda a: admin_policy(a[0], a[1], a[2])
+            ),
+            opts=self._child,
+        )
+        function = aws.lambda_.Function(
+            n,
+            name=function_name,
+            description="Writes the log domain's fine-grained access control roles and mappings",
+            runtime=ROLES_FUNCTION_RUNTIME,
+            handler="index.handler",
+            code=pulumi.AssetArchive({"index.py": pulumi.FileAsset(str(ROLES_FUNCTION_SOURCE / "index.py"))}),
+            role=admin.arn,
+            timeout=60,
+            memory_size=128,
+            vpc_config={"subnet_ids": args.private_subnet_ids, "security_group_ids": [args.search_sg_id]},
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[policy, log_group]),
+        )
+        index_patterns = [f"{source}-logs*" for source in sorted(args.log_sources)]
+        event = pulumi.Output.all(domain.endpoint, self._region, delivery_role.arn).apply(
+            lambda a: json.dumps(
+                {
+                    "endpoint": a[0],
+                    "region": a[1],
+                    "roles": {
+                        LOG_WRITER_ROLE: {
+                            "cluster_permissions": LOG_WRITER_CLUSTER_PERMISSIONS,
+                            "index_permissions": [
+                                {
+                                    "index_patterns": index_patterns,
+                                    "allowed_actions": LOG_WRITER_INDEX_ACTIONS,
+                                }
+                            ],
+                            "backend_roles": [a[2]],
+                        }
+                    },
+                },
+                sort_keys=True,
+            )
+        )
+        # Invoked on create and whenever the event changes (a new source, a replaced role): PUT is idempotent.
+        return aws.lambda_.Invocation(
+            n,
+            function_name=function.name,
+            input=event,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[domain]),
+        )
 
     # -- delivery role and bucket ----------------------------------------------------------------------------
     def _create_delivery_role(self) -> aws.iam.Role:
@@ -293,7 +359,7 @@ class LogSearch(pulumi.ComponentResource):
 
     def _create_domain(
         self,
-        password: pulumi.Output[str],
+        admin: aws.iam.Role,
         delivery_role: aws.iam.Role,
         publishing: tuple[list[aws.opensearch.DomainLogPublishingOptionArgs], pulumi.Resource],
     ) -> aws.opensearch.Domain:
@@ -341,10 +407,10 @@ class LogSearch(pulumi.ComponentResource):
             advanced_security_options=aws.opensearch.DomainAdvancedSecurityOptionsArgs(
                 enabled=True,
                 anonymous_auth_enabled=False,
-                internal_user_database_enabled=True,
+                # IAM only: the internal user database (and so any password) is off; the master is a role.
+                internal_user_database_enabled=False,
                 master_user_options=aws.opensearch.DomainAdvancedSecurityOptionsMasterUserOptionsArgs(
-                    master_user_name=s.master_user_name,
-                    master_user_password=password,
+                    master_user_arn=admin.arn,
                 ),
             ),
             access_policies=access_policy,
@@ -378,12 +444,13 @@ class LogSearch(pulumi.ComponentResource):
     def _create_streams(
         self,
         role: aws.iam.Role,
-        grant: aws.iam.RolePolicy,
+        ready: list[pulumi.Resource],
         domain: aws.opensearch.Domain,
         bucket: aws.s3.Bucket,
     ) -> dict[str, aws.kinesis.FirehoseDeliveryStream]:
         """Firehose checks its role's permissions when a stream is created, CloudWatch Logs when a subscription
-        filter is: each waits for the policy of the role it names (`grant`, `subscriptions`)."""
+        filter is: each waits for the policy of the role it names (`ready`: the grant and the role mapping;
+        `subscriptions`)."""
         args, s = self._args, self._s
         errors = aws.cloudwatch.LogGroup(
             f"{self._name}-firehose-errors",
@@ -467,7 +534,7 @@ class LogSearch(pulumi.ComponentResource):
                         enabled=True, log_group_name=errors.name, log_stream_name=source
                     ),
                 ),
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[grant]),
+                opts=pulumi.ResourceOptions(parent=self, depends_on=ready),
             )
             aws.cloudwatch.LogStream(
                 f"{self._name}-{source}-errors", name=source, log_group_name=errors.name, opts=self._child
@@ -528,7 +595,8 @@ def domain_logs_policy(account: str, domain_arn: str, log_group_arns: list[str])
 
 def domain_access_policy(domain_arn: str, delivery_role_arn: str, account_root: str) -> str:
     """Only signed requests from this account: the delivery role, and principals the account's IAM
-    policies grant es:ESHttp* (operators). Fine-grained access control then authorises each request."""
+    policies grant es:ESHttp* (operators, through the master role). Fine-grained access control then authorises
+    each request by the IAM role that signed it."""
     return json.dumps(
         {
             "Version": "2012-10-17",
@@ -612,6 +680,51 @@ def delivery_policy(domain_arn: str, bucket_arn: str, key_arn: str, log_group_ar
                     "Effect": "Allow",
                     "Action": ["logs:PutLogEvents"],
                     "Resource": f"{log_group_arn}:*",
+                },
+            ],
+        }
+    )
+
+
+def admin_policy(domain_arn: str, log_group_arn: str, region: str) -> str:
+    """The master role's IAM side: HTTP on the domain (fine-grained access control decides the rest), and what the
+    roles function needs to run in the VPC and log."""
+    return json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "DomainHttp",
+                    "Effect": "Allow",
+                    "Action": [
+                        "es:ESHttpGet",
+                        "es:ESHttpHead",
+                        "es:ESHttpPost",
+                        "es:ESHttpPut",
+                        "es:ESHttpDelete",
+                    ],
+                    "Resource": f"{domain_arn}/*",
+                },
+                {
+                    "Sid": "FunctionLogs",
+                    "Effect": "Allow",
+                    "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                    "Resource": f"{log_group_arn}:*",
+                },
+                {
+                    # Lambda's interfaces in the VPC (what AWSLambdaVPCAccessExecutionRole grants), in this region.
+                    "Sid": "FunctionInTheVpc",
+                    "Effect": "Allow",
+                    "Action": [
+                        "ec2:CreateNetworkInterface",
+                        "ec2:DescribeNetworkInterfaces",
+                        "ec2:DescribeSubnets",
+                        "ec2:DeleteNetworkInterface",
+                        "ec2:AssignPrivateIpAddresses",
+                        "ec2:UnassignPrivateIpAddresses",
+                    ],
+                    "Resource": "*",
+                    "Condition": {"StringEquals": {"aws:RequestedRegion": region}},
                 },
             ],
         }

@@ -43,10 +43,6 @@ class OperationsArgs:
     """KMS key (primary) for the alarm topic, the log domain, the delivery streams and their bucket."""
     dr_logs_key_arn: pulumi.Input[str]
     """KMS key (DR) for the DR alarm topic."""
-    secrets_key_arn: pulumi.Input[str]
-    """KMS key (primary) for the log domain's master-user secret."""
-    dr_secrets_key_arn: pulumi.Input[str]
-    """KMS key (DR) for the master-user secret's replica."""
     backups_key_arn: pulumi.Input[str]
     """KMS key (primary) of the backup vault."""
     dr_backups_key_arn: pulumi.Input[str]
@@ -110,10 +106,7 @@ class Operations(pulumi.ComponentResource):
                 name_prefix=args.name_prefix,
                 settings=self._s.search,
                 protect=args.protect,
-                dr_region=args.dr_region,
                 logs_key_arn=args.logs_key_arn,
-                secrets_key_arn=args.secrets_key_arn,
-                dr_secrets_key_arn=args.dr_secrets_key_arn,
                 private_subnet_ids=args.private_subnet_ids,
                 search_sg_id=args.search_sg_id,
                 log_sources=args.log_sources,
@@ -179,7 +172,9 @@ class Operations(pulumi.ComponentResource):
         aws.sns.TopicPolicy(
             f"{name}-policy",
             arn=topic.arn,
-            policy=pulumi.Output.all(topic.arn, account).apply(lambda a: topic_policy(a[0], a[1])),
+            policy=pulumi.Output.all(topic.arn, account).apply(
+                lambda a: topic_policy(a[0], a[1], self._args.name_prefix)
+            ),
             opts=opts,
         )
         for i, sub in enumerate(self._s.notifications):
@@ -694,31 +689,45 @@ class Operations(pulumi.ComponentResource):
         )
 
 
-def topic_policy(topic_arn: str, account_id: str) -> str:
+def topic_policy(topic_arn: str, account_id: str, name_prefix: str) -> str:
+    """CloudWatch alarms and EventBridge rules of this stack publish (aws:SourceArn on their names, which all start
+    with the stack's prefix: in an account shared with another environment, its alarms and rules cannot publish
+    here), the account manages the topic, and nothing publishes in clear."""
+    _, partition, _, region = topic_arn.split(":")[:4]
+    alarms = f"arn:{partition}:cloudwatch:{region}:{account_id}:alarm:{name_prefix}-*"
+    rules = f"arn:{partition}:events:{region}:{account_id}:rule/{name_prefix}-*"
     return json.dumps(
         {
             "Version": "2012-10-17",
             "Statement": [
                 {
-                    "Sid": "CloudWatchAlarmsOfThisAccountPublish",
+                    "Sid": "CloudWatchAlarmsOfThisStackPublish",
                     "Effect": "Allow",
                     "Principal": {"Service": "cloudwatch.amazonaws.com"},
                     "Action": "sns:Publish",
                     "Resource": topic_arn,
-                    "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+                    "Condition": {
+                        "StringEquals": {"aws:SourceAccount": account_id},
+                        "ArnLike": {"aws:SourceArn": alarms},
+                    },
                 },
                 {
-                    "Sid": "EventBridgeRulesOfThisAccountPublish",
+                    # The topic policy takes aws:SourceArn for EventBridge (the rule's ARN: EventBridge user guide,
+                    # "Amazon SNS permissions"); the key policy is another matter (components/keys.py).
+                    "Sid": "EventBridgeRulesOfThisStackPublish",
                     "Effect": "Allow",
                     "Principal": {"Service": "events.amazonaws.com"},
                     "Action": "sns:Publish",
                     "Resource": topic_arn,
-                    "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+                    "Condition": {
+                        "StringEquals": {"aws:SourceAccount": account_id},
+                        "ArnLike": {"aws:SourceArn": rules},
+                    },
                 },
                 {
                     "Sid": "AccountManagesTopic",
                     "Effect": "Allow",
-                    "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"},
+                    "Principal": {"AWS": f"arn:{partition}:iam::{account_id}:root"},
                     "Action": [
                         "sns:GetTopicAttributes",
                         "sns:SetTopicAttributes",

@@ -111,7 +111,11 @@ def assets_key_policy(account_id: str, partition: str, distribution_arn: str) ->
     )
 
 
-def log_key_policy(account_id: str, partition: str) -> str:
+# The actions the CloudWatch Logs user guide lists for SSE-KMS destinations of vended logs.
+LOG_KEY_ACTIONS = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"]
+
+
+def log_key_policy(account_id: str, partition: str, source_bucket: str) -> str:
     """A log bucket's key: IAM governs people (root statement); S3 server access logging (logging.s3) and
     CloudWatch Logs vended-log delivery (delivery.logs, CloudFront standard logging v2) may encrypt new log objects
     for this account only. Read access stays with IAM principals granted kms:Decrypt."""
@@ -127,19 +131,30 @@ def log_key_policy(account_id: str, partition: str) -> str:
                     "Resource": "*",
                 },
                 {
+                    # S3 server access logging of the one source bucket (as the bucket policy scopes it).
+                    "Sid": "S3ServerAccessLoggingEncrypts",
+                    "Effect": "Allow",
+                    "Principal": {"Service": "logging.s3.amazonaws.com"},
+                    "Action": LOG_KEY_ACTIONS,
+                    "Resource": "*",
+                    "Condition": {
+                        "StringEquals": {"aws:SourceAccount": account_id},
+                        "ArnLike": {"aws:SourceArn": f"arn:{partition}:s3:::{source_bucket}"},
+                    },
+                },
+                {
+                    # CloudFront standard logging (v2): the delivery sources of this account in us-east-1.
                     "Sid": "LogDeliveryEncrypts",
                     "Effect": "Allow",
-                    "Principal": {"Service": ["logging.s3.amazonaws.com", "delivery.logs.amazonaws.com"]},
-                    # The actions the CloudWatch Logs user guide lists for SSE-KMS destinations of vended logs.
-                    "Action": [
-                        "kms:Encrypt",
-                        "kms:Decrypt",
-                        "kms:ReEncrypt*",
-                        "kms:GenerateDataKey*",
-                        "kms:DescribeKey",
-                    ],
+                    "Principal": {"Service": "delivery.logs.amazonaws.com"},
+                    "Action": LOG_KEY_ACTIONS,
                     "Resource": "*",
-                    "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+                    "Condition": {
+                        "StringEquals": {"aws:SourceAccount": account_id},
+                        "ArnLike": {
+                            "aws:SourceArn": f"arn:{partition}:logs:{GLOBAL_SERVICES_REGION}:{account_id}:delivery-source:*"
+                        },
+                    },
                 },
             ],
         }
@@ -475,7 +490,7 @@ class Storage(pulumi.ComponentResource):
             enable_key_rotation=True,
             deletion_window_in_days=30 if a.protect else 7,
             policy=pulumi.Output.all(self._account, self._partition).apply(
-                lambda v: log_key_policy(v[0], v[1])
+                lambda v: log_key_policy(v[0], v[1], source_bucket)
             ),
             opts=self._stateful(opts),
         )

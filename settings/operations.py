@@ -249,12 +249,6 @@ class SearchSettings(Model):
     )
     dedicated_master_count: Literal[3, 5] = Field(3, description="Dedicated masters: 3 or 5 (a quorum).")
     volume_size_gib: int = Field(ge=10, le=16384, description="gp3 EBS volume per data node, GiB.")
-    master_user_name: str = Field(
-        "elite-admin",
-        pattern=r"^[a-zA-Z][a-zA-Z0-9_-]{2,63}$",
-        description="Fine-grained access control master user; its password is generated and kept in "
-        "Secrets Manager.",
-    )
     index_rotation: Literal["OneHour", "OneDay", "OneWeek", "OneMonth"] = Field(
         "OneDay", description="How often Firehose starts a new index (old ones are dropped by age)."
     )

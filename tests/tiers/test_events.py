@@ -42,7 +42,11 @@ def test_eventbridge_may_publish_to_the_encrypted_topic(prod: Render) -> None:
     )
     [st] = [s for s in policy["Statement"] if s.get("Principal") == {"Service": "events.amazonaws.com"}]
     assert st["Action"] == "sns:Publish" and st["Resource"] == topic["outputs"]["arn"]
-    assert st["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}
+    # The topic policy names this stack's rules (#15 item 5); the key policy cannot (components/keys.py).
+    assert st["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": "123456789012"},
+        "ArnLike": {"aws:SourceArn": "arn:aws:events:us-east-1:123456789012:rule/elite-locadora-prod-*"},
+    }
     key = prod.one("aws:kms/key:Key", "keys-primary-logs")
     assert topic["inputs"]["kmsMasterKeyId"] == key["outputs"]["arn"]
     services = [

@@ -81,10 +81,10 @@ def test_domain_is_private_encrypted_tls12_with_fine_grained_access(render, stac
         "tlsSecurityPolicy": "Policy-Min-TLS-1-2-PFS-2023-10",
     }, urn
     sec = i["advancedSecurityOptions"]
-    assert sec["enabled"] is True and sec["internalUserDatabaseEnabled"] is True, urn
-    assert sec["anonymousAuthEnabled"] is False, urn
-    assert sec["masterUserOptions"]["masterUserPassword"] == "[secret]", f"{urn}: master password in clear"
-    assert "advancedSecurityOptions" in d["secretInputs"], urn
+    assert sec["enabled"] is True and sec["anonymousAuthEnabled"] is False, urn
+    # The master is an IAM role: no internal user, so no password to keep, leak or rotate (#15 item 10).
+    assert sec["internalUserDatabaseEnabled"] is False, f"{urn}: internal users (basic auth) must stay off"
+    assert sec["masterUserOptions"] == {"masterUserArn": role(r, "search-admin")["outputs"]["arn"]}, urn
     assert i["ebsOptions"]["volumeType"] == "gp3", urn
 
 
@@ -101,15 +101,48 @@ def test_access_policy_admits_only_this_accounts_signed_requests(render, stack: 
         assert all(a.startswith("es:ESHttp") for a in st["Action"]), d["urn"]
 
 
-def test_master_user_secret_is_encrypted_and_replicated_to_dr(prod: Render) -> None:
-    s = prod.one("aws:secretsmanager/secret:Secret", "operations-logs-master-user")
-    assert s["inputs"]["name"] == "elite-locadora-prod/opensearch/master-user"
-    assert s["inputs"]["kmsKeyId"] == key_arn(prod, "secrets", "us-east-1"), s["urn"]
-    assert s["inputs"]["replicas"] == [
-        {"region": "us-west-2", "kmsKeyId": key_arn(prod, "secrets", "us-west-2")}
+def test_no_master_password_exists_anywhere(prod: Render) -> None:
+    leftovers = [
+        r["urn"]
+        for r in prod.resources
+        if r["name"].startswith("operations-logs-master")
+        or (r["type"] == "aws:secretsmanager/secret:Secret" and "opensearch" in r["inputs"].get("name", ""))
     ]
-    v = prod.one("aws:secretsmanager/secretVersion:SecretVersion", "operations-logs-master-user")
-    assert v["inputs"]["secretString"] == "[secret]" and "secretString" in v["secretInputs"], v["urn"]
+    assert not leftovers, f"prod: the IAM master needs no password, secret or version: {leftovers}"
+
+
+@pytest.mark.parametrize("stack", ["prod", "staging"])
+def test_the_delivery_role_is_mapped_to_a_writing_role_by_the_roles_function(render, stack: str) -> None:
+    r = render(stack)
+    admin, firehose = role(r, "search-admin"), role(r, "logs-firehose")
+    trusted = {
+        json.dumps(st["Principal"], sort_keys=True) for st in statements(admin["inputs"]["assumeRolePolicy"])
+    }
+    assert trusted == {'{"AWS": "arn:aws:iam::123456789012:root"}', '{"Service": "lambda.amazonaws.com"}'}, (
+        admin["urn"]
+    )
+    function = r.one("aws:lambda/function:Function", "operations-logs-roles")
+    f = function["inputs"]
+    assert f["role"] == admin["outputs"]["arn"], (
+        f"{function['urn']}: runs as the master role (only it may map)"
+    )
+    assert f["vpcConfig"]["securityGroupIds"] == [search_sg(r)], (
+        f"{function['urn']}: reaches the domain in the VPC"
+    )
+    invocation = r.one("aws:lambda/invocation:Invocation", "operations-logs-roles")
+    assert invocation["inputs"]["functionName"] == function["outputs"]["name"], invocation["urn"]
+    event = json.loads(invocation["inputs"]["input"])
+    assert event["endpoint"] == r.one(DOMAIN)["outputs"]["endpoint"], invocation["urn"]
+    writer = event["roles"]["log_delivery"]
+    assert writer["backend_roles"] == [firehose["outputs"]["arn"]], "the Firehose delivery role is mapped"
+    [perms] = writer["index_permissions"]
+    indices = [st["inputs"]["opensearchConfiguration"]["indexName"] for st in r.of_type(STREAM)]
+    assert indices and all(
+        any(ix.startswith(p.rstrip("*")) for p in perms["index_patterns"]) for ix in indices
+    ), f"{invocation['urn']}: the writing role must cover every stream's index {indices}: {perms}"
+    assert set(perms["allowed_actions"]) == {"create_index", "manage", "crud"}, perms
+    for st in r.of_type(STREAM):
+        assert invocation["urn"] in st["dependsOn"], f"{st['urn']}: delivers only once its role is mapped"
 
 
 # -- the delivery pipeline ----------------------------------------------------------------------------------------
@@ -245,7 +278,7 @@ def test_domain_publishes_its_error_and_audit_logs_to_encrypted_groups_only_it_m
             assert g["inputs"]["retentionInDays"] == 90, (
                 f"{g['urn']}: operations.search.domainLogRetentionDays"
             )
-    [policy] = prod.of_type("aws:cloudwatch/logResourcePolicy:LogResourcePolicy")
+    policy = prod.one("aws:cloudwatch/logResourcePolicy:LogResourcePolicy", "operations-logs-domain-logs")
     [st] = statements(policy["inputs"]["policyDocument"])
     assert st["Principal"] == {"Service": "es.amazonaws.com"}, policy["urn"]
     assert st["Condition"]["ArnLike"]["aws:SourceArn"] == d["outputs"]["arn"], (

@@ -197,7 +197,11 @@ def test_topics_are_encrypted_with_the_logs_key_cloudwatch_may_use(prod: Render,
         for s in st
         if s["Effect"] == "Allow" and s.get("Principal") == {"Service": "cloudwatch.amazonaws.com"}
     ]
-    assert publish and publish[0]["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}
+    # This stack's alarms only (#15 item 5): the account and the alarms' name prefix, in the topic's region.
+    assert publish and publish[0]["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": "123456789012"},
+        "ArnLike": {"aws:SourceArn": f"arn:aws:cloudwatch:{region}:123456789012:alarm:elite-locadora-prod-*"},
+    }, policy["urn"]
     assert all(s.get("Principal") != "*" for s in st if s["Effect"] == "Allow"), (
         f"{policy['urn']}: open topic"
     )

@@ -168,8 +168,6 @@ STATEFUL_OR_KEY_MATERIAL = frozenset(
 ROTATED_BY_REPLACEMENT = {
     "data-redis-auth": "the Redis AUTH token: cache.authTokenVersion replaces it (ElastiCache ROTATE keeps the "
     "previous token valid) and writes a new secret version",
-    "operations-logs-master-password": "the OpenSearch master user's password: a new one updates the domain",
-    "operations-logs-master-user": "the version holding that password (the secret itself is protected)",
     "edge-origin-verify": "the header CloudFront sends and the ALB's rule requires: a new value updates both in "
     "one deploy (requests may get 403 until CloudFront's change has propagated); nothing is encrypted with it",
 }

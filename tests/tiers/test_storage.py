@@ -408,9 +408,13 @@ def test_server_access_logs_go_to_the_log_bucket_of_the_same_region(
     assert writer["Condition"]["ArnLike"] == {"aws:SourceArn": src["outputs"]["arn"]}, policy["urn"]
     assert writer["Condition"]["StringEquals"] == {"aws:SourceAccount": "123456789012"}, policy["urn"]
     key_policy = json.loads(prod.one(KEY, target)["inputs"]["policy"])
-    [service] = [s for s in key_policy["Statement"] if s["Sid"] == "LogDeliveryEncrypts"]
-    assert "logging.s3.amazonaws.com" in service["Principal"]["Service"]
-    assert service["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}
+    [service] = [s for s in key_policy["Statement"] if s["Sid"] == "S3ServerAccessLoggingEncrypts"]
+    assert service["Principal"] == {"Service": "logging.s3.amazonaws.com"}, target
+    # The source bucket's logging only, as the bucket policy scopes it (#15 item 5).
+    assert service["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": "123456789012"},
+        "ArnLike": {"aws:SourceArn": src["outputs"]["arn"]},
+    }, target
 
 
 def test_storage_passes_the_policy_pack(prod: Render, staging: Render) -> None:
