@@ -10,9 +10,11 @@ ElastiCache: member cluster).
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 import pulumi
 import pulumi_aws as aws
@@ -178,12 +180,18 @@ class Operations(pulumi.ComponentResource):
             opts=opts,
         )
         for i, sub in enumerate(self._s.notifications):
+            # Keyed by who is notified, not by list position (#14 item 17): reordering or removing one subscriber
+            # never replaces another (a replaced email subscription must be confirmed again). The alias is the
+            # positional name the subscription had before, so existing stacks keep theirs.
             aws.sns.TopicSubscription(
-                f"{name}-{sub.protocol}-{i + 1}",
+                f"{name}-{subscription_key(sub.protocol, sub.endpoint)}",
                 topic=topic.arn,
                 protocol=sub.protocol,
                 endpoint=sub.endpoint,
-                opts=opts,
+                opts=pulumi.ResourceOptions.merge(
+                    opts,
+                    pulumi.ResourceOptions(aliases=[pulumi.Alias(name=f"{name}-{sub.protocol}-{i + 1}")]),
+                ),
             )
         return topic
 
@@ -687,6 +695,20 @@ class Operations(pulumi.ComponentResource):
             dashboard_body=alarms_body,
             opts=self._child,
         )
+
+
+def subscription_key(protocol: str, endpoint: str) -> str:
+    """A subscriber's stable logical name: the address for e-mail; for the others, what they are plus a digest of
+    the endpoint, since an HTTPS URL can carry a token (a paging service's key) and a phone number is personal data,
+    neither of which belongs in a URN."""
+    if protocol in ("email", "email-json"):
+        return f"{protocol}-{endpoint.lower()}"
+    digest = hashlib.sha256(endpoint.encode()).hexdigest()[:12]
+    if protocol == "https":
+        return f"https-{urlsplit(endpoint).hostname}-{digest}"
+    if protocol in ("sqs", "lambda"):
+        return f"{protocol}-{endpoint.rsplit(':', 1)[-1]}-{digest}"
+    return f"{protocol}-{digest}"
 
 
 def topic_policy(topic_arn: str, account_id: str, name_prefix: str) -> str:

@@ -344,6 +344,20 @@ class OperationsSettings(Model):
         64, ge=32, le=256, description="Length of the generated JWT signing secret (when none is configured)."
     )
 
+    @model_validator(mode="after")
+    def _each_subscriber_once(self) -> OperationsSettings:
+        # Subscriptions are keyed by who they notify (components/operations.py): a subscriber listed twice would be
+        # two resources with one name.
+        seen: set[tuple[str, str]] = set()
+        for sub in self.notifications:
+            key = (sub.protocol, sub.endpoint.lower() if sub.protocol.startswith("email") else sub.endpoint)
+            if key in seen:
+                raise ValueError(
+                    f"notifications: {sub.protocol} {sub.endpoint} is listed twice; list it once"
+                )
+            seen.add(key)
+        return self
+
 
 @dataclass(frozen=True)
 class ConfigSecrets:

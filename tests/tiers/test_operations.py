@@ -9,6 +9,7 @@ import re
 
 import pytest
 
+from components.operations import subscription_key
 from settings import ConfigError, build_settings
 from tests.render import Render
 from tests.test_settings import raw
@@ -222,6 +223,40 @@ def test_subscriptions_come_from_config_on_both_topics(render, stack: str) -> No
         assert subs == wanted, (
             f"stack {stack}: {region} topic subscribers != elite-locadora:operations.notifications"
         )
+
+
+def test_subscriptions_are_named_by_who_they_notify_not_by_position(prod: Render) -> None:
+    """#14 item 17: reordering elite-locadora:operations.notifications never replaces a subscription."""
+    for s in prod.of_type("aws:sns/topicSubscription:TopicSubscription"):
+        i = s["inputs"]
+        assert s["name"].endswith(f"-{subscription_key(i['protocol'], i['endpoint'])}"), s["urn"]
+    names = {s["name"] for s in prod.of_type("aws:sns/topicSubscription:TopicSubscription")}
+    assert names == {
+        "operations-alarms-email-oncall@elitelocadora.com",
+        "operations-dr-alarms-email-oncall@elitelocadora.com",
+    }
+
+
+def test_a_subscription_key_is_stable_and_never_carries_a_token_or_a_phone_number() -> None:
+    url = "https://events.pagerduty.com/integration/0123456789abcdef0123456789abcdef/enqueue"
+    https = subscription_key("https", url)
+    assert https.startswith("https-events.pagerduty.com-") and "0123456789abcdef" not in https, https
+    assert https == subscription_key("https", url), "the same subscriber, the same name"
+    assert https != subscription_key("https", url.replace("0123", "4567")), "two integrations, two names"
+    sms = subscription_key("sms", "+5511999999999")
+    assert "5511999999999" not in sms and sms.startswith("sms-"), sms
+    assert subscription_key("email", "OnCall@EliteLocadora.com") == "email-oncall@elitelocadora.com"
+
+
+def test_a_subscriber_listed_twice_is_refused_naming_the_key() -> None:
+    cfg = copy.deepcopy(raw("staging"))
+    ops = cfg["elite-locadora:operations"]
+    ops["notifications"] = [
+        *ops["notifications"],
+        {"protocol": "email", "endpoint": ops["notifications"][0]["endpoint"].upper()},
+    ]
+    with pytest.raises(ConfigError, match=r"elite-locadora:operations\.notifications.*listed twice"):
+        build_settings(cfg, "elite-locadora", "staging")
 
 
 # -- dashboard -------------------------------------------------------------------------------------------------------

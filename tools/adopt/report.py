@@ -58,8 +58,8 @@ DATA = {
     ),
     "aws_route53_zone": (
         "every DNS record of the domain, and the delegation at the registrar",
-        "keep the zone: set `elite-locadora:hostedZoneId` so the stack uses it; records move with the "
-        "cut-over (migration.md § DNS)",
+        "keep the zone: the stack uses it (looked up by name, or `elite-locadora:dns.hostedZoneId`); records "
+        "move with the cut-over (migration.md § DNS)",
     ),
     "aws_cloudwatch_log_group": (
         "application logs (30 days)",
