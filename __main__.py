@@ -283,6 +283,7 @@ operations = Operations(
         # RunningTaskCount exists only while Container Insights is on (ECS/ContainerInsights).
         task_count_metrics=settings.compute.container_insights != "disabled",
         backup_resource_arns=[storage.assets_bucket_arn],
+        signed_zone_id=dns.zone_id if settings.dns.dnssec else None,
         log_sources={
             "ecs": [*compute.log_group_names, db_access.bootstrap_log_group_name],
             "waf": [edge.waf_log_group_name],

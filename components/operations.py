@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 import pulumi
 import pulumi_aws as aws
 
+from components.providers import GLOBAL_SERVICES_REGION
 from settings.operations import OperationsSettings
 
 from .backup import Backups, BackupsArgs
@@ -78,6 +79,8 @@ class OperationsArgs:
     """Buckets (and anything else besides the database) AWS Backup protects."""
     log_sources: Mapping[str, Sequence[pulumi.Input[str]]] = field(default_factory=dict)
     """Log group names per source (ecs, waf, database) shipped to the log domain."""
+    signed_zone_id: pulumi.Input[str] | None = None
+    """The Route 53 zone the stack signs with DNSSEC (its signing alarms); None when it signs none."""
 
 
 class Operations(pulumi.ComponentResource):
@@ -139,6 +142,7 @@ class Operations(pulumi.ComponentResource):
         self._create_database_alarms(topic, dr_topic)
         self._create_cache_alarms(topic)
         self._create_search_alarms(topic, logs)
+        self._create_dnssec_alarms(topic)
         self._create_event_notifications(topic, dr_topic)
         dashboard = self._create_dashboard(logs)
         self.dashboard_name = dashboard.dashboard_name
@@ -593,6 +597,43 @@ class Operations(pulumi.ComponentResource):
                 periods=2,
                 period=300,
                 unit="Count",
+            )
+
+    def _create_dnssec_alarms(self, topic: aws.sns.Topic) -> None:
+        """A signed zone that Route 53 cannot sign, or whose key-signing key needs action (its KMS key disabled or
+        its policy changed), soon answers SERVFAIL to every validating resolver: the site disappears for them.
+        Route 53 publishes these metrics in us-east-1 only (AWS/Route53, HostedZoneId; Route 53 developer guide,
+        "Monitoring hosted zones using Amazon CloudWatch"), so the alarms live there, with the alarm topic."""
+        a = self._args
+        if a.signed_zone_id is None:
+            return
+        if a.region != GLOBAL_SERVICES_REGION:
+            # The alarm topic is in the primary region and an alarm notifies a topic of its own region.
+            pulumi.log.warn(
+                f"no DNSSEC alarms: Route 53 publishes them in {GLOBAL_SERVICES_REGION}, the alarm topic is in "
+                f"{a.region}",
+                resource=self,
+            )
+            return
+        for key, metric, description in (
+            ("dnssec-internal-failure", "DNSSECInternalFailure", "Route 53 cannot sign the zone (DNSSEC)"),
+            (
+                "dnssec-ksk-needs-action",
+                "DNSSECKeySigningKeysNeedingAction",
+                "A DNSSEC key-signing key needs action: check its KMS key (enabled, policy) before resolution fails",
+            ),
+        ):
+            self._alarm(
+                key,
+                description,
+                topic,
+                namespace="AWS/Route53",
+                metric=metric,
+                dimensions={"HostedZoneId": a.signed_zone_id},
+                statistic="Maximum",
+                threshold=0,
+                periods=1,
+                period=300,
             )
 
     def _create_search_alarms(self, topic: aws.sns.Topic, logs: LogSearch) -> None:

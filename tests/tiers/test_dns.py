@@ -255,3 +255,31 @@ def test_the_old_top_level_zone_key_names_where_it_moved() -> None:
     cfg["elite-locadora:hostedZoneId"] = "Z0123456789ABC"
     with pytest.raises(ConfigError, match=r"hostedZoneId moved to elite-locadora:dns\.hostedZoneId"):
         build_settings(cfg, "elite-locadora", "prod")
+
+
+@pytest.mark.parametrize("stack", ["prod", "staging"])
+def test_a_signed_zone_alarms_before_resolution_fails(render, stack: str) -> None:
+    r = render(stack)
+    zone_id = r.outputs["dnsZoneId"]
+    topic = r.one("aws:sns/topic:Topic", "operations-alarms")["outputs"]["arn"]
+    alarms = {
+        a["inputs"]["metricName"]: a
+        for a in r.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+        if a["inputs"].get("namespace") == "AWS/Route53"
+    }
+    assert set(alarms) == {"DNSSECInternalFailure", "DNSSECKeySigningKeysNeedingAction"}, f"stack {stack}"
+    for a in alarms.values():
+        i = a["inputs"]
+        assert a["region"] == "us-east-1", f"{a['urn']}: Route 53 publishes DNSSEC metrics in us-east-1 only"
+        assert i["dimensions"] == {"HostedZoneId": zone_id}, f"{a['urn']}: the signed zone"
+        assert (i["comparisonOperator"], i["threshold"]) == ("GreaterThanThreshold", 0), a["urn"]
+        assert i["alarmActions"] == [topic] and i["okActions"] == [topic], a["urn"]
+
+
+def test_an_unsigned_zone_has_no_signing_alarms(render) -> None:
+    review = render("review")
+    assert not [
+        a["urn"]
+        for a in review.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
+        if a["inputs"].get("namespace") == "AWS/Route53"
+    ], "review: the shared review zone is not signed by a review stack"
