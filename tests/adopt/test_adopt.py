@@ -70,7 +70,6 @@ ADOPTED = [
     "aws_s3_bucket.assets",
     "aws_s3_bucket_versioning.assets",
     "aws_s3_bucket_policy.assets",
-    "aws_route53_zone.main",
 ]
 # address → the inputs that must be among those forcing the replacement
 REPLACED = {
@@ -94,6 +93,8 @@ UNMANAGED = {
     # api.<domain> on the ALB is gone: the public names go through CloudFront, the ALB is origin.<domain> only
     # (docs/departures.md, "Public routing").
     "aws_route53_record.api": "no aws_route53_record of the program matches",
+    # The live domain's zone is used where it is, never adopted or created (components/dns.py, #14 item 4).
+    "aws_route53_zone.main": "has no aws_route53_zone",
 }
 
 
