@@ -24,6 +24,7 @@ from common import (
     RDS_INSTANCES,
     ROLE_POLICY_TYPES,
     ROLES,
+    SEARCH_DOMAINS,
     SUBNETS,
     TASK_DEFINITIONS,
     UNKNOWN,
@@ -507,6 +508,29 @@ def _query_log_region(props, cfg, args):
         )
 
 
+# -- OpenSearch fine-grained access control: the master user's kind follows the internal user database -------------
+def _search_master_user(props, cfg, args):
+    security = get(props, "advancedSecurityOptions")
+    if not security or security is UNKNOWN or not truthy(get(security, "enabled")):
+        return
+    internal = get(security, "internalUserDatabaseEnabled")
+    master = get(security, "masterUserOptions") or {}
+    if internal is UNKNOWN or master is UNKNOWN:
+        return
+    arn, name = get(master, "masterUserArn"), get(master, "masterUserName")
+    if truthy(internal) and arn not in (None, ""):
+        yield (
+            "names an IAM master (masterUserArn) with the internal user database on; OpenSearch takes masterUserArn "
+            "only when internalUserDatabaseEnabled is false: turn the internal users off (an IAM master needs no "
+            "password)"
+        )
+    elif not truthy(internal) and name not in (None, ""):
+        yield (
+            "names an internal master user (masterUserName) with the internal user database off; OpenSearch takes a "
+            "master user name and password only when internalUserDatabaseEnabled is true: use masterUserArn"
+        )
+
+
 _ALB_LOGS = "https://docs.aws.amazon.com/elasticloadbalancing/latest/application/enable-access-logging.html"
 POLICIES = [
     stack_policy(
@@ -519,6 +543,18 @@ POLICIES = [
         url="https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-configuring-dnssec-cmk-requirements.html",
         remediation="Create the key in us-east-1 with customerMasterKeySpec ECC_NIST_P256 and keyUsage SIGN_VERIFY, "
         "and a key policy that lets dnssec-route53.amazonaws.com use it.",
+    ),
+    resource_policy(
+        "opensearch-master-user-matches-user-database",
+        "Checks that a search domain's fine-grained access control master is an IAM ARN when the internal user "
+        "database is off, and a user name and password only when it is on (OpenSearch refuses the other pairings).",
+        SEARCH_DOMAINS,
+        _search_master_user,
+        severity="high",
+        level="mandatory",
+        url="https://docs.aws.amazon.com/opensearch-service/latest/APIReference/API_MasterUserOptions.html",
+        remediation="With an IAM master set internalUserDatabaseEnabled: false and masterUserArn only; with internal "
+        "users set masterUserName and masterUserPassword only.",
     ),
     resource_policy(
         "route53-query-log-group-us-east-1",

@@ -1504,6 +1504,49 @@ case(
 case("query-log-group-unknown", P, "good", res(QUERY_LOG, {"zoneId": "Z1", "cloudwatchLogGroupArn": UNKNOWN}))
 
 
+# -- deployability: OpenSearch master user vs internal user database (#15 item 10) ----------------------------------
+SEARCH = "aws:opensearch/domain:Domain"
+ADMIN = f"arn:aws:iam::{ACCOUNT}:role/search-admin"
+
+
+def search_domain(internal, master):
+    return res(
+        SEARCH,
+        {
+            "advancedSecurityOptions": {
+                "enabled": True,
+                "internalUserDatabaseEnabled": internal,
+                "masterUserOptions": master,
+            }
+        },
+    )
+
+
+P = "opensearch-master-user-matches-user-database"
+case("search-iam-master", P, "good", search_domain(False, {"masterUserArn": ADMIN}))
+case(
+    "search-internal-master",
+    P,
+    "good",
+    search_domain(True, {"masterUserName": "admin", "masterUserPassword": "x" * 12}),
+)
+case(
+    "search-iam-master-internal-on",
+    P,
+    "bad",
+    search_domain(True, {"masterUserArn": ADMIN}),
+    ["masterUserArn", "internalUserDatabaseEnabled is false"],
+)
+case(
+    "search-named-master-internal-off",
+    P,
+    "bad",
+    search_domain(False, {"masterUserName": "admin"}),
+    ["masterUserName", "use masterUserArn"],
+)
+case("search-internal-unknown", P, "good", search_domain(UNKNOWN, {"masterUserArn": ADMIN}))
+
+
 P = "rds-multi-az-without-availability-zone"
 case("multi-az-no-zone", P, "good", res(DB, {"multiAz": True, "instanceClass": "db.r6g.large"}))
 case(
