@@ -497,6 +497,71 @@ def _dnssec_key(resources, cfg):
                 )
 
 
+def _depends_on(resource, wanted) -> list:
+    """The resources of `resource`'s dependencies, direct or transitive, for which `wanted(r)` holds."""
+    found, seen, stack = [], set(), list(resource.dependencies or [])
+    while stack:
+        r = stack.pop()
+        if r.urn in seen:
+            continue
+        seen.add(r.urn)
+        if wanted(r):
+            found.append(r)
+        stack.extend(r.dependencies or [])
+    return found
+
+
+SIGNING = frozenset({"aws:route53/hostedZoneDnsSec:HostedZoneDnsSec"})
+LOG_RESOURCE_POLICIES = frozenset({"aws:cloudwatch/logResourcePolicy:LogResourcePolicy"})
+
+
+def _signing_after_ksk(resources, cfg):
+    """EnableHostedZoneDNSSEC fails with KeySigningKeyWithActiveStatusNotFound unless the zone has an active KSK:
+    signing must be created after one of its zone's key-signing keys."""
+    for signing in of_types(resources, SIGNING):
+        if get(signing.props, "signingStatus") == "NOT_SIGNING":
+            continue
+        zone = get(signing.props, "hostedZoneId")
+
+        def ksk_of_zone(r, zone=zone):
+            if r.resource_type not in KEY_SIGNING_KEYS or get(r.props, "status") == "INACTIVE":
+                return False
+            other = get(r.props, "hostedZoneId")
+            return not isinstance(zone, str) or not isinstance(other, str) or other == zone
+
+        if not _depends_on(signing, ksk_of_zone):
+            yield (
+                signing,
+                (
+                    "turns DNSSEC signing on without depending on an ACTIVE key-signing key of its zone; Route 53 refuses "
+                    "it (KeySigningKeyWithActiveStatusNotFound): create the KSK first (depends_on, or take hostedZoneId "
+                    "from the KSK)"
+                ),
+            )
+
+
+def _query_log_after_policy(resources, cfg):
+    """CreateQueryLoggingConfig checks that route53.amazonaws.com may write to the log group
+    (InsufficientCloudWatchLogsResourcePolicy): the configuration must come after such a resource policy."""
+
+    def admits_route53(r):
+        if r.resource_type not in LOG_RESOURCE_POLICIES:
+            return False
+        document = get(r.props, "policyDocument")
+        return not isinstance(document, str) or "route53.amazonaws.com" in document
+
+    for log in of_types(resources, QUERY_LOGS):
+        if not _depends_on(log, admits_route53):
+            yield (
+                log,
+                (
+                    "configures query logging without depending on a CloudWatch Logs resource policy that admits "
+                    "route53.amazonaws.com; Route 53 refuses it (InsufficientCloudWatchLogsResourcePolicy): create the "
+                    "policy in us-east-1 first and add it to depends_on"
+                ),
+            )
+
+
 def _query_log_region(props, cfg, args):
     arn = get(props, "cloudwatchLogGroupArn")
     region = _arn_region(arn)
@@ -555,6 +620,28 @@ POLICIES = [
         url="https://docs.aws.amazon.com/opensearch-service/latest/APIReference/API_MasterUserOptions.html",
         remediation="With an IAM master set internalUserDatabaseEnabled: false and masterUserArn only; with internal "
         "users set masterUserName and masterUserPassword only.",
+    ),
+    stack_policy(
+        "route53-dnssec-signing-after-ksk",
+        "Checks that DNSSEC signing of a zone is turned on only after an active key-signing key of that zone exists "
+        "(Route 53 refuses it otherwise).",
+        _signing_after_ksk,
+        severity="high",
+        level="mandatory",
+        url="https://docs.aws.amazon.com/Route53/latest/APIReference/API_EnableHostedZoneDNSSEC.html",
+        remediation="Create the KeySigningKey first and make HostedZoneDnsSec depend on it (or take its "
+        "hostedZoneId from the KSK's output).",
+    ),
+    stack_policy(
+        "route53-query-log-after-resource-policy",
+        "Checks that Route 53 query logging is configured after a CloudWatch Logs resource policy that lets "
+        "route53.amazonaws.com write the logs (Route 53 refuses it otherwise).",
+        _query_log_after_policy,
+        severity="high",
+        level="mandatory",
+        url="https://docs.aws.amazon.com/Route53/latest/APIReference/API_CreateQueryLoggingConfig.html",
+        remediation="Create the aws.cloudwatch.LogResourcePolicy for route53.amazonaws.com (us-east-1) and add it to "
+        "the QueryLog's depends_on.",
     ),
     resource_policy(
         "route53-query-log-group-us-east-1",

@@ -1547,6 +1547,61 @@ case(
 case("search-internal-unknown", P, "good", search_domain(UNKNOWN, {"masterUserArn": ADMIN}))
 
 
+SIGNING = "aws:route53/hostedZoneDnsSec:HostedZoneDnsSec"
+
+
+def signing_stack(depends=True, zone="Z123", status="SIGNING", ksk_status="ACTIVE"):
+    ksk = res(
+        KSK, {"hostedZoneId": "Z123", "keyManagementServiceArn": "arn:k", "status": ksk_status}, name="ksk"
+    )
+    signing = res(SIGNING, {"hostedZoneId": zone, "signingStatus": status})
+    if depends:
+        signing.dependencies = [ksk.urn]
+    return [ksk, signing]
+
+
+P = "route53-dnssec-signing-after-ksk"
+case("signing-after-ksk", P, "good", signing_stack())
+case("signing-without-ksk", P, "bad", signing_stack(depends=False), ["KeySigningKeyWithActiveStatusNotFound"])
+case("signing-after-ksk-of-another-zone", P, "bad", signing_stack(zone="Z999"), ["ACTIVE key-signing key"])
+case("signing-after-inactive-ksk", P, "bad", signing_stack(ksk_status="INACTIVE"), ["ACTIVE"])
+case("signing-off", P, "good", signing_stack(depends=False, status="NOT_SIGNING"))
+case("signing-zone-unknown", P, "good", signing_stack(zone=UNKNOWN))
+
+LOG_POLICY = "aws:cloudwatch/logResourcePolicy:LogResourcePolicy"
+
+
+def query_log_stack(principal="route53.amazonaws.com", depends=True, known=True):
+    document = json.dumps({"Statement": [{"Effect": "Allow", "Principal": {"Service": principal}}]})
+    document = document if known else UNKNOWN
+    policy = res(LOG_POLICY, {"policyName": "r53", "policyDocument": document}, name="r53-policy")
+    log = res(
+        QUERY_LOG, {"zoneId": "Z1", "cloudwatchLogGroupArn": f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/a"}
+    )
+    if depends:
+        log.dependencies = [policy.urn]
+    return [policy, log]
+
+
+P = "route53-query-log-after-resource-policy"
+case("query-log-after-policy", P, "good", query_log_stack())
+case(
+    "query-log-no-policy",
+    P,
+    "bad",
+    query_log_stack(depends=False),
+    ["InsufficientCloudWatchLogsResourcePolicy"],
+)
+case(
+    "query-log-after-other-policy",
+    P,
+    "bad",
+    query_log_stack(principal="es.amazonaws.com"),
+    ["route53.amazonaws.com"],
+)
+case("query-log-policy-unknown", P, "good", query_log_stack(principal="es.amazonaws.com", known=False))
+
+
 P = "rds-multi-az-without-availability-zone"
 case("multi-az-no-zone", P, "good", res(DB, {"multiAz": True, "instanceClass": "db.r6g.large"}))
 case(
