@@ -516,8 +516,8 @@ LOG_RESOURCE_POLICIES = frozenset({"aws:cloudwatch/logResourcePolicy:LogResource
 
 
 def _signing_after_ksk(resources, cfg):
-    """EnableHostedZoneDNSSEC fails with KeySigningKeyWithActiveStatusNotFound unless the zone has an active KSK:
-    signing must be created after one of its zone's key-signing keys."""
+    """EnableHostedZoneDNSSEC fails (DNSSECNotFound, KeySigningKeyWithActiveStatusNotFound) unless the zone has an
+    active KSK: signing must be created after one of its zone's key-signing keys."""
     for signing in of_types(resources, SIGNING):
         if get(signing.props, "signingStatus") == "NOT_SIGNING":
             continue
@@ -533,9 +533,9 @@ def _signing_after_ksk(resources, cfg):
             yield (
                 signing,
                 (
-                    "turns DNSSEC signing on without depending on an ACTIVE key-signing key of its zone; Route 53 refuses "
-                    "it (KeySigningKeyWithActiveStatusNotFound): create the KSK first (depends_on, or take hostedZoneId "
-                    "from the KSK)"
+                    "turns DNSSEC signing on without depending on an ACTIVE key-signing key of its zone; Route 53 "
+                    "refuses it (DNSSECNotFound, KeySigningKeyWithActiveStatusNotFound): create the KSK first "
+                    "(depends_on, or take hostedZoneId from the KSK)"
                 ),
             )
 
