@@ -78,12 +78,13 @@ class LogSearch(pulumi.ComponentResource):
         self._domain_physical = f"{args.name_prefix}-logs"
 
         admin = self._create_admin_role()
+        admin_grant, roles_log_group = self._grant_admin(admin)
         delivery_role = self._create_delivery_role()
         bucket = self._create_failed_records_bucket()
         publishing = self._create_domain_logs()
-        domain = self._create_domain(admin, delivery_role, publishing)
+        domain = self._create_domain(admin, admin_grant, delivery_role, publishing)
         delivery_grant = self._grant_delivery(delivery_role, domain, bucket)
-        mapping = self._map_roles(admin, delivery_role, domain)
+        mapping = self._map_roles(admin, admin_grant, roles_log_group, delivery_role, domain)
         # A stream delivers only once its role may write (IAM) and is mapped to a writing role (the domain).
         streams = self._create_streams(delivery_role, [delivery_grant, mapping], domain, bucket)
         self.delivery_stream_arns = {k: st.arn for k, st in streams.items()}
@@ -143,16 +144,13 @@ class LogSearch(pulumi.ComponentResource):
             opts=self._child,
         )
 
-    def _map_roles(
-        self, admin: aws.iam.Role, delivery_role: aws.iam.Role, domain: aws.opensearch.Domain
-    ) -> aws.lambda_.Invocation:
-        """The delivery role → `log_delivery` (write the log indices), written by the roles function in the VPC,
-        invoked at deploy time whenever the roles change (aws.lambda_.Invocation)."""
+    def _grant_admin(self, admin: aws.iam.Role) -> tuple[aws.iam.RolePolicy, aws.cloudwatch.LogGroup]:
+        """The master role's policy, before the domain names the role as its master (every resource that uses a
+        role waits for its policies): the domain's ARN is known from its name."""
         args, n = self._args, f"{self._name}-roles"
-        function_name = f"{args.name_prefix}-search-roles"
         log_group = aws.cloudwatch.LogGroup(
             n,
-            name=f"/aws/lambda/{function_name}",
+            name=f"/aws/lambda/{args.name_prefix}-search-roles",
             retention_in_days=30,
             kms_key_id=args.logs_key_arn,
             opts=self._child,
@@ -160,11 +158,30 @@ class LogSearch(pulumi.ComponentResource):
         policy = aws.iam.RolePolicy(
             n,
             role=admin.id,
-            policy=pulumi.Output.all(domain.arn, log_group.arn, self._region).apply(
+            policy=pulumi.Output.all(self._domain_arn(), log_group.arn, self._region).apply(
                 lambda a: admin_policy(a[0], a[1], a[2])
             ),
             opts=self._child,
         )
+        return policy, log_group
+
+    def _domain_arn(self) -> pulumi.Output[str]:
+        return pulumi.Output.all(self._partition, self._region, self._account).apply(
+            lambda a: f"arn:{a[0]}:es:{a[1]}:{a[2]}:domain/{self._domain_physical}"
+        )
+
+    def _map_roles(
+        self,
+        admin: aws.iam.Role,
+        policy: aws.iam.RolePolicy,
+        log_group: aws.cloudwatch.LogGroup,
+        delivery_role: aws.iam.Role,
+        domain: aws.opensearch.Domain,
+    ) -> aws.lambda_.Invocation:
+        """The delivery role → `log_delivery` (write the log indices), written by the roles function in the VPC,
+        invoked at deploy time whenever the roles change (aws.lambda_.Invocation)."""
+        args, n = self._args, f"{self._name}-roles"
+        function_name = f"{args.name_prefix}-search-roles"
         function = aws.lambda_.Function(
             n,
             name=function_name,
@@ -360,14 +377,13 @@ class LogSearch(pulumi.ComponentResource):
     def _create_domain(
         self,
         admin: aws.iam.Role,
+        admin_grant: aws.iam.RolePolicy,
         delivery_role: aws.iam.Role,
         publishing: tuple[list[aws.opensearch.DomainLogPublishingOptionArgs], pulumi.Resource],
     ) -> aws.opensearch.Domain:
         args, s = self._args, self._s
         zones = s.availability_zones
-        domain_arn = pulumi.Output.all(self._partition, self._region, self._account).apply(
-            lambda a: f"arn:{a[0]}:es:{a[1]}:{a[2]}:domain/{self._domain_physical}"
-        )
+        domain_arn = self._domain_arn()
         access_policy = pulumi.Output.all(
             domain_arn, delivery_role.arn, self._partition, self._account
         ).apply(lambda a: domain_access_policy(a[0], a[1], f"arn:{a[2]}:iam::{a[3]}:root"))
@@ -421,7 +437,10 @@ class LogSearch(pulumi.ComponentResource):
             log_publishing_options=publishing[0],
             tags={"Name": self._domain_physical},
             opts=pulumi.ResourceOptions(
-                parent=self, protect=args.protect, retain_on_delete=args.protect, depends_on=[publishing[1]]
+                parent=self,
+                protect=args.protect,
+                retain_on_delete=args.protect,
+                depends_on=[publishing[1], admin_grant],
             ),
         )
 
