@@ -24,13 +24,12 @@ import pulumi_random as random
 
 from settings.compute import BOOTSTRAP_TAG, ComputeSettings, ServiceSettings, image_reference
 
-from .registry import APPLICATIONS, Registry, RegistryArgs
+from .contract import API_PORT, APPLICATIONS, SERVICES, WEB_PORT
+from .registry import Registry, RegistryArgs
 
 # The RDS CA bundle the backend image ships (docs/data.md, "TLS to MySQL"): Laravel's `MYSQL_ATTR_SSL_CA`.
 RDS_CA_BUNDLE_PATH = "/etc/ssl/certs/rds-global-bundle.pem"
 
-WEB_PORT, API_PORT = 80, 8000
-SERVICES = ("web", "api", "worker")
 # Paths each image writes at run time; with a read-only root file system they are task-scoped volumes (bind
 # mounts on Fargate ephemeral storage). The image declares them as VOLUMEs owned by its user (README).
 WRITABLE_PATHS = {

@@ -24,11 +24,10 @@ import pulumi_aws as aws
 import pulumi_random as random
 import pymysql
 
+from components.contract import MYSQL_PORT, REDIS_PORT
 from components.dr_network import DrNetwork, DrNetworkArgs
 from settings.data import DataSettings
 
-MYSQL_PORT = 3306
-REDIS_PORT = 6379
 # RDS for MySQL log types exported to CloudWatch Logs (the guide: error and slow query logs).
 DB_LOG_EXPORTS = ("error", "slowquery")
 # The RSA 2048 CA (valid to 2061) that signs the server certificates clients verify with TLS.

@@ -13,10 +13,9 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.contract import MYSQL_PORT
 from components.network import flow_logs
 from settings.data import DrNetworkSettings
-
-MYSQL_PORT = 3306
 
 
 @dataclass

@@ -8,13 +8,9 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.contract import API_PORT, HTTPS_PORT, MYSQL_PORT, REDIS_PORT, WEB_PORT
 from settings.network import NetworkSettings
 
-WEB_PORT = 80
-API_PORT = 8000
-MYSQL_PORT = 3306
-REDIS_PORT = 6379
-HTTPS_PORT = 443
 ANYWHERE_V4 = "0.0.0.0/0"
 CLOUDFRONT_ORIGIN_FACING = "com.amazonaws.global.cloudfront.origin-facing"
 

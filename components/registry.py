@@ -20,7 +20,6 @@ import pulumi_aws as aws
 from settings.compute import RegistrySettings
 
 # The two applications of the guide; the ECR repositories and task families are named after them.
-APPLICATIONS = ("frontend", "backend")
 
 
 def lifecycle_policy(untagged_days: int, keep_releases: int, running_tags: list[str] = ()) -> str:
