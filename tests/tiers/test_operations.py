@@ -562,7 +562,7 @@ def test_a_target_group_with_no_healthy_target_or_no_report_pages(render, stack:
         "breaching",
     )
     assert i["dimensions"] == {
-        "LoadBalancer": r.one(LB)["outputs"]["arnSuffix"],
+        "LoadBalancer": r.one(LB, "edge")["outputs"]["arnSuffix"],
         "TargetGroup": target_group(r, service)["outputs"]["arnSuffix"],
     }
     assert alarms(r)["alb-5xx-rate-high"]["inputs"]["treatMissingData"] == "notBreaching", (
@@ -575,12 +575,16 @@ def test_a_service_with_no_running_task_or_no_report_pages(render, stack: str) -
     """RunningTaskCount is a Container Insights metric: both stacks turn Container Insights on, and every
     service (the worker too, which no load balancer watches) has an alarm that breaches on silence."""
     r = render(stack)
-    cluster = r.one("aws:ecs/cluster:Cluster")
+    cluster = r.one("aws:ecs/cluster:Cluster", "compute-cluster")
     settings = {s["name"]: s["value"] for s in cluster["inputs"]["settings"]}
     assert settings["containerInsights"] != "disabled", (
         f"{cluster['urn']}: RunningTaskCount needs Container Insights"
     )
-    services = {s["name"].removeprefix("compute-"): s["inputs"]["name"] for s in r.of_type(SERVICE)}
+    services = {
+        s["name"].removeprefix("compute-"): s["inputs"]["name"]
+        for s in r.of_type(SERVICE)
+        if s["region"] == "us-east-1"
+    }
     for svc, service_name in services.items():
         i = _alarm_in(r, f"{svc}-no-running-tasks", "us-east-1")["inputs"]
         assert (i["namespace"], i["metricName"], i["statistic"]) == (
