@@ -14,7 +14,9 @@ from components.compute import Compute, ComputeArgs
 from components.data import Data, DataArgs
 from components.db_access import DatabaseAccess, DatabaseAccessArgs
 from components.dns import Dns, DnsArgs
-from components.edge import Edge, EdgeArgs
+from components.dr_site import DrSite, DrSiteArgs
+from components.edge import Edge, EdgeArgs, OriginFailover
+from components.failover_switch import FailoverSwitchArgs
 from components.keys import Keys, KeysArgs
 from components.network import Network, NetworkArgs
 from components.operations import Operations, OperationsArgs
@@ -64,6 +66,7 @@ dns = Dns(
     ),
     opts=in_primary,
 )
+failed_over = settings.dr is not None and settings.dr.failed_over
 
 # --- edge ---
 edge = Edge(
@@ -78,6 +81,18 @@ edge = Edge(
         alb_sg_id=network.alb_sg_id,
         logs_key_arn=keys.primary.logs,
         protect=settings.protect,
+        # With a DR site, origin.<domain> is a failover pair; the primary record obeys the operators' switch.
+        origin_failover=OriginFailover(
+            "PRIMARY",
+            FailoverSwitchArgs(
+                name_prefix=settings.name_prefix,
+                environment=settings.env_name,
+                dr_region=settings.dr_region,
+                dr_provider=providers.dr,
+            ),
+        )
+        if settings.dr is not None
+        else None,
     ),
     opts=in_primary,
 )
@@ -103,6 +118,7 @@ data = Data(
         dr_data_key_arn=keys.dr.data,
         dr_logs_key_arn=keys.dr.logs,
         dr_secrets_key_arn=keys.dr.secrets,
+        dr_site=settings.dr,
     ),
     opts=in_primary,
 )
@@ -215,9 +231,59 @@ compute = Compute(
         jobs_queue_url=data.jobs_queue_url,
         jobs_queue_key_arn=keys.primary.data,
         load_balancer_dependencies=[edge],
+        # After a failover the old primary's services are fenced: no task may write to the old database.
+        role="fenced" if failed_over else "serving",
     ),
     opts=in_primary,
 )
+
+# --- the DR site (pilot light; serving when failed over) ---
+dr_site = None
+if settings.dr is not None and data.dr_network is not None and data.dr_replica_address is not None:
+    dr_net = data.dr_network
+    dr_site = DrSite(
+        "dr",
+        DrSiteArgs(
+            name_prefix=settings.name_prefix,
+            environment=settings.env_name,
+            site=settings.dr,
+            edge_settings=settings.edge,
+            compute_settings=settings.compute,
+            cache_settings=settings.data.cache,
+            queue_settings=settings.data.queue,
+            protect=settings.protect,
+            region=settings.region,
+            dr_region=settings.dr_region,
+            dr_provider=providers.dr,
+            domain=settings.domain,
+            zone_id=dns.zone_id,
+            origin_verify_value=edge.origin_verify_value,
+            vpc_id=dr_net.vpc_id,
+            public_subnet_ids=dr_net.public_subnet_ids,
+            private_subnet_ids=dr_net.private_subnet_ids,
+            availability_zones=dr_net.availability_zones,
+            alb_sg_id=dr_net.alb_sg_id,
+            web_sg_id=dr_net.web_sg_id,
+            app_sg_id=dr_net.app_sg_id,
+            cache_sg_id=dr_net.cache_sg_id,
+            data_key_arn=keys.dr.data,
+            logs_key_arn=keys.dr.logs,
+            secrets_key_arn=keys.dr.secrets,
+            db_address=data.dr_replica_address,
+            db_port=data.db_port,
+            db_name=data.db_name,
+            db_app_secret_arn=data.db_app_secret_arn,
+            parameter_arns={
+                **app_secrets.dr_parameter_arn_by_key,
+                "app-key": compute.dr_app_key_parameter_arn,
+            },
+            assets_bucket_name=storage.replica_bucket_name,
+            assets_bucket_arn=storage.replica_bucket_arn,
+            assets_key_arn=storage.replica_key_arn,
+            app_url=cdn.site_url,
+        ),
+        opts=in_primary,
+    )
 
 # --- database access: the application user's one-off bootstrap task, the roll after its rotation ---
 db_access = DatabaseAccess(
@@ -350,6 +416,15 @@ pulumi.export("dbReplicaIds", data.db_replica_ids)
 if data.dr_replica_arn is not None:
     pulumi.export("drReplicaArn", data.dr_replica_arn)
     pulumi.export("drReplicaAddress", data.dr_replica_address)
+if dr_site is not None and edge.failover_switch_alarm_name is not None:
+    pulumi.export("drStrategy", settings.dr.strategy)
+    pulumi.export("drFailedOver", failed_over)
+    pulumi.export("drAlbDnsName", dr_site.alb_dns_name)
+    pulumi.export("drClusterName", dr_site.cluster_name)
+    pulumi.export("drServiceNames", dr_site.service_names)
+    pulumi.export("drBackupReplicationArn", data.dr_backup_replication_arn)
+    pulumi.export("failoverSwitchAlarmName", edge.failover_switch_alarm_name)
+    pulumi.export("failoverHealthCheckId", edge.failover_health_check_id)
 pulumi.export("redisPrimaryEndpoint", data.redis_primary_endpoint)
 pulumi.export("redisAuthSecretArn", data.redis_auth_secret_arn)
 pulumi.export("assetsBucketName", storage.assets_bucket_name)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import pulumi
 import pulumi_aws as aws
@@ -30,6 +31,10 @@ from .registry import Registry, RegistryArgs
 # The RDS CA bundle the backend image ships (docs/data.md, "TLS to MySQL"): Laravel's `MYSQL_ATTR_SSL_CA`.
 RDS_CA_BUNDLE_PATH = "/etc/ssl/certs/rds-global-bundle.pem"
 
+# The tag by which a service that deliberately runs no task is known (the pack's ecs-service-min-tasks exempts it):
+# a DR site's service before a failover ("pilot-light"), the old primary's after one ("fenced").
+DR_ROLE_TAG = "DrRole"
+ServiceRole = Literal["serving", "pilot-light", "fenced"]
 # Paths each image writes at run time; with a read-only root file system they are task-scoped volumes (bind
 # mounts on Fargate ephemeral storage). The image declares them as VOLUMEs owned by its user (README).
 WRITABLE_PATHS = {
@@ -177,6 +182,23 @@ class ComputeArgs:
     load_balancer_dependencies: Sequence[pulumi.Resource] = ()
     """What attaches the target groups to the load balancer (the edge tier): ECS refuses to create a service whose
     target group no listener or rule uses yet, so the services wait for it."""
+    images: ImageRepositories | None = None
+    """Repositories to pull from instead of creating them (the DR site pulls the ECR replicas in its region)."""
+    app_key_parameter_arn: pulumi.Input[str] | None = None
+    """Laravel's APP_KEY parameter to inject instead of generating one (the DR site uses the primary's DR copy)."""
+    role: ServiceRole = "serving"
+    """serving: the services run minCount..maxCount tasks; pilot-light: none until a failover raises the auto scaling
+    minimum (a DR site before a failover); fenced: none and never more (the old primary after a failover)."""
+
+
+@dataclass
+class ImageRepositories:
+    """Repositories that already exist (another tier's, or replicas in another region)."""
+
+    urls: dict[str, pulumi.Output[str]]
+    """`frontend`/`backend` → repository URL."""
+    arns: dict[str, pulumi.Output[str]]
+    """`frontend`/`backend` → repository ARN (the execution role may pull exactly these)."""
 
 
 def app_name(environment: str, purpose: str) -> str:
@@ -353,6 +375,9 @@ class Compute(pulumi.ComponentResource):
     execution_role_arn: pulumi.Output[str]
     task_role_arns: dict[str, pulumi.Output[str]]
     task_definition_arns: dict[str, pulumi.Output[str]]
+    app_key_parameter_arn: pulumi.Output[str]
+    dr_app_key_parameter_arn: pulumi.Output[str] | None
+    """The APP_KEY's copy in the DR region (None when this tier injects a given parameter)."""
 
     def __init__(self, name: str, args: ComputeArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("elite-locadora:compute:Compute", name, None, opts)
@@ -368,27 +393,35 @@ class Compute(pulumi.ComponentResource):
         self._account = aws.get_caller_identity_output(opts=invoke).account_id
         self._partition = aws.get_partition_output(opts=invoke).partition
 
-        registry = Registry(
-            f"{name}-registry",
-            RegistryArgs(
-                name_prefix=args.name_prefix,
-                repository_names={app: app_name(args.environment, app) for app in APPLICATIONS},
-                running_tags=self._release_tags(),
-                settings=self._s.registry,
-                protect=args.protect,
-                data_key_arn=args.data_key_arn,
-                dr_region=args.dr_region,
-                dr_provider=args.dr_provider,
-                dr_data_key_arn=args.dr_data_key_arn,
-            ),
-            opts=self._child,
-        )
-        self.frontend_repository_url = registry.repository_urls["frontend"]
-        self.backend_repository_url = registry.repository_urls["backend"]
-        self.frontend_repository_arn = registry.repository_arns["frontend"]
-        self.backend_repository_arn = registry.repository_arns["backend"]
+        registry = args.images
+        if registry is None:
+            created = Registry(
+                f"{name}-registry",
+                RegistryArgs(
+                    name_prefix=args.name_prefix,
+                    repository_names={app: app_name(args.environment, app) for app in APPLICATIONS},
+                    running_tags=self._release_tags(),
+                    settings=self._s.registry,
+                    protect=args.protect,
+                    data_key_arn=args.data_key_arn,
+                    dr_region=args.dr_region,
+                    dr_provider=args.dr_provider,
+                    dr_data_key_arn=args.dr_data_key_arn,
+                ),
+                opts=self._child,
+            )
+            registry = ImageRepositories(urls=created.repository_urls, arns=created.repository_arns)
+        self.frontend_repository_url = registry.urls["frontend"]
+        self.backend_repository_url = registry.urls["backend"]
+        self.frontend_repository_arn = registry.arns["frontend"]
+        self.backend_repository_arn = registry.arns["backend"]
 
-        self._app_key = self._create_app_key()
+        self.dr_app_key_parameter_arn = None
+        if args.app_key_parameter_arn is None:
+            self._app_key_arn = self._create_app_key()
+        else:
+            self._app_key_arn = pulumi.Output.from_input(args.app_key_parameter_arn)
+        self.app_key_parameter_arn = self._app_key_arn
         log_groups = self._create_log_groups()
         self.log_group_names = [g.name for g in log_groups.values()]
         exec_log_group = self._create_exec_log_group() if self._s.execute_command else None
@@ -424,11 +457,13 @@ class Compute(pulumi.ComponentResource):
                 "execution_role_arn": self.execution_role_arn,
                 "task_role_arns": self.task_role_arns,
                 "task_definition_arns": self.task_definition_arns,
+                "app_key_parameter_arn": self.app_key_parameter_arn,
+                "dr_app_key_parameter_arn": self.dr_app_key_parameter_arn,
             }
         )
 
     # -- Laravel's encryption key ------------------------------------------------------------------------------------
-    def _create_app_key(self) -> aws.ssm.Parameter:
+    def _create_app_key(self) -> pulumi.Output[str]:
         """Laravel refuses to boot without APP_KEY (it encrypts cookies, sessions and `encrypted` casts); the guide
         forgets it. 32 random characters, generated once and kept in state (a new key would make every encrypted
         value unreadable), in a SecureString under the guide's parameter path, with a DR copy like the others."""
@@ -454,7 +489,8 @@ class Compute(pulumi.ComponentResource):
                 tags={"Purpose": "app/key"},
                 opts=opts,
             )
-        return params[""]
+        self.dr_app_key_parameter_arn = params["dr-"].arn
+        return params[""].arn
 
     # -- release ------------------------------------------------------------------------------------------------------
     def _release_tags(self) -> dict[str, str]:
@@ -552,20 +588,20 @@ class Compute(pulumi.ComponentResource):
             a.database_url_parameter_arn,
             a.jwt_secret_parameter_arn,
             a.stripe_secret_parameter_arn,
-            self._app_key.arn,
+            self._app_key_arn,
         ]
         secrets = [a.db_app_secret_arn, a.redis_auth_secret_arn]
         return parameters, secrets
 
     def _create_execution_role(
-        self, registry: Registry, log_groups: dict[str, aws.cloudwatch.LogGroup]
+        self, registry: ImageRepositories, log_groups: dict[str, aws.cloudwatch.LogGroup]
     ) -> aws.iam.Role:
         a = self._args
         role = self._role(
             "execution", "ECS pulls the images, writes the logs and injects the secrets with this role"
         )
         parameters, secrets = self._secret_refs()
-        repos = list(registry.repository_arns.values())
+        repos = list(registry.arns.values())
         groups = [g.arn for g in log_groups.values()]
         n_r, n_g, n_p = len(repos), len(groups), len(parameters)
         self._grants["execution"] = aws.iam.RolePolicy(
@@ -719,7 +755,7 @@ class Compute(pulumi.ComponentResource):
             a.database_url_parameter_arn,
             a.jwt_secret_parameter_arn,
             a.stripe_secret_parameter_arn,
-            self._app_key.arn,
+            self._app_key_arn,
             a.redis_auth_secret_version_id,
         ).apply(
             lambda v: [
@@ -737,17 +773,17 @@ class Compute(pulumi.ComponentResource):
 
     def _create_task_definitions(
         self,
-        registry: Registry,
+        registry: ImageRepositories,
         log_groups: dict[str, aws.cloudwatch.LogGroup],
         execution_role: aws.iam.Role,
         task_roles: dict[str, aws.iam.Role],
     ) -> dict[str, aws.ecs.TaskDefinition]:
         a, s = self._args, self._s
         tags = self._release_tags()
-        frontend_image = registry.repository_urls["frontend"].apply(
+        frontend_image = registry.urls["frontend"].apply(
             lambda u: image_reference(u, tags.get("frontend", BOOTSTRAP_TAG))
         )
-        backend_image = registry.repository_urls["backend"].apply(
+        backend_image = registry.urls["backend"].apply(
             lambda u: image_reference(u, tags.get("backend", BOOTSTRAP_TAG))
         )
         web_env = web_environment(a.app_url, a.environment, s.stripe_publishable_key)
@@ -840,7 +876,7 @@ class Compute(pulumi.ComponentResource):
                 task_definition=task_defs[key].arn,
                 # Bootstrap (no image pushed yet): no task, so nothing pulls. The first release registers the
                 # auto scaling target, and registering one sets the count inside its bounds (RegisterScalableTarget).
-                desired_count=0 if s.bootstrap else svc.min_count,
+                desired_count=0 if s.bootstrap or a.role != "serving" else svc.min_count,
                 # The strategy is the service's own, not the cluster's default: a service created without one has
                 # the default copied in by ECS, and the provider then reports a change that ECS refuses without a
                 # forced deployment (hashicorp/terraform-provider-aws#44776). Changing a service's strategy always
@@ -865,7 +901,11 @@ class Compute(pulumi.ComponentResource):
                 propagate_tags="SERVICE",
                 enable_ecs_managed_tags=True,
                 # The pack's ecs-service-min-tasks exempts a bootstrapping service (0 tasks) by this tag.
-                tags={"Service": key, **({"Bootstrap": "true"} if s.bootstrap else {})},
+                tags={
+                    "Service": key,
+                    **({"Bootstrap": "true"} if s.bootstrap else {}),
+                    **({DR_ROLE_TAG: a.role} if a.role != "serving" else {}),
+                },
                 # Auto scaling owns the running count after creation; a deploy must not reset it to minCount.
                 opts=pulumi.ResourceOptions(
                     parent=self, ignore_changes=["desiredCount"], depends_on=list(self._ready)
@@ -886,8 +926,10 @@ class Compute(pulumi.ComponentResource):
                 service_namespace="ecs",
                 scalable_dimension="ecs:service:DesiredCount",
                 resource_id=pulumi.Output.concat("service/", cluster.name, "/", service.name),
-                min_capacity=svc.min_count,
-                max_capacity=svc.max_count,
+                # A pilot light runs no task until the failover raises this minimum (RegisterScalableTarget then
+                # sets the count inside the new bounds); a fenced service may run none at all.
+                min_capacity=0 if a.role != "serving" else svc.min_count,
+                max_capacity=0 if a.role == "fenced" else svc.max_count,
                 opts=self._child,
             )
             metrics: list[tuple[str, dict, float]] = [

@@ -27,6 +27,7 @@ import pymysql
 from components.contract import MYSQL_PORT, REDIS_PORT
 from components.dr_network import DrNetwork, DrNetworkArgs
 from settings.data import DataSettings
+from settings.dr import DrSettings
 
 # RDS for MySQL log types exported to CloudWatch Logs (the guide: error and slow query logs).
 DB_LOG_EXPORTS = ("error", "slowquery")
@@ -144,6 +145,9 @@ class DataArgs:
     """KMS key of the DR region for the replica's exported logs."""
     dr_secrets_key_arn: pulumi.Input[str]
     """KMS key of the DR region for the replicas of the database and Redis secrets."""
+    dr_site: DrSettings | None = None
+    """The DR site (settings/dr.py): its network pieces join the DR VPC, the primary's automated backups are
+    replicated to the DR region, and when `failedOver` the DR replica is rendered promoted (the writer)."""
 
 
 class Data(pulumi.ComponentResource):
@@ -164,6 +168,10 @@ class Data(pulumi.ComponentResource):
     dr_replica_address: pulumi.Output[str] | None
     dr_vpc_id: pulumi.Output[str] | None
     dr_app_sg_id: pulumi.Output[str] | None
+    dr_network: DrNetwork | None
+    """The DR VPC's component (subnets and the DR site's security groups as its typed outputs); None without DR."""
+    dr_backup_replication_arn: pulumi.Output[str] | None
+    """ARN of the primary's automated backups replicated to the DR region (point-in-time restore there)."""
     redis_primary_endpoint: pulumi.Output[str]
     redis_reader_endpoint: pulumi.Output[str]
     redis_port: pulumi.Output[int]
@@ -196,6 +204,7 @@ class Data(pulumi.ComponentResource):
         self._create_rotation(master_secret)
         replicas = self._create_replicas(primary, monitoring_role)
         dr_replica = self._create_dr_replica(primary, monitoring_role)
+        self._replicate_backups(primary)
         self._create_cache()
         self._create_queue()
 
@@ -227,6 +236,7 @@ class Data(pulumi.ComponentResource):
                 "dr_replica_address": self.dr_replica_address,
                 "dr_vpc_id": self.dr_vpc_id,
                 "dr_app_sg_id": self.dr_app_sg_id,
+                "dr_backup_replication_arn": self.dr_backup_replication_arn,
                 "redis_primary_endpoint": self.redis_primary_endpoint,
                 "redis_reader_endpoint": self.redis_reader_endpoint,
                 "redis_port": self.redis_port,
@@ -614,7 +624,7 @@ class Data(pulumi.ComponentResource):
     ) -> aws.rds.Instance | None:
         """The cross-region replica in the DR region, in its own small network, encrypted with that region's key."""
         a, s, n = self._args, self._args.settings, self._name
-        self.dr_vpc_id = self.dr_app_sg_id = None
+        self.dr_vpc_id = self.dr_app_sg_id = self.dr_network = None
         if s.database.dr_replica is None or s.dr_network is None:
             return None
         network = DrNetwork(
@@ -624,10 +634,16 @@ class Data(pulumi.ComponentResource):
                 settings=s.dr_network,
                 provider=a.dr_provider,
                 logs_key_arn=a.dr_logs_key_arn,
+                site=a.dr_site,
             ),
             opts=self._dr_child,
         )
+        self.dr_network = network
         self.dr_vpc_id, self.dr_app_sg_id = network.vpc_id, network.app_sg_id
+        # After a failover (tools/failover.py promoted it) the DR instance is a standalone writer: no source, Multi-AZ
+        # like the primary was. Rendering it so makes a later `pulumi up` match what the failover did; from a replica,
+        # dropping the source is the provider's promotion (a DR-region call), never a replacement.
+        promoted = a.dr_site is not None and a.dr_site.failed_over
         subnet_group = aws.rds.SubnetGroup(
             f"{n}-mysql-dr",
             name=f"{a.name_prefix}-mysql-dr",
@@ -642,11 +658,13 @@ class Data(pulumi.ComponentResource):
             f"{n}-mysql-dr",
             identifier=identifier,
             # Cross-region: the source's ARN, and a key of this region (a KMS key never leaves its region).
-            replicate_source_db=primary.arn,
+            replicate_source_db=None if promoted else primary.arn,
+            multi_az=s.database.multi_az if promoted else None,
             instance_class=s.database.dr_replica.instance_class,
             storage_encrypted=True,
             kms_key_id=a.dr_data_key_arn,
-            availability_zone=network.availability_zones.apply(lambda z: z[0]),
+            # RDS refuses an AZ with Multi-AZ; the promoted instance's AZ is RDS's choice (its current one).
+            availability_zone=None if promoted else network.availability_zones.apply(lambda z: z[0]),
             db_subnet_group_name=subnet_group.name,
             vpc_security_group_ids=[network.db_sg_id],
             parameter_group_name=parameter_group.name,
@@ -654,13 +672,33 @@ class Data(pulumi.ComponentResource):
             backup_retention_period=s.database.backup_retention_days,
             backup_window=s.database.backup_window,
             delete_automated_backups=False,
-            skip_final_snapshot=True,
-            tags={"Name": identifier, "Role": "dr-replica"},
+            # A replica takes no final snapshot (RDS refuses one); the writer it becomes keeps one, as the primary.
+            skip_final_snapshot=not promoted,
+            final_snapshot_identifier=f"{identifier}-final" if promoted else None,
+            tags={"Name": identifier, "Role": "primary" if promoted else "dr-replica"},
             **self._instance_common(monitoring_role, a.dr_data_key_arn),
             opts=pulumi.ResourceOptions.merge(
                 self._dr_stateful, pulumi.ResourceOptions(depends_on=[*logs, self._monitoring_grant])
             ),
         )
+
+    def _replicate_backups(self, primary: aws.rds.Instance) -> None:
+        """The primary's automated backups (snapshots and transaction logs) copied to the DR region as they are
+        made: point-in-time restore there even if the replica replayed a mistake or broke. Created in the DR region
+        (the API's destination), encrypted with the DR data key: an encrypted source's backups need a key of the
+        destination region (RDS user guide, "Replicating automated backups to another AWS Region")."""
+        a = self._args
+        self.dr_backup_replication_arn = None
+        if a.dr_site is None:
+            return
+        replication = aws.rds.InstanceAutomatedBackupsReplication(
+            f"{self._name}-mysql-backups-dr",
+            source_db_instance_arn=primary.arn,
+            kms_key_id=a.dr_data_key_arn,
+            retention_period=a.dr_site.backup_replication_retention_days,
+            opts=self._dr_stateful,
+        )
+        self.dr_backup_replication_arn = replication.id
 
     # -- the job queue (SQS) --------------------------------------------------------------------------------
     def _create_queue(self) -> None:

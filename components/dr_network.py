@@ -1,9 +1,13 @@
-"""The DR region's small network: where the cross-region read replica lives until it is promoted.
+"""The DR region's network: where the cross-region read replica lives, and the DR site that serves after a failover.
 
-Private subnets only, over the DR region's AZs (names from AWS, never hard-coded letters): no internet gateway,
-no NAT gateway, nothing public. Replication from the primary region does not need a route: RDS carries it over
-AWS's network. Two security groups: `dr-db` (the replica) admits MySQL only from `dr-app`, the group that the
-application tasks started in this region during a failover join (docs/data.md); nothing else reaches it.
+Private subnets over the DR region's AZs (names from AWS, never hard-coded letters). Replication from the primary
+region does not need a route: RDS carries it over AWS's network. `dr-db` (the replica) admits MySQL only from
+`dr-app`, the group of the API and worker tasks of the DR site (docs/dr-runbook.md); nothing else reaches it.
+
+With a DR site (`elite-locadora:dr`), the same VPC also gets what the site needs before any incident: public
+subnets with an internet gateway for its load balancer, NAT gateways for the tasks (images, logs, payment
+providers), and the site's security groups (`dr-alb` from CloudFront's origin-facing servers only, `dr-web`,
+`dr-app`, `dr-cache`), as in the primary VPC (components/network.py).
 """
 
 from __future__ import annotations
@@ -13,9 +17,10 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from components.contract import MYSQL_PORT
-from components.network import flow_logs
+from components.contract import API_PORT, HTTPS_PORT, MYSQL_PORT, REDIS_PORT, WEB_PORT
+from components.network import ANYWHERE_V4, CLOUDFRONT_ORIGIN_FACING, flow_logs
 from settings.data import DrNetworkSettings
+from settings.dr import DrSettings
 
 
 @dataclass
@@ -28,6 +33,8 @@ class DrNetworkArgs:
     """Provider of the disaster-recovery region; every resource here is created through it."""
     logs_key_arn: pulumi.Input[str]
     """KMS key of the DR region that encrypts the DR VPC's flow-log group."""
+    site: DrSettings | None = None
+    """The DR site's settings (public subnets, NAT gateways); None: the replica's private network only."""
 
 
 class DrNetwork(pulumi.ComponentResource):
@@ -36,6 +43,11 @@ class DrNetwork(pulumi.ComponentResource):
     private_subnet_ids: pulumi.Output[list[str]]
     db_sg_id: pulumi.Output[str]
     app_sg_id: pulumi.Output[str]
+    public_subnet_ids: pulumi.Output[list[str]] | None
+    """The DR site's public subnets (load balancer, NAT gateways); None without a site."""
+    alb_sg_id: pulumi.Output[str] | None
+    web_sg_id: pulumi.Output[str] | None
+    cache_sg_id: pulumi.Output[str] | None
 
     def __init__(self, name: str, args: DrNetworkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("elite-locadora:data:DrNetwork", name, None, opts)
@@ -69,6 +81,16 @@ class DrNetwork(pulumi.ComponentResource):
         self.vpc_id = vpc.id
         self.private_subnet_ids = pulumi.Output.all(*[sn.id for sn in subnets])
         self.db_sg_id, self.app_sg_id = db_sg.id, app_sg.id
+        self.public_subnet_ids = self.alb_sg_id = self.web_sg_id = self.cache_sg_id = None
+        if args.site is not None:
+            public = self._create_site_routes(vpc, subnets, prefix, args.site)
+            self.public_subnet_ids = pulumi.Output.all(*[sn.id for sn in public])
+            site_sgs = self._create_site_security_groups(vpc, prefix, app_sg)
+            self.alb_sg_id, self.web_sg_id, self.cache_sg_id = (
+                site_sgs["alb"].id,
+                site_sgs["web"].id,
+                site_sgs["cache"].id,
+            )
         self.register_outputs(
             {
                 "vpc_id": self.vpc_id,
@@ -76,6 +98,10 @@ class DrNetwork(pulumi.ComponentResource):
                 "private_subnet_ids": self.private_subnet_ids,
                 "db_sg_id": self.db_sg_id,
                 "app_sg_id": self.app_sg_id,
+                "public_subnet_ids": self.public_subnet_ids,
+                "alb_sg_id": self.alb_sg_id,
+                "web_sg_id": self.web_sg_id,
+                "cache_sg_id": self.cache_sg_id,
             }
         )
 
@@ -146,3 +172,144 @@ class DrNetwork(pulumi.ComponentResource):
             opts=self._child,
         )
         return db, app
+
+    # -- the DR site: public subnets, internet and NAT gateways, its security groups ---------------------------
+    def _create_site_routes(
+        self, vpc: aws.ec2.Vpc, private: list[aws.ec2.Subnet], prefix: str, site: DrSettings
+    ) -> list[aws.ec2.Subnet]:
+        n = self._name
+        public = [
+            aws.ec2.Subnet(
+                f"{n}-public-{i + 1}",
+                vpc_id=vpc.id,
+                cidr_block=cidr,
+                availability_zone=self.availability_zones.apply(lambda names, i=i: names[i]),
+                # The load balancer and NAT gateways bring their own addresses; nothing else lives here.
+                map_public_ip_on_launch=False,
+                tags={"Name": f"{prefix}-public-{i + 1}", "Tier": "public"},
+                opts=self._child,
+            )
+            for i, cidr in enumerate(site.public_subnets)
+        ]
+        igw = aws.ec2.InternetGateway(
+            f"{n}-igw", vpc_id=vpc.id, tags={"Name": f"{prefix}-igw"}, opts=self._child
+        )
+        public_table = aws.ec2.RouteTable(
+            f"{n}-public", vpc_id=vpc.id, tags={"Name": f"{prefix}-public"}, opts=self._child
+        )
+        aws.ec2.Route(
+            f"{n}-public-default",
+            route_table_id=public_table.id,
+            destination_cidr_block=ANYWHERE_V4,
+            gateway_id=igw.id,
+            opts=self._child,
+        )
+        for i, subnet in enumerate(public):
+            aws.ec2.RouteTableAssociation(
+                f"{n}-public-{i + 1}", subnet_id=subnet.id, route_table_id=public_table.id, opts=self._child
+            )
+        nats = []
+        for i in range(site.nat_gateways):
+            eip = aws.ec2.Eip(
+                f"{n}-nat-{i + 1}", domain="vpc", tags={"Name": f"{prefix}-nat-{i + 1}"}, opts=self._child
+            )
+            nats.append(
+                aws.ec2.NatGateway(
+                    f"{n}-nat-{i + 1}",
+                    allocation_id=eip.allocation_id,
+                    subnet_id=public[i].id,
+                    tags={"Name": f"{prefix}-nat-{i + 1}"},
+                    opts=pulumi.ResourceOptions(parent=self, depends_on=[igw]),
+                )
+            )
+        for i, subnet in enumerate(private):
+            # The private subnets had no route out (the replica needs none); the site's tasks leave through the NAT
+            # gateways, round-robin over the AZs when there are fewer gateways than AZs (a pilot light saves on them).
+            table = aws.ec2.RouteTable(
+                f"{n}-private-{i + 1}",
+                vpc_id=vpc.id,
+                tags={"Name": f"{prefix}-private-{i + 1}"},
+                opts=self._child,
+            )
+            aws.ec2.Route(
+                f"{n}-private-{i + 1}-default",
+                route_table_id=table.id,
+                destination_cidr_block=ANYWHERE_V4,
+                nat_gateway_id=nats[i % len(nats)].id,
+                opts=self._child,
+            )
+            aws.ec2.RouteTableAssociation(
+                f"{n}-private-{i + 1}", subnet_id=subnet.id, route_table_id=table.id, opts=self._child
+            )
+        return public
+
+    def _create_site_security_groups(
+        self, vpc: aws.ec2.Vpc, prefix: str, app: aws.ec2.SecurityGroup
+    ) -> dict[str, aws.ec2.SecurityGroup]:
+        """The primary VPC's rules (components/network.py) for the DR site; `dr-app` is the API's group. Without
+        interface endpoints here, AWS APIs are reached through the NAT gateways over HTTPS."""
+        n = self._name
+        purposes = {
+            "alb": "DR load balancer: HTTPS from CloudFront's origin-facing servers only",
+            "web": "DR web (React/nginx) tasks: HTTP from the DR load balancer only",
+            "cache": "DR ElastiCache Redis: 6379 from the DR API and worker tasks only",
+        }
+        sg = {
+            key: aws.ec2.SecurityGroup(
+                f"{n}-{key}",
+                name=f"{prefix}-{key}",
+                description=text,
+                vpc_id=vpc.id,
+                tags={"Name": f"{prefix}-{key}"},
+                opts=self._child,
+            )
+            for key, text in purposes.items()
+        }
+        sg["app"] = app
+        cloudfront = aws.ec2.get_managed_prefix_list_output(
+            name=CLOUDFRONT_ORIGIN_FACING,
+            opts=pulumi.InvokeOptions(parent=self, provider=self._args.provider),
+        ).id
+
+        def rule(direction: str, key: str, port: int, description: str, *, other=None, cidr=None, label=None):
+            resource = (
+                aws.vpc.SecurityGroupIngressRule if direction == "in" else aws.vpc.SecurityGroupEgressRule
+            )
+            resource(
+                f"{n}-{key}-{direction}-{port}-{label or other}",
+                security_group_id=sg[key].id,
+                ip_protocol="tcp",
+                from_port=port,
+                to_port=port,
+                referenced_security_group_id=sg[other].id if other in sg else None,
+                prefix_list_id=cloudfront if other == "cloudfront" else None,
+                cidr_ipv4=cidr,
+                description=description,
+                opts=self._child,
+            )
+
+        rule("in", "alb", HTTPS_PORT, "HTTPS from CloudFront's origin-facing servers", other="cloudfront")
+        rule("out", "alb", WEB_PORT, "to the DR web tasks", other="web")
+        rule("out", "alb", API_PORT, "to the DR API tasks", other="app")
+        rule("in", "web", WEB_PORT, "HTTP from the DR load balancer", other="alb")
+        rule(
+            "out",
+            "web",
+            HTTPS_PORT,
+            "images and logs through the NAT gateways",
+            cidr=ANYWHERE_V4,
+            label="internet",
+        )
+        rule("in", "app", API_PORT, "HTTP from the DR load balancer", other="alb")
+        rule("out", "app", REDIS_PORT, "Redis", other="cache")
+        # Laravel calls third parties (Stripe, mail) and AWS APIs over HTTPS through the NAT gateways.
+        rule(
+            "out",
+            "app",
+            HTTPS_PORT,
+            "HTTPS to AWS APIs and payment providers",
+            cidr=ANYWHERE_V4,
+            label="internet",
+        )
+        rule("in", "cache", REDIS_PORT, "Redis from the DR API and worker tasks", other="app")
+        return sg

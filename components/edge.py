@@ -12,18 +12,30 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Literal
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
 from components.contract import API_PORT, WEB_PORT
+from components.failover_switch import FailoverSwitch, FailoverSwitchArgs
 from components.waf import UploadRoutes, guide_rules, visibility, waf_logging
 from settings.edge import EdgeSettings
 
 # The header CloudFront adds to every request to the ALB origin; the listener forwards only requests that carry it.
 ORIGIN_VERIFY_HEADER = "X-Origin-Verify"
 API_PATH = "/api/*"
+
+
+@dataclass(frozen=True)
+class OriginFailover:
+    """The origin name as one of a Route 53 failover pair (the primary region's ALB, the DR site's ALB)."""
+
+    role: Literal["PRIMARY", "SECONDARY"]
+    """Route 53 answers with the PRIMARY record while it is healthy, else with the SECONDARY if that one is."""
+    switch: FailoverSwitchArgs | None = None
+    """The operators' failover switch the record must also obey (the PRIMARY's; components/failover_switch.py)."""
 
 
 @dataclass
@@ -43,6 +55,11 @@ class EdgeArgs:
     """KMS key of the WAF log group."""
     protect: bool
     """Protect the log bucket (prod)."""
+    origin_verify_value: pulumi.Input[str] | None = None
+    """The origin-verification value to require; None: generate it here (the primary region's edge). The DR site's
+    load balancer requires the same value, since one CloudFront origin reaches either."""
+    origin_failover: OriginFailover | None = None
+    """The origin name's failover role (with a DR site); None: a simple alias record."""
 
 
 class Edge(pulumi.ComponentResource):
@@ -63,6 +80,10 @@ class Edge(pulumi.ComponentResource):
     """Name of the header CloudFront must send to the ALB (`X-Origin-Verify`)."""
     origin_verify_value: pulumi.Output[str]
     """Its value: generated, secret; the listener forwards only requests that carry it."""
+    failover_switch_alarm_name: pulumi.Output[str] | None
+    """The failover switch's alarm in the DR region (PRIMARY origin record only), which tools/failover.py moves."""
+    failover_health_check_id: pulumi.Output[str] | None
+    """The Route 53 health check on that alarm, which the PRIMARY origin record obeys."""
 
     def __init__(self, name: str, args: EdgeArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("elite-locadora:edge:Edge", name, None, opts)
@@ -73,7 +94,11 @@ class Edge(pulumi.ComponentResource):
         # Letters and digits only: ALB header conditions treat * and ? as wildcards and compare case-insensitively,
         # which still leaves 36^64 values.
         self.origin_verify_value = pulumi.Output.secret(
-            random.RandomPassword(f"{name}-origin-verify", length=64, special=False, opts=self._child).result
+            args.origin_verify_value
+            if args.origin_verify_value is not None
+            else random.RandomPassword(
+                f"{name}-origin-verify", length=64, special=False, opts=self._child
+            ).result
         )
 
         log_bucket = self._create_access_log_bucket()
@@ -93,14 +118,7 @@ class Edge(pulumi.ComponentResource):
         web_tg, api_tg = self._create_target_groups()
         https = self._create_listeners(alb, certificate_arn, web_tg, api_tg)
         waf_log_group = self._create_waf(alb)
-        aws.route53.Record(
-            f"{name}-origin",
-            zone_id=args.zone_id,
-            name=self.origin_host,
-            type="A",
-            aliases=[{"name": alb.dns_name, "zone_id": alb.zone_id, "evaluate_target_health": True}],
-            opts=self._child,
-        )
+        self._create_origin_record(args.zone_id, alb)
 
         self.alb_arn, self.alb_arn_suffix = alb.arn, alb.arn_suffix
         self.alb_dns_name, self.alb_zone_id = alb.dns_name, alb.zone_id
@@ -126,7 +144,42 @@ class Edge(pulumi.ComponentResource):
                 "waf_log_group_name": self.waf_log_group_name,
                 "access_log_bucket_name": self.access_log_bucket_name,
                 "origin_verify_value": self.origin_verify_value,
+                "failover_switch_alarm_name": self.failover_switch_alarm_name,
+                "failover_health_check_id": self.failover_health_check_id,
             }
+        )
+
+    def _create_origin_record(self, zone_id: pulumi.Input[str], alb: aws.lb.LoadBalancer) -> None:
+        """`origin.<domain>` → this ALB. With a DR site it is one of a failover pair: Route 53's data plane answers
+        with the PRIMARY while its ALB has healthy targets and the failover switch is off, else with the SECONDARY
+        (the DR site's ALB) once that one has healthy targets; no API call moves it (docs/dr-runbook.md)."""
+        failover = self._args.origin_failover
+        routing: dict = {}
+        opts = self._child
+        self.failover_switch_alarm_name = self.failover_health_check_id = None
+        if failover is not None:
+            if failover.switch is not None:
+                switch = FailoverSwitch(f"{self._name}-failover-switch", failover.switch, opts=self._child)
+                self.failover_switch_alarm_name = switch.alarm_name
+                self.failover_health_check_id = switch.health_check_id
+            routing = {
+                "set_identifier": f"{self._args.name_prefix}-{failover.role.lower()}",
+                "failover_routing_policies": [{"type": failover.role}],
+                "health_check_id": self.failover_health_check_id,
+            }
+            # Route 53 keeps no simple and failover records of one name side by side: turning the simple record
+            # into the PRIMARY one deletes it first (seconds without the name; CloudFront retries the origin).
+            opts = pulumi.ResourceOptions(parent=self, delete_before_replace=True)
+        aws.route53.Record(
+            f"{self._name}-origin",
+            zone_id=zone_id,
+            name=self.origin_host,
+            type="A",
+            # Evaluate target health: Route 53 counts the ALB unhealthy when none of its target groups has a healthy
+            # target (an empty group counts as unhealthy: a pilot light before its failover).
+            aliases=[{"name": alb.dns_name, "zone_id": alb.zone_id, "evaluate_target_health": True}],
+            **routing,
+            opts=opts,
         )
 
     # -- access logs -----------------------------------------------------------------------------------------

@@ -60,6 +60,8 @@ class AppSecrets(pulumi.ComponentResource):
     stripe_secret_parameter_arn: pulumi.Output[str]
     parameter_names: list[str]
     dr_parameter_arns: pulumi.Output[list[str]]
+    dr_parameter_arn_by_key: dict[str, pulumi.Output[str]]
+    """The DR copies by key (`database-url`, `jwt-secret`, `stripe-secret`): what the DR site's tasks inject."""
 
     def __init__(self, name: str, args: AppSecretsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("elite-locadora:secrets:AppSecrets", name, None, opts)
@@ -102,6 +104,7 @@ class AppSecrets(pulumi.ComponentResource):
                 "jwt_secret_parameter_arn": self.jwt_secret_parameter_arn,
                 "stripe_secret_parameter_arn": self.stripe_secret_parameter_arn,
                 "dr_parameter_arns": self.dr_parameter_arns,
+                "dr_parameter_arn_by_key": self.dr_parameter_arn_by_key,
             }
         )
 
@@ -145,6 +148,7 @@ class AppSecrets(pulumi.ComponentResource):
         args = self._args
         dr_opts = pulumi.ResourceOptions.merge(self._child, pulumi.ResourceOptions(provider=args.dr_provider))
         arns = []
+        self.dr_parameter_arn_by_key = {}
         for key, (path, value, text) in values.items():
             if key == "database-url":
                 if args.dr_db_address is None:
@@ -155,14 +159,9 @@ class AppSecrets(pulumi.ComponentResource):
                     )
                 )
                 text = "Database URL in the DR region: the cross-region replica, promoted at failover"
-            arns.append(
-                self._parameter(
-                    f"{self._name}-dr-{key}",
-                    path,
-                    value,
-                    f"{text} (DR copy)",
-                    args.dr_secrets_key_arn,
-                    dr_opts,
-                ).arn
-            )
+            arn = self._parameter(
+                f"{self._name}-dr-{key}", path, value, f"{text} (DR copy)", args.dr_secrets_key_arn, dr_opts
+            ).arn
+            self.dr_parameter_arn_by_key[key] = arn
+            arns.append(arn)
         return pulumi.Output.all(*arns)

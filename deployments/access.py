@@ -103,12 +103,16 @@ RESOURCE_SERVICES: dict[str, tuple[str, ...]] = {
     "aws:opensearch/domain:Domain": ("es", "ec2", "kms", "logs"),
     "aws:opensearch/domainPolicy:DomainPolicy": ("es",),
     "aws:rds/instance:Instance": ("rds", "kms", "secretsmanager", "logs"),
+    # Replication of automated backups: RDS uses the destination region's key on the caller's behalf.
+    "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication": ("rds", "kms"),
     "aws:rds/parameterGroup:ParameterGroup": ("rds",),
     "aws:rds/subnetGroup:SubnetGroup": ("rds",),
     "aws:route53/hostedZoneDnsSec:HostedZoneDnsSec": ("route53",),
     "aws:route53/keySigningKey:KeySigningKey": ("route53", "kms"),
     "aws:route53/queryLog:QueryLog": ("route53", "logs"),
     "aws:route53/record:Record": ("route53",),
+    # A CLOUDWATCH_METRIC health check: Route 53 checks the alarm exists with the caller's cloudwatch:DescribeAlarms.
+    "aws:route53/healthCheck:HealthCheck": ("route53", "cloudwatch"),
     "aws:route53/zone:Zone": ("route53",),
     "aws:s3/bucket:Bucket": ("s3",),
     "aws:s3/bucketCorsConfiguration:BucketCorsConfiguration": ("s3",),
@@ -247,6 +251,10 @@ DATA_LOSS: dict[str, tuple[str, ...]] = {
         "rds:DeleteDBInstance",
         "rds:DeleteDBInstanceAutomatedBackup",
         "rds:DeleteDBSnapshot",
+    ),
+    # Stopping the replication deletes the replicated backups in the DR region (the point-in-time restore there).
+    "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication": (
+        "rds:StopDBInstanceAutomatedBackupsReplication",
     ),
     "aws:route53/zone:Zone": ("route53:DeleteHostedZone",),
     "aws:s3/bucket:Bucket": ("s3:DeleteBucket", "s3:DeleteObjectVersion"),

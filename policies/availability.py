@@ -23,6 +23,10 @@ from common import (
     truthy,
 )
 
+# The values of the standby tag under which a service may run no task: a DR site's services before a failover
+# (pilot light), the old primary's after one (fenced). components/compute.py sets them.
+STANDBY_ROLES = ("pilot-light", "fenced")
+
 
 def _rds_multi_az(props, cfg, args):
     if get(props, "replicateSourceDb"):
@@ -109,6 +113,12 @@ def _ecs_min_tasks(props, cfg, args):
         return
     if desired == 0 and str(get(props, "tags", cfg["bootstrapTag"], default="")).lower() == "true":
         return  # created before its first image exists (nothing to pull yet): the first release scales it
+    if desired == 0:
+        role = get(props, "tags", cfg["standbyTag"], default=None)
+        if role is UNKNOWN or get(props, "tags") is UNKNOWN:
+            return  # the tags are known only after the deploy: a standby role may exempt it
+        if role in STANDBY_ROLES:
+            return  # a DR site's pilot light (a failover scales it up), or the old primary fenced after one
     if desired is None or desired < cfg["minTasks"]:
         yield f"runs {desired or 0} task(s); set desiredCount to at least {cfg['minTasks']} spread over AZs"
 
@@ -241,13 +251,15 @@ POLICIES = [
     resource_policy(
         "ecs-service-min-tasks",
         "Checks that ECS services run at least minTasks tasks; a service tagged bootstrapTag=true with 0 tasks "
-        "(created before its first image exists) is exempt.",
+        "(created before its first image exists) is exempt, and so is one tagged standbyTag=pilot-light (a DR "
+        "site before its failover) or standbyTag=fenced (the old primary after one).",
         frozenset({"aws:ecs/service:Service"}),
         _ecs_min_tasks,
         severity="medium",
         config={
             "minTasks": {"type": "integer", "minimum": 1, "default": 2},
             "bootstrapTag": {"type": "string", "minLength": 1, "default": "Bootstrap"},
+            "standbyTag": {"type": "string", "minLength": 1, "default": "DrRole"},
         },
         remediation="Set desiredCount (and the auto scaling minimum) to at least minTasks.",
     ),

@@ -338,6 +338,33 @@ def _cloudfront_certificate_region(props, cfg, args):
         )
 
 
+def _backup_replication_key(props, cfg, args):
+    key = get(props, "kmsKeyId")
+    if key is UNKNOWN:
+        return
+    if key in (None, ""):
+        yield (
+            "names no KMS key; RDS replicates an encrypted instance's backups only under a key of the destination "
+            "region: set kmsKeyId to a key of this resource's region"
+        )
+        return
+    region = get(props, "region")
+    if region in (None, "") and args.provider is not None:
+        region = get(args.provider.props, "region")
+    parts = str(key).split(":")
+    if (
+        isinstance(region, str)
+        and region
+        and str(key).startswith("arn:")
+        and len(parts) > 3
+        and parts[3] != region
+    ):
+        yield (
+            f"kmsKeyId is a key of {parts[3]} but the backups are replicated to {region}; a KMS key never leaves "
+            "its region: use the destination region's key"
+        )
+
+
 def _waf_scope(props, cfg, args):
     if args.resource_type in CLOUDFRONT:
         acl = get(props, "webAclId")
@@ -728,6 +755,17 @@ POLICIES = [
         level="mandatory",
         url="https://docs.aws.amazon.com/acm/latest/userguide/acm-regions.html",
         remediation="Request the certificate with a provider for us-east-1 and pass its ARN.",
+    ),
+    resource_policy(
+        "rds-backup-replication-destination-key",
+        "Checks that replicated RDS automated backups name a KMS key of their destination region (RDS refuses to "
+        "replicate an encrypted instance's backups without one, and a key of another region cannot be used).",
+        frozenset({"aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication"}),
+        _backup_replication_key,
+        severity="high",
+        level="mandatory",
+        url="https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_StartDBInstanceAutomatedBackupsReplication.html",
+        remediation="Create the replication with the destination region's provider and that region's KMS key ARN.",
     ),
     resource_policy(
         "waf-acl-scope-matches-target",

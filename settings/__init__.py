@@ -22,6 +22,7 @@ from .common import AWS_PROVIDER_KEYS, Model, Region
 from .compute import ComputeSettings
 from .data import DataSettings
 from .dns import DnsSettings
+from .dr import DrSettings
 from .edge import EdgeSettings
 from .network import NetworkSettings
 from .operations import JWT_SECRET_KEY, STRIPE_SECRET_KEY, ConfigSecrets, OperationsSettings, load_app_secrets
@@ -75,6 +76,11 @@ class Settings(Model):
     compute: ComputeSettings
     cicd: CicdSettings
     review: ReviewSettings | None = Field(None, description="Review stacks only: their time-to-live.")
+    dr: DrSettings | None = Field(
+        None,
+        description="The DR site in drRegion (pilot light) and the failover switch; needs data.drNetwork and "
+        "data.database.drReplica (settings/dr.py).",
+    )
 
     @computed_field
     @property
@@ -159,6 +165,11 @@ class Settings(Model):
                 )
             if not self.operations.backup.copy_to_dr:
                 raise ValueError("operations.backup.copyToDr: prod must copy its backups to the DR region")
+            if self.dr is None:
+                raise ValueError(
+                    "dr: prod needs its DR site (RTO 4 h, RPO minutes; docs/dr-runbook.md): set dr.publicSubnets "
+                    "and dr.cacheNodeType"
+                )
             self.compute.check_prod()
         self.compute.check_exec(list(self.network.interface_endpoints))
         if self.dr_region == self.region:
@@ -171,7 +182,33 @@ class Settings(Model):
                 f"data.drNetwork.vpcCidr: {dr_net.vpc_cidr} overlaps network.vpcCidr {self.network.vpc_cidr}; "
                 "the DR VPC needs its own range so the two can be peered or joined by VPN"
             )
+        self._dr_site_fits()
         return self
+
+    def _dr_site_fits(self) -> None:
+        """The DR site lives in the DR replica's VPC: it needs that network and the replica it promotes."""
+        if self.dr is None:
+            return
+        dr_net = self.data.dr_network
+        if dr_net is None or self.data.database.dr_replica is None:
+            raise ValueError(
+                "dr: the DR site needs the cross-region replica and its network; set data.database.drReplica and "
+                "data.drNetwork"
+            )
+        vpc = ipaddress.IPv4Network(dr_net.vpc_cidr)
+        private = [ipaddress.IPv4Network(c) for c in dr_net.private_subnets]
+        if len(self.dr.public_subnets) != len(private):
+            raise ValueError(
+                f"dr.publicSubnets: {len(self.dr.public_subnets)} subnets for {len(private)} private subnets in "
+                "data.drNetwork; give one public subnet per AZ of the DR network"
+            )
+        for cidr in self.dr.public_subnets:
+            net = ipaddress.IPv4Network(cidr)
+            if not net.subnet_of(vpc):
+                raise ValueError(f"dr.publicSubnets: {net} is outside data.drNetwork.vpcCidr {vpc}")
+            clash = next((p for p in private if p.overlaps(net)), None)
+            if clash is not None:
+                raise ValueError(f"dr.publicSubnets: {net} overlaps data.drNetwork private subnet {clash}")
 
 
 # Keys that moved: the error for the old one names the new one.

@@ -14,20 +14,24 @@ _CACHE: dict[tuple, Render] = {}
 
 @pytest.fixture(scope="session")
 def render(tmp_path_factory: pytest.TempPathFactory):
-    """render(stack, program=None, pack_config=None, mode="existing") → Render, cached per arguments for the
-    session (mode "first-deploy": every computed output unknown, tools/preview.py MODES)."""
+    """render(stack, program=None, pack_config=None, mode="existing", config=()) → Render, cached per arguments for
+    the session (mode "first-deploy": every computed output unknown, tools/preview.py MODES; config: overrides
+    `key.path=value` as `pulumi config set --path`, e.g. the failed-over render)."""
 
     def _do(
         stack: str,
         program: str | Path | None = None,
         pack_config: str | Path | None = None,
         mode: str = "existing",
+        config: tuple[str, ...] = (),
     ) -> Render:
-        key = (stack, str(program), str(pack_config), mode)
+        key = (stack, str(program), str(pack_config), mode, config)
         if key not in _CACHE:
             out = tmp_path_factory.mktemp(f"render-{stack}-{mode}")
-            extra = ["--mode", mode] if mode != "existing" else None
-            _CACHE[key] = _render(stack, out, program=program, pack_config=pack_config, extra=extra)
+            extra = (["--mode", mode] if mode != "existing" else []) + [
+                a for c in config for a in ("--config", c)
+            ]
+            _CACHE[key] = _render(stack, out, program=program, pack_config=pack_config, extra=extra or None)
         return _CACHE[key]
 
     return _do

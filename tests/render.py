@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import subprocess
 import sys
@@ -9,6 +10,9 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+# The DR site (components/dr_site.py: the same tiers again, in the DR region) and the DR VPC it shares with the
+# cross-region replica (components/dr_network.py).
+DR_SITE = ("elite-locadora:dr:DrSite", "elite-locadora:data:DrNetwork")
 
 
 class Render:
@@ -24,6 +28,22 @@ class Render:
     @property
     def stack(self) -> str:
         return self.data["stack"]
+
+    @functools.cached_property
+    def primary_site(self) -> Render:
+        """The render without the DR site and the DR VPC (components/dr_site.py, components/dr_network.py): the
+        tiers that serve from the primary region, for the specifications written for one region's tiers. The
+        tiers' own DR copies (replicated parameters, images, secrets) stay: they belong to those tiers."""
+        dr = {r["urn"] for r in self.resources if r["type"] in DR_SITE}
+        keep = []
+        for r in self.resources:
+            parent, inside = r.get("parent"), r["urn"] in dr
+            while parent and not inside:
+                inside = parent in dr
+                parent = self._by_urn.get(parent, {}).get("parent")
+            if not inside:
+                keep.append(r)
+        return Render({**self.data, "resources": keep}, self.exit_code, self.report)
 
     def of_type(self, *tokens: str) -> list[dict[str, Any]]:
         return [r for r in self.resources if r["type"] in tokens]

@@ -55,6 +55,16 @@ USAGE: dict[str, tuple[str, Any, str]] = {
         10.0,
         "GB a month of change data shipped to a cross-region replica",
     ),
+    "rdsReplicatedBackupGbStored": (
+        "number",
+        20.0,
+        "GB of snapshots and transaction logs kept in the destination region by each automated-backup replication",
+    ),
+    "rdsReplicatedBackupGbPerMonth": (
+        "number",
+        10.0,
+        "GB a month each automated-backup replication copies to its destination region",
+    ),
     "ecrGbStored": ("number", 2.0, "GB of images in each ECR repository"),
     "dnsQueriesMillions": ("number", 1.0, "million standard (non-alias) DNS queries a month per hosted zone"),
     "firehoseGbIngested": ("map", {"*": 5.0}, "GB a month into each Firehose stream, by stream name pattern"),

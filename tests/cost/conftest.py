@@ -58,7 +58,7 @@ TEST_PRICES: dict[str, Any] = {
         },
         "us-west-2": {
             "rds.mysql.instance": group("hour", {"db.r7g.large": 0.3}),
-            "rds.storage": group("gb-month", {"gp3": 0.2}),
+            "rds.storage": group("gb-month", {"gp3": 0.2, "backup": 0.11}),
             "s3.storage": group("gb-month", {"STANDARD": 0.03, "STANDARD_IA": 0.015}),
             "backup": group("gb-month", {"s3": 0.06, "rds": 0.12}),
             "secretsmanager": group("month", {"secret": 0.5, "api-10k": 0.05}),

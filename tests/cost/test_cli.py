@@ -57,7 +57,11 @@ def test_diff_between_stacks_is_by_tier_and_adds_up(
 def test_diff_of_a_change_shows_exactly_what_it_adds(tmp_path: Path, staging: Render, capsys) -> None:
     """main vs a PR: the PR adds a NAT gateway; the difference is that gateway's line, in its tier."""
     pr = copy.deepcopy(staging.data)
-    nat = next(r for r in pr["resources"] if r["type"] == "aws:ec2/natGateway:NatGateway")
+    nat = next(
+        r
+        for r in pr["resources"]
+        if r["type"] == "aws:ec2/natGateway:NatGateway" and r["name"].startswith("network-")
+    )
     extra = copy.deepcopy(nat)
     extra["name"] += "-extra"
     extra["urn"] += "-extra"

@@ -171,6 +171,50 @@ def test_auto_scaled_services_run_at_the_assumed_level(price) -> None:
     assert line(est, "api").monthly == pytest.approx(4 * (0.04 + 2 * 0.004) * HOURS), line(est, "api").basis
 
 
+def test_a_pilot_light_service_at_zero_costs_no_task(price) -> None:
+    """Target tracking scales on the running tasks' metrics: a service at zero with a minimum of zero stays there
+    (the DR site before its failover, components/dr_site.py)."""
+    service = resource(SERVICE, "dr-api", {"name": "api", "desiredCount": 0, "taskDefinition": "api"})
+    target = resource(
+        "aws:appautoscaling/target:Target",
+        "dr-api-scaling",
+        {
+            "resourceId": "service/cluster-dr/api",
+            "scalableDimension": "ecs:service:DesiredCount",
+            "minCapacity": 0,
+            "maxCapacity": 10,
+        },
+    )
+    est = price(render(_task_def(), service, target), {"autoscalingLevel": 0.25})
+    assert line(est, "dr-api").monthly == 0 and "0 tasks" in line(est, "dr-api").basis
+
+
+def test_replicated_automated_backups_pay_storage_there_and_the_transfer(price) -> None:
+    primary = resource(
+        RDS,
+        "primary",
+        {
+            "engine": "mysql",
+            "instanceClass": "db.r7g.large",
+            "allocatedStorage": 50,
+            "arn": "arn:aws:rds:us-east-1:123456789012:db:primary",
+        },
+    )
+    replication = resource(
+        "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication",
+        "backups-dr",
+        {"sourceDbInstanceArn": "arn:aws:rds:us-east-1:123456789012:db:primary"},
+        region="us-west-2",
+    )
+    est = price(
+        render(primary, replication),
+        {"rdsReplicatedBackupGbStored": 100, "rdsReplicatedBackupGbPerMonth": 30},
+    )
+    got = line(est, "backups-dr")
+    # us-west-2's backup storage (0.11/GB) and us-east-1's transfer to us-west-2 (0.02/GB).
+    assert got.monthly == pytest.approx(100 * 0.11 + 30 * 0.02), got.basis
+
+
 def test_interface_endpoints_are_billed_per_az(price) -> None:
     interface = resource(
         "aws:ec2/vpcEndpoint:VpcEndpoint",

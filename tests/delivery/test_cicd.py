@@ -112,8 +112,13 @@ def test_each_application_role_trusts_only_its_repository_and_branch_or_environm
 
 def test_each_role_pushes_only_its_repository_and_rolls_only_its_services(stack: Render):
     repositories = {r["name"]: r["outputs"]["arn"] for r in stack.of_type("aws:ecr/repository:Repository")}
-    services = {r["name"].removeprefix("compute-"): r for r in stack.of_type("aws:ecs/service:Service")}
-    cluster = stack.one("aws:ecs/cluster:Cluster")
+    # The primary region's services (the DR site's run the same release from `pulumi up`, and none until a failover).
+    services = {
+        r["name"].removeprefix("compute-"): r
+        for r in stack.of_type("aws:ecs/service:Service")
+        if r["name"].startswith("compute-")
+    }
+    cluster = stack.one("aws:ecs/cluster:Cluster", "compute-cluster")
     for app, (_, image, rolled) in EXPECTED[stack.stack].items():
         where = f"{stack.stack}: cicd-deploy-{app}"
         doc = statements(role_policy(stack, f"deploy-{app}"))
@@ -201,7 +206,7 @@ def test_outputs_name_the_roles_for_the_repository_variables(stack: Render):
     assert set(arns) == set(EXPECTED[stack.stack]), f"{stack.stack}: cicdDeployRoleArns per application"
     if stack.stack == "staging":
         assert stack.outputs["cicdPreviewRoleArn"].endswith("role/elite-locadora-staging-preview")
-    cluster = stack.one("aws:ecs/cluster:Cluster")["outputs"]["name"]
+    cluster = stack.one("aws:ecs/cluster:Cluster", "compute-cluster")["outputs"]["name"]
     for app, (subject, image, rolled) in EXPECTED[stack.stack].items():
         pipeline = stack.outputs["cicdPipelines"][app]
         where = f"{stack.stack}: cicdPipelines.{app}"

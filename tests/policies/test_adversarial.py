@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.policies.conftest import PROVIDER as PROVIDER_OF_TESTS
 from tests.policies.conftest import res
 from tools.analyzer import Res
 from tools.pack_modules import pack_module
@@ -1613,6 +1614,39 @@ case(
 )
 case("single-az-with-zone", P, "good", res(DB, {"multiAz": False, "availabilityZone": "us-east-1a"}))
 case("multi-az-zone-unknown", P, "unknown", res(DB, {"multiAz": True, "availabilityZone": UNKNOWN}))
+
+P = "rds-backup-replication-destination-key"
+BACKUPS = "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication"
+DR_PROVIDER = {**PROVIDER_OF_TESTS, "urn": "urn:pulumi:test::test::pulumi:providers:aws::dr", "name": "dr"}
+DR_PROVIDER["inputs"] = {**PROVIDER_OF_TESTS["inputs"], "region": "us-west-2"}
+SOURCE = "arn:aws:rds:us-east-1:123456789012:db:elite-locadora-prod-mysql"
+WEST_KEY = "arn:aws:kms:us-west-2:123456789012:key/1111"
+case(
+    "backups-replicated-under-the-destination-key",
+    P,
+    "good",
+    res(BACKUPS, {"sourceDbInstanceArn": SOURCE, "kmsKeyId": WEST_KEY}, provider=DR_PROVIDER),
+)
+case(
+    "backups-replicated-under-the-source-regions-key",
+    P,
+    "bad",
+    res(BACKUPS, {"sourceDbInstanceArn": SOURCE, "kmsKeyId": KEY}, provider=DR_PROVIDER),
+    ["us-east-1", "us-west-2", "never leaves"],
+)
+case(
+    "backups-replicated-without-a-key",
+    P,
+    "bad",
+    res(BACKUPS, {"sourceDbInstanceArn": SOURCE}, provider=DR_PROVIDER),
+    ["names no KMS key", "destination"],
+)
+case(
+    "backups-key-unknown",
+    P,
+    "unknown",
+    res(BACKUPS, {"sourceDbInstanceArn": SOURCE, "kmsKeyId": UNKNOWN}, provider=DR_PROVIDER),
+)
 
 TASK = "aws:ecs/taskDefinition:TaskDefinition"
 

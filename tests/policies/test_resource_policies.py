@@ -265,6 +265,24 @@ CASES = [
         [],
     ),
     (
+        # A DR site's service before its failover (pilot light), and the old primary's after it (fenced): 0 tasks.
+        "ecs-service-min-tasks",
+        "aws:ecs/service:Service",
+        {"desiredCount": 0, "tags": {"DrRole": "pilot-light"}},
+        [
+            ({"tags.DrRole": "standby"}, ["runs 0 task(s)"]),
+            ({"tags.DrRole": "fenced", "desiredCount": 1}, ["at least 2"]),
+        ],
+        [{"tags.DrRole": UNKNOWN}, {"tags": UNKNOWN}],
+    ),
+    (
+        "ecs-service-min-tasks",
+        "aws:ecs/service:Service",
+        {"desiredCount": 0, "tags": {"DrRole": "fenced"}},
+        [({"tags.DrRole": "serving"}, ["runs 0 task(s)"])],
+        [],
+    ),
+    (
         "opensearch-zone-awareness",
         "aws:opensearch/domain:Domain",
         SEARCH,

@@ -46,6 +46,23 @@ SSM_ARN = re.compile(r"^arn:aws:ssm:[a-z0-9-]+:\d{12}:parameter/.+$")
 SM_ARN = re.compile(r"^(arn:aws:secretsmanager:[a-z0-9-]+:\d{12}:secret:[^:]+)(?::([^:]*):([^:]*):([^:]*))?$")
 
 
+# The DR site builds this tier again in the DR region; its own specifications are in tests/tiers/test_dr_site.py.
+# Here: the primary region's compute tier.
+@pytest.fixture(scope="module")
+def render(render):
+    return lambda stack, *args, **kwargs: render(stack, *args, **kwargs).primary_site
+
+
+@pytest.fixture(scope="module")
+def prod(render) -> Render:
+    return render("prod")
+
+
+@pytest.fixture(scope="module")
+def staging(render) -> Render:
+    return render("staging")
+
+
 @cache
 def raw(stack: str) -> dict[str, Any]:
     return yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())["config"]

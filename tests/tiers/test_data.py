@@ -281,7 +281,7 @@ def test_the_api_and_worker_roll_after_the_application_user_rotates(prod: Render
         and target["inputs"]["rule"] == rule["outputs"]["name"]
     )
     steps = json.loads(machine["inputs"]["definition"])["States"].values()
-    cluster = prod.one("aws:ecs/cluster:Cluster")["outputs"]["arn"]
+    cluster = prod.one("aws:ecs/cluster:Cluster", "compute-cluster")["outputs"]["arn"]
     services = {
         s["outputs"]["name"]
         for s in prod.of_type("aws:ecs/service:Service")
@@ -408,20 +408,28 @@ def test_dr_replica_replicates_across_regions_with_the_dr_key_and_network(prod: 
     assert prod.outputs["drReplicaArn"] == dr["outputs"]["arn"]
 
 
-def test_dr_network_is_private_over_the_dr_regions_azs(prod: Render) -> None:
+def test_dr_network_spans_the_dr_regions_azs_and_its_database_admits_only_the_dr_app(prod: Render) -> None:
     vpc = prod.one("aws:ec2/vpc:Vpc", "data-dr-network")
     assert vpc["region"] == "us-west-2" and vpc["inputs"]["cidrBlock"] == "10.100.0.0/16", vpc["urn"]
-    subnets = [s for s in prod.of_type(SUBNET) if s["name"].startswith("data-dr-network-")]
-    assert [s["inputs"]["cidrBlock"] for s in sorted(subnets, key=lambda s: s["name"])] == [
-        "10.100.1.0/24",
-        "10.100.2.0/24",
-        "10.100.3.0/24",
-    ]
+    subnets = sorted(
+        (s for s in prod.of_type(SUBNET) if s["name"].startswith("data-dr-network-")), key=lambda s: s["name"]
+    )
+    by_tier = {
+        tier: [s["inputs"]["cidrBlock"] for s in subnets if s["inputs"]["tags"]["Tier"] == tier]
+        for tier in ("private", "public")
+    }
+    assert by_tier == {
+        "private": ["10.100.1.0/24", "10.100.2.0/24", "10.100.3.0/24"],
+        "public": ["10.100.101.0/24", "10.100.102.0/24", "10.100.103.0/24"],
+    }, "data.drNetwork.privateSubnets, and the DR site's dr.publicSubnets"
     assert {s["inputs"]["availabilityZone"] for s in subnets} == {"us-west-2a", "us-west-2b", "us-west-2c"}
     assert all(s["inputs"]["vpcId"] == vpc["id"] and s["region"] == "us-west-2" for s in subnets)
-    dr_ids = {x["id"] for x in prod.of_type("aws:ec2/vpc:Vpc") if x["region"] == "us-west-2"}
-    for token in ("aws:ec2/internetGateway:InternetGateway", "aws:ec2/natGateway:NatGateway"):
-        assert not [x for x in prod.of_type(token) if x["inputs"].get("vpcId") in dr_ids], f"no {token} in DR"
+    assert not any(s["inputs"]["mapPublicIpOnLaunch"] for s in subnets if "public" in s["name"]), (
+        "nothing in the public subnets gets an address of its own"
+    )
+    # The DR site's way out (dr.natGateways: one for a pilot light); the replica itself never needed one.
+    nats = [x for x in prod.of_type("aws:ec2/natGateway:NatGateway") if x["region"] == "us-west-2"]
+    assert len(nats) == 1 and nats[0]["name"] == "data-dr-network-nat-1", [x["name"] for x in nats]
     flow = prod.one("aws:ec2/flowLog:FlowLog", "data-dr-network-flow-logs")
     group = prod.one(LOG_GROUP, "data-dr-network-flow-logs")
     assert flow["inputs"]["vpcId"] == vpc["id"] and flow["inputs"]["trafficType"] == "ALL", flow["urn"]
@@ -432,16 +440,19 @@ def test_dr_network_is_private_over_the_dr_regions_azs(prod: Render) -> None:
     assert default["inputs"]["vpcId"] == vpc["id"] and not default["inputs"].get("ingress"), default["urn"]
     db_sg, app_sg = (prod.one(SG, f"data-dr-network-{k}")["id"] for k in ("db", "app"))
     rules = [x for x in prod.of_type(INGRESS, EGRESS) if x["name"].startswith("data-dr-network-")]
-    assert {
-        (
-            x["type"],
-            x["inputs"]["securityGroupId"],
-            x["inputs"]["fromPort"],
-            x["inputs"]["referencedSecurityGroupId"],
-        )
+    to_db = {
+        (x["type"], x["inputs"].get("referencedSecurityGroupId"))
         for x in rules
-    } == {(INGRESS, db_sg, 3306, app_sg), (EGRESS, app_sg, 3306, db_sg)}, "MySQL only from the DR app group"
-    assert not [x for x in rules if "cidrIpv4" in x["inputs"]], "no CIDR rules in the DR network"
+        if x["inputs"]["fromPort"] == 3306
+    }
+    assert to_db == {(INGRESS, app_sg), (EGRESS, db_sg)}, (
+        "MySQL only between the DR app group and the database"
+    )
+    assert not [x for x in rules if x["inputs"]["securityGroupId"] == db_sg and x["type"] == EGRESS]
+    open_to_all = [x for x in rules if x["type"] == INGRESS and "cidrIpv4" in x["inputs"]]
+    assert not open_to_all, (
+        "no CIDR ingress in the DR network: the DR load balancer admits CloudFront's list only"
+    )
 
 
 # -- ElastiCache Redis ---------------------------------------------------------------------------------------------
@@ -634,8 +645,8 @@ def test_staging_is_the_same_shape_right_sized(staging: Render) -> None:
     assert rg["inputs"]["automaticFailoverEnabled"] is True, f"{rg['urn']}: still fails over"
 
 
-def _program_with_data(tmp_path, stack: str, change) -> str:
-    """A copy of the program whose stack file has a changed data block."""
+def _program_with_data(tmp_path, stack: str, change, dr_change=None) -> str:
+    """A copy of the program whose stack file has a changed data block (and DR block, with dr_change)."""
     import shutil
 
     import yaml
@@ -647,6 +658,8 @@ def _program_with_data(tmp_path, stack: str, change) -> str:
         (shutil.copytree if src.is_dir() else shutil.copy)(src, dst / name)
     doc = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())
     change(doc["config"]["elite-locadora:data"])
+    if dr_change is not None:
+        dr_change(doc["config"]["elite-locadora:dr"])
     (dst / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump(doc))
     return str(dst)
 
@@ -656,14 +669,17 @@ def test_staging_gets_a_dr_replica_when_configured(render, tmp_path) -> None:
         data["database"]["drReplica"] = {"instanceClass": "db.t4g.medium"}
         data["drNetwork"] = {"vpcCidr": "10.101.0.0/16", "privateSubnets": ["10.101.1.0/24", "10.101.2.0/24"]}
 
-    program = _program_with_data(tmp_path, "staging", add_dr)
+    def two_azs(site: dict) -> None:
+        site["publicSubnets"] = ["10.101.101.0/24", "10.101.102.0/24"]
+
+    program = _program_with_data(tmp_path, "staging", add_dr, two_azs)
     r: Render = render("staging", program=program, pack_config=ROOT / "policies/config/staging.json")
     dr = r.one(RDS, "data-mysql-dr")
     assert dr["region"] == "us-west-2" and dr["inputs"]["instanceClass"] == "db.t4g.medium", dr["urn"]
     assert dr["inputs"]["replicateSourceDb"] == r.one(RDS, "data-mysql")["outputs"]["arn"], dr["urn"]
     assert dr["inputs"]["kmsKeyId"] == key_arn(r, "dr", "data"), dr["urn"]
     assert dr["protect"] is False, f"{dr['urn']}: staging protects nothing"
-    subnets = [s for s in r.of_type(SUBNET) if s["name"].startswith("data-dr-network-")]
+    subnets = [s for s in r.of_type(SUBNET) if s["name"].startswith("data-dr-network-private-")]
     assert {s["inputs"]["availabilityZone"] for s in subnets} == {"us-west-2a", "us-west-2b"}
     assert r.outputs["drReplicaArn"] == dr["outputs"]["arn"]
     urns = {x["urn"] for x in in_data_tier(r)}

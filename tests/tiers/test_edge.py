@@ -15,6 +15,23 @@ TG = "aws:lb/targetGroup:TargetGroup"
 DIST = "aws:cloudfront/distribution:Distribution"
 
 
+# The DR site builds this tier again in the DR region; its own specifications are in tests/tiers/test_dr_site.py.
+# Here: the primary region's edge.
+@pytest.fixture(scope="module")
+def render(render):
+    return lambda stack, *args, **kwargs: render(stack, *args, **kwargs).primary_site
+
+
+@pytest.fixture(scope="module")
+def prod(render) -> Render:
+    return render("prod")
+
+
+@pytest.fixture(scope="module")
+def staging(render) -> Render:
+    return render("staging")
+
+
 def listener(r: Render, port: int) -> dict:
     [found] = [x for x in r.of_type(LISTENER) if x["inputs"]["port"] == port]
     return found

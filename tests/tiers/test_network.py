@@ -12,6 +12,23 @@ EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
 SG = "aws:ec2/securityGroup:SecurityGroup"
 
 
+# The DR site builds this tier again in the DR region; its own specifications are in tests/tiers/test_dr_site.py.
+# Here: the primary region's network.
+@pytest.fixture(scope="module")
+def render(render):
+    return lambda stack, *args, **kwargs: render(stack, *args, **kwargs).primary_site
+
+
+@pytest.fixture(scope="module")
+def prod(render) -> Render:
+    return render("prod")
+
+
+@pytest.fixture(scope="module")
+def staging(render) -> Render:
+    return render("staging")
+
+
 def sg_ids(r: Render) -> dict[str, str]:
     """Security group purpose (alb, web, api, db, ...) → its id."""
     return {

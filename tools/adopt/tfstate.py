@@ -34,11 +34,14 @@ class TfResource:
 
 
 def _region_of(attrs: dict[str, Any]) -> str | None:
-    arn = attrs.get("arn")
-    if isinstance(arn, str) and arn.startswith("arn:"):
-        parts = arn.split(":")
-        if len(parts) > 3 and parts[3]:
-            return parts[3]
+    # Some types carry their ARN as the id only (aws_ecs_service): a same-named service of another region (a DR
+    # site's) must not match it.
+    for key in ("arn", "id"):
+        arn = attrs.get(key)
+        if isinstance(arn, str) and arn.startswith("arn:"):
+            parts = arn.split(":")
+            if len(parts) > 3 and parts[3]:
+                return parts[3]
     az = attrs.get("availability_zone")
     if isinstance(az, str) and (m := _REGION_IN_AZ.match(az)):
         return m.group(1)
@@ -175,3 +178,24 @@ def _fill_regions(resources: list[TfResource]) -> None:
     for r in resources:
         if r.region is None and len(by_config.get(r.provider_config, ())) == 1:
             r.region = next(iter(by_config[r.provider_config]))
+    # Still unknown (`terraform show -json` drops provider aliases, so one configuration spans regions): the region
+    # of a resource this one names (a route's route table, a capacity provider set's cluster).
+    changed = True
+    while changed:
+        known = {
+            value: r.region
+            for r in resources
+            if r.region
+            for key in ("id", "arn", "name")
+            if isinstance(value := r.attributes.get(key), str) and value
+        }
+        changed = False
+        for r in resources:
+            if r.region is None:
+                found = {
+                    known[v]
+                    for k, v in r.attributes.items()
+                    if k not in ("id", "arn", "name") and isinstance(v, str) and v in known
+                }
+                if len(found) == 1:
+                    r.region, changed = found.pop(), True

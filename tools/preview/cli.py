@@ -28,7 +28,7 @@ from tools.cost import check_config as check_cost_config
 from tools.cost import preview_step as estimate_cost
 from tools.errors import ProgramError
 from tools.paths import POLICIES, ROOT
-from tools.preview.config import load_stack_config
+from tools.preview.config import load_stack_config, override
 from tools.preview.document import build_document
 from tools.preview.pack import PackRun
 from tools.preview.record import MODES, run_program
@@ -50,6 +50,7 @@ def preview(
     pack_config_file: Path | None = None,
     out_dir: Path | None = None,
     mode: str = "existing",
+    overrides: tuple[str, ...] = (),
 ) -> Result:
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
@@ -57,6 +58,8 @@ def preview(
     # A render that fails must not leave the previous one looking current (tools.sarif would report on it).
     (out / "preview.json").unlink(missing_ok=True)
     config = load_stack_config(program, stack)
+    for spec in overrides:
+        override(config, spec)
     import pulumi  # noqa: F401  (the SDK's import cost is its own stage)
     import pulumi_aws  # noqa: F401
 
@@ -132,6 +135,14 @@ def main(argv: list[str] | None = None) -> int:
         help="same as --mode first-deploy",
     )
     parser.add_argument("--timings", action="store_true", help="print stage timings and peak RSS to stderr")
+    parser.add_argument(
+        "--config",
+        action="append",
+        default=[],
+        metavar="KEY.PATH=VALUE",
+        help="override a config value as `pulumi config set --path` would (repeatable), e.g. "
+        "elite-locadora:dr.failedOver=true renders the stack failed over to its DR region",
+    )
     args = parser.parse_args(argv)
     program = args.program.resolve()
     t = time.perf_counter()
@@ -143,6 +154,7 @@ def main(argv: list[str] | None = None) -> int:
             pack_config_file=args.policy_pack_config,
             out_dir=args.out,
             mode=args.mode,
+            overrides=tuple(args.config),
         )
     except ProgramError as exc:
         print(f"error: {exc}", file=sys.stderr)

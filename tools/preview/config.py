@@ -88,6 +88,28 @@ def load_stack_config(program: Path, stack: str) -> StackConfig:
     return StackConfig(project, stack, values, sorted(set(secret_keys)), placeholders)
 
 
+def override(config: StackConfig, spec: str) -> None:
+    """Apply `namespace:key.path=value` over the stack file, as `pulumi config set --path` would (the value read
+    as YAML: `true`, `3`, `text`): renders a variant of a stack, e.g. `elite-locadora:dr.failedOver=true`."""
+    target, sep, raw = spec.partition("=")
+    root, _, path = target.partition(".")
+    if not sep or ":" not in root:
+        raise ProgramError(f"--config {spec!r}: expected namespace:key[.path]=value")
+    value = yaml.safe_load(raw)
+    if not path:
+        config.values[root] = _config_string(value)
+        return
+    if root not in config.values:
+        raise ProgramError(f"--config {spec!r}: {root} is not set in Pulumi.{config.stack}.yaml")
+    doc = json.loads(config.values[root])
+    node = doc
+    *parents, leaf = path.split(".")
+    for part in parents:
+        node = node.setdefault(part, {})
+    node[leaf] = value
+    config.values[root] = _config_string(doc)
+
+
 # What a stack file may hold at its top level (Pulumi docs, "Pulumi.<stack>.yaml").
 STACK_FILE_KEYS = frozenset({"config", "environment", "secretsprovider", "encryptedkey", "encryptionsalt"})
 

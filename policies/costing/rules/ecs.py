@@ -31,6 +31,10 @@ def _service_tasks(r: Resource, c: Context) -> tuple[float, str]:
     t = targets.get(r.urn) or targets.get("name:" + name)
     if t is not None:
         lo, hi = num(t.props.get("minCapacity")), num(t.props.get("maxCapacity"))
+        if lo == 0 and desired == 0:
+            # A service at zero stays there: target tracking scales on its running tasks' metrics (CPU, requests
+            # per target), and none runs. A DR site's pilot light costs no task until its failover raises the minimum.
+            return 0.0, f"0 tasks (at zero, auto scaling 0..{hi:g} has no running task to scale on)"
         level = c.usage["autoscalingLevel"]
         tasks = lo + level * (hi - lo)
         return tasks, f"{tasks:g} tasks (auto-scaled {lo:g}..{hi:g} at level {level:g})"

@@ -61,3 +61,20 @@ def _rds_instance(r: Resource, c: Context) -> tuple[float, str]:
     if num(p.get("performanceInsightsRetentionPeriod"), 7) > 7:
         parts.append("Performance Insights retention beyond 7 days is not priced here (free tier assumed)")
     return compute + storage + extra, "; ".join(parts)
+
+
+@rule("aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication")
+def _rds_backup_replication(r: Resource, c: Context) -> tuple[float, str]:
+    """Replicated automated backups: backup storage in the destination region (no free allowance there) plus the
+    cross-region transfer of the snapshots and logs (RDS pricing, "Backup storage" and "Data transfer")."""
+    stored = c.usage["rdsReplicatedBackupGbStored"]
+    rate = c.p(r.region, "rds.storage", "backup")
+    parts = [f"{stored:g} GB replicated backups in {r.region} × {unit_price(rate)}"]
+    total = stored * rate
+    source = c.related(r, "sourceDbInstanceArn", "aws:rds/instance:Instance")
+    if source is not None and source.region and r.region and source.region != r.region:
+        gb = c.usage["rdsReplicatedBackupGbPerMonth"]
+        transfer = c.p(source.region, "transfer.inter-region", r.region)
+        total += gb * transfer
+        parts.append(f"{gb:g} GB/month from {source.region} × {unit_price(transfer)}")
+    return total, "; ".join(parts)

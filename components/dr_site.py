@@ -1,0 +1,385 @@
+"""The DR site: what serves the platform from the DR region, built before any incident (pilot light).
+
+AWS's pilot-light strategy (whitepaper "Disaster Recovery of Workloads on AWS"): the data is live in the DR region
+(the cross-region MySQL replica, the replicated automated backups, the S3 replica, the ECR replicas, the
+replicated secrets and parameters) and the serving tiers are deployed but switched off. Here they are the same
+tiers as in the primary region, built by the same components (components/edge.py, components/compute.py) under
+the DR region's provider and a name prefix of their own (`elite-locadora-<env>-dr`), so no physical name collides
+with the primary region's or with a global one:
+
+- a load balancer in the DR VPC's public subnets with its own ACM certificate (the same `*.<domain>` name, this
+  region) and a regional WAF, requiring the same origin-verification header CloudFront already sends, and the
+  SECONDARY record of `origin.<domain>`;
+- an ECS cluster with the web, API and worker services, pulling the ECR replicas of this region, reading the
+  DR copies of the parameters and the replicas of the secrets, writing to the S3 replica bucket, pointed at the
+  DR database; before a failover they run no task (the auto scaling minimum is 0);
+- a Redis replication group (cache and sessions) and the job queue (SQS), both of this region.
+
+`tools/failover.py` promotes the replica, raises the services' minimum and flips the failover switch; with
+`elite-locadora:dr.failedOver` the program renders that state (docs/dr-runbook.md).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_random as random
+
+from components.compute import Compute, ComputeArgs, ImageRepositories, app_name
+from components.contract import APPLICATIONS, REDIS_PORT
+from components.edge import Edge, EdgeArgs, OriginFailover
+from settings.compute import ComputeSettings
+from settings.data import CacheSettings, QueueSettings
+from settings.dr import DrSettings
+from settings.edge import EdgeSettings
+
+
+def replica_secret_arn(primary_arn: str, region: str, dr_region: str) -> str:
+    """A Secrets Manager replica keeps its primary's ARN but for the region (the same name and random suffix;
+    Secrets Manager user guide, "Replicate secrets across Regions"): the DR tasks read the replica by it."""
+    head, sep, tail = primary_arn.partition(f":{region}:")
+    if not sep:
+        raise ValueError(f"{primary_arn} is not a secret of {region}")
+    return f"{head}:{dr_region}:{tail}"
+
+
+@dataclass
+class DrSiteArgs:
+    name_prefix: str
+    """The stack's physical-name prefix, `elite-locadora-<env>`; the site's names are `<prefix>-dr-…`."""
+    environment: str
+    """`prod` or `staging` (task families and APP_ENV as in the primary region)."""
+    site: DrSettings
+    """The validated DR settings (failedOver, cache size)."""
+    edge_settings: EdgeSettings
+    """The stack's edge settings: the DR load balancer has the primary's TLS policy, WAF and health checks."""
+    compute_settings: ComputeSettings
+    """The stack's compute settings: the DR services have the primary's sizes, counts and release."""
+    cache_settings: CacheSettings
+    """The primary cache's settings (engine, windows, retention); the node type and count are the site's."""
+    queue_settings: QueueSettings
+    """The primary queue's settings (retention, visibility, redrive)."""
+    protect: bool
+    """Protect the stateful pieces (queue, cache, token) in prod."""
+    region: str
+    """The primary region (to name the DR replicas of its secrets)."""
+    dr_region: str
+    """The DR region: everything here is created in it."""
+    dr_provider: aws.Provider
+    """Provider of the DR region."""
+    domain: str
+    """Apex domain: the DR certificate covers `<domain>` and `*.<domain>`, the load balancer `origin.<domain>`."""
+    zone_id: pulumi.Input[str]
+    """The domain's Route 53 zone: the certificate's validation record and the SECONDARY origin record."""
+    origin_verify_value: pulumi.Input[str]
+    """The value CloudFront sends in `X-Origin-Verify` (the primary edge's): required here too."""
+    vpc_id: pulumi.Input[str]
+    public_subnet_ids: pulumi.Input[list[str]]
+    private_subnet_ids: pulumi.Input[list[str]]
+    availability_zones: pulumi.Input[list[str]]
+    alb_sg_id: pulumi.Input[str]
+    web_sg_id: pulumi.Input[str]
+    app_sg_id: pulumi.Input[str]
+    """The API and worker tasks' group (the only group the DR database admits)."""
+    cache_sg_id: pulumi.Input[str]
+    data_key_arn: pulumi.Input[str]
+    """DR data key: queue and cache at rest."""
+    logs_key_arn: pulumi.Input[str]
+    """DR logs key: container, WAF and cache log groups."""
+    secrets_key_arn: pulumi.Input[str]
+    """DR secrets key: the replicated secrets, the DR parameters and the DR Redis token."""
+    db_address: pulumi.Input[str]
+    """The DR database (the replica; after the failover, the promoted writer)."""
+    db_port: pulumi.Input[int]
+    db_name: pulumi.Input[str]
+    db_app_secret_arn: pulumi.Input[str]
+    """The application user's secret in the primary region; the tasks read its DR replica."""
+    parameter_arns: dict[str, pulumi.Input[str]]
+    """The DR copies of the application's parameters: `database-url`, `jwt-secret`, `stripe-secret`, `app-key`."""
+    assets_bucket_name: pulumi.Input[str]
+    """The S3 replica bucket (the API writes uploads there after a failover)."""
+    assets_bucket_arn: pulumi.Input[str]
+    assets_key_arn: pulumi.Input[str]
+    """KMS key of the replica bucket."""
+    app_url: str
+    """The public URL (CloudFront's; unchanged by a failover)."""
+
+
+class DrSite(pulumi.ComponentResource):
+    alb_arn_suffix: pulumi.Output[str]
+    """`app/<name>/<id>` of the DR load balancer (CloudWatch's LoadBalancer dimension)."""
+    alb_dns_name: pulumi.Output[str]
+    target_group_arn_suffixes: dict[str, pulumi.Output[str]]
+    """`web`/`api` → `targetgroup/<name>/<id>` (CloudWatch's TargetGroup dimension)."""
+    cluster_name: pulumi.Output[str]
+    service_names: dict[str, pulumi.Output[str]]
+    """`web`/`api`/`worker` → the DR services' names (what the failover tool scales)."""
+    redis_replication_group_id: pulumi.Output[str]
+    jobs_queue_name: pulumi.Output[str]
+    jobs_dead_letter_queue_name: pulumi.Output[str]
+    log_group_names: list[pulumi.Output[str]]
+
+    def __init__(self, name: str, args: DrSiteArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("elite-locadora:dr:DrSite", name, None, opts)
+        self._name, self._args = name, args
+        self._prefix = f"{args.name_prefix}-dr"
+        # Children inherit the DR provider: nothing of the site can land in the primary region by omission.
+        self._child = pulumi.ResourceOptions(parent=self, providers=[args.dr_provider])
+        self._stateful = pulumi.ResourceOptions.merge(
+            self._child, pulumi.ResourceOptions(protect=args.protect, retain_on_delete=args.protect)
+        )
+
+        edge = Edge(
+            f"{name}-edge",
+            EdgeArgs(
+                name_prefix=self._prefix,
+                settings=args.edge_settings,
+                domain=args.domain,
+                zone_id=args.zone_id,
+                vpc_id=args.vpc_id,
+                public_subnet_ids=args.public_subnet_ids,
+                alb_sg_id=args.alb_sg_id,
+                logs_key_arn=args.logs_key_arn,
+                protect=args.protect,
+                origin_verify_value=args.origin_verify_value,
+                origin_failover=OriginFailover(role="SECONDARY"),
+            ),
+            opts=self._child,
+        )
+        queue, dead = self._create_queue()
+        redis_endpoint, redis_secret_arn, redis_version = self._create_cache()
+        compute = Compute(
+            f"{name}-compute",
+            ComputeArgs(
+                name_prefix=self._prefix,
+                environment=args.environment,
+                settings=args.compute_settings,
+                protect=args.protect,
+                region=args.dr_region,
+                dr_region=args.dr_region,
+                dr_provider=args.dr_provider,
+                data_key_arn=args.data_key_arn,
+                dr_data_key_arn=args.data_key_arn,
+                logs_key_arn=args.logs_key_arn,
+                secrets_key_arn=args.secrets_key_arn,
+                private_subnet_ids=args.private_subnet_ids,
+                web_sg_id=args.web_sg_id,
+                api_sg_id=args.app_sg_id,
+                web_target_group_arn=edge.web_target_group_arn,
+                api_target_group_arn=edge.api_target_group_arn,
+                alb_arn_suffix=edge.alb_arn_suffix,
+                web_target_group_arn_suffix=edge.web_target_group_arn_suffix,
+                api_target_group_arn_suffix=edge.api_target_group_arn_suffix,
+                web_health_check_path=args.edge_settings.web_health_check_path,
+                api_health_check_path=args.edge_settings.api_health_check_path,
+                app_url=args.app_url,
+                db_address=args.db_address,
+                db_port=args.db_port,
+                db_name=args.db_name,
+                db_app_secret_arn=pulumi.Output.from_input(args.db_app_secret_arn).apply(
+                    lambda arn: replica_secret_arn(arn, args.region, args.dr_region)
+                ),
+                redis_primary_endpoint=redis_endpoint,
+                redis_port=REDIS_PORT,
+                redis_auth_secret_arn=redis_secret_arn,
+                redis_auth_secret_version_id=redis_version,
+                database_url_parameter_arn=args.parameter_arns["database-url"],
+                jwt_secret_parameter_arn=args.parameter_arns["jwt-secret"],
+                stripe_secret_parameter_arn=args.parameter_arns["stripe-secret"],
+                app_key_parameter_arn=args.parameter_arns["app-key"],
+                parameter_prefix="",
+                dr_secrets_key_arn=args.secrets_key_arn,
+                assets_bucket_name=args.assets_bucket_name,
+                assets_bucket_arn=args.assets_bucket_arn,
+                assets_key_arn=args.assets_key_arn,
+                jobs_queue_arn=queue.arn,
+                jobs_queue_url=queue.url,
+                jobs_queue_key_arn=args.data_key_arn,
+                load_balancer_dependencies=[edge],
+                images=self._replica_repositories(),
+                role="serving" if args.site.failed_over else "pilot-light",
+            ),
+            opts=self._child,
+        )
+
+        self.alb_arn_suffix, self.alb_dns_name = edge.alb_arn_suffix, edge.alb_dns_name
+        self.target_group_arn_suffixes = {
+            "web": edge.web_target_group_arn_suffix,
+            "api": edge.api_target_group_arn_suffix,
+        }
+        self.cluster_name = compute.cluster_name
+        self.service_names = {
+            "web": compute.web_service_name,
+            "api": compute.api_service_name,
+            "worker": compute.worker_service_name,
+        }
+        self.jobs_queue_name, self.jobs_dead_letter_queue_name = queue.name, dead.name
+        self.log_group_names = [*compute.log_group_names, edge.waf_log_group_name]
+        self.register_outputs(
+            {
+                "alb_arn_suffix": self.alb_arn_suffix,
+                "alb_dns_name": self.alb_dns_name,
+                "target_group_arn_suffixes": self.target_group_arn_suffixes,
+                "cluster_name": self.cluster_name,
+                "service_names": self.service_names,
+                "redis_replication_group_id": self.redis_replication_group_id,
+                "jobs_queue_name": self.jobs_queue_name,
+                "jobs_dead_letter_queue_name": self.jobs_dead_letter_queue_name,
+                "log_group_names": self.log_group_names,
+            }
+        )
+
+    # -- images: the ECR replicas of this region ----------------------------------------------------------------
+    def _replica_repositories(self) -> ImageRepositories:
+        """ECR replication (components/registry.py) creates each repository's replica in the DR region under the
+        same name in the same registry: the tasks pull `<account>.dkr.ecr.<DR region>.<suffix>/<name>`."""
+        a = self._args
+        invoke = pulumi.InvokeOptions(parent=self, provider=a.dr_provider)
+        account = aws.get_caller_identity_output(opts=invoke).account_id
+        partition = aws.get_partition_output(opts=invoke)
+        names = {app: app_name(a.environment, app) for app in APPLICATIONS}
+        urls = {
+            app: pulumi.Output.all(account, partition.dns_suffix).apply(
+                lambda v, n=n: f"{v[0]}.dkr.ecr.{a.dr_region}.{v[1]}/{n}"
+            )
+            for app, n in names.items()
+        }
+        arns = {
+            app: pulumi.Output.all(account, partition.partition).apply(
+                lambda v, n=n: f"arn:{v[1]}:ecr:{a.dr_region}:{v[0]}:repository/{n}"
+            )
+            for app, n in names.items()
+        }
+        return ImageRepositories(urls=urls, arns=arns)
+
+    # -- the job queue ----------------------------------------------------------------------------------------
+    def _create_queue(self) -> tuple[aws.sqs.Queue, aws.sqs.Queue]:
+        """The site's own queue (SQS is regional): jobs queued in the lost region stay there until it returns
+        (docs/dr-runbook.md, RPO of queued jobs)."""
+        a, q, n = self._args, self._args.queue_settings, self._name
+        retention = q.retention_days * 86400
+        dead = aws.sqs.Queue(
+            f"{n}-jobs-dlq",
+            name=f"{self._prefix}-jobs-dlq",
+            message_retention_seconds=retention,
+            kms_master_key_id=a.data_key_arn,
+            opts=self._stateful,
+        )
+        queue = aws.sqs.Queue(
+            f"{n}-jobs",
+            name=f"{self._prefix}-jobs",
+            message_retention_seconds=retention,
+            visibility_timeout_seconds=q.visibility_timeout_seconds,
+            receive_wait_time_seconds=20,
+            kms_master_key_id=a.data_key_arn,
+            redrive_policy=dead.arn.apply(
+                lambda arn: json.dumps({"deadLetterTargetArn": arn, "maxReceiveCount": q.max_receive_count})
+            ),
+            opts=self._stateful,
+        )
+        return queue, dead
+
+    # -- the cache --------------------------------------------------------------------------------------------
+    def _create_cache(self) -> tuple[pulumi.Output[str], pulumi.Output[str], pulumi.Output[str]]:
+        """Redis for cache and sessions, as in the primary region (TLS, AUTH, KMS, automatic failover), smaller:
+        a cache refills from MySQL, and sessions of the lost region are lost anyway (users sign in again)."""
+        a, c, n, prefix = self._args, self._args.cache_settings, self._name, self._prefix
+        group_id = f"{prefix}-redis"
+        subnet_group = aws.elasticache.SubnetGroup(
+            f"{n}-redis",
+            name=group_id,
+            description="Private subnets of the DR VPC, one per AZ",
+            subnet_ids=a.private_subnet_ids,
+            opts=self._child,
+        )
+        parameter_group = aws.elasticache.ParameterGroup(
+            f"{n}-redis",
+            name=f"{prefix}-{c.parameter_group_family}",
+            family=c.parameter_group_family,
+            description=f"Elite Locadora DR Redis {c.engine_version}: LRU eviction, idle timeout, keepalive",
+            parameters=[
+                aws.elasticache.ParameterGroupParameterArgs(name=k, value=v)
+                for k, v in {
+                    "maxmemory-policy": "allkeys-lru",
+                    "timeout": "300",
+                    "tcp-keepalive": "60",
+                }.items()
+            ],
+            opts=self._child,
+        )
+        slow_log = aws.cloudwatch.LogGroup(
+            f"{n}-redis-slow-log",
+            name=f"/aws/elasticache/{group_id}/slow-log",
+            retention_in_days=c.log_retention_days,
+            kms_key_id=a.logs_key_arn,
+            opts=self._child,
+        )
+        # The site's own token (the primary's group is in the other region); generated once and kept in state.
+        token = random.RandomPassword(f"{n}-redis-auth", length=64, special=False, opts=self._stateful)
+        azs = pulumi.Output.from_input(a.availability_zones)
+        nodes = a.site.cache_nodes
+        group = aws.elasticache.ReplicationGroup(
+            f"{n}-redis",
+            replication_group_id=group_id,
+            description="Elite Locadora DR Redis (cache and sessions of the DR site)",
+            engine="redis",
+            engine_version=c.engine_version,
+            node_type=a.site.cache_node_type,
+            num_cache_clusters=nodes,
+            preferred_cache_cluster_azs=azs.apply(lambda z: [z[i % len(z)] for i in range(nodes)]),
+            automatic_failover_enabled=True,
+            multi_az_enabled=True,
+            port=REDIS_PORT,
+            parameter_group_name=parameter_group.name,
+            subnet_group_name=subnet_group.name,
+            security_group_ids=[a.cache_sg_id],
+            at_rest_encryption_enabled=True,
+            kms_key_id=a.data_key_arn,
+            transit_encryption_enabled=True,
+            transit_encryption_mode="required",
+            auth_token=token.result,
+            auto_minor_version_upgrade=True,
+            snapshot_retention_limit=c.snapshot_retention_days,
+            snapshot_window=c.snapshot_window,
+            maintenance_window=c.maintenance_window,
+            final_snapshot_identifier=f"{group_id}-final",
+            log_delivery_configurations=[
+                aws.elasticache.ReplicationGroupLogDeliveryConfigurationArgs(
+                    destination=slow_log.name,
+                    destination_type="cloudwatch-logs",
+                    log_format="json",
+                    log_type="slow-log",
+                )
+            ],
+            tags={"Name": group_id},
+            opts=self._stateful,
+        )
+        secret = aws.secretsmanager.Secret(
+            f"{n}-redis-auth",
+            name=f"{prefix}-redis-auth",
+            description="AUTH token of the DR site's Redis replication group (TLS required), with its endpoint",
+            kms_key_id=a.secrets_key_arn,
+            recovery_window_in_days=30 if a.protect else 7,
+            opts=self._stateful,
+        )
+        version = aws.secretsmanager.SecretVersion(
+            f"{n}-redis-auth",
+            secret_id=secret.id,
+            secret_string=pulumi.Output.secret(
+                pulumi.Output.json_dumps(
+                    {
+                        "authToken": token.result,
+                        "host": group.primary_endpoint_address,
+                        "port": REDIS_PORT,
+                        "tls": True,
+                    }
+                )
+            ),
+            # The token's only copy besides the group itself: protected with it.
+            opts=pulumi.ResourceOptions.merge(self._stateful, pulumi.ResourceOptions(depends_on=[group])),
+        )
+        self.redis_replication_group_id = group.replication_group_id
+        return group.primary_endpoint_address, secret.arn, version.version_id
