@@ -348,6 +348,10 @@ operations = Operations(
         },
         # RunningTaskCount exists only while Container Insights is on (ECS/ContainerInsights).
         task_count_metrics=settings.compute.container_insights != "disabled",
+        dr_alb_arn_suffix=dr_site.alb_arn_suffix if dr_site is not None else None,
+        dr_target_group_arn_suffixes=dr_site.target_group_arn_suffixes if dr_site is not None else {},
+        dr_cluster_name=dr_site.cluster_name if dr_site is not None else None,
+        dr_service_names=dr_site.service_names if dr_site is not None else {},
         backup_resource_arns=[storage.assets_bucket_arn],
         signed_zone_id=dns.zone_id if settings.dns.dnssec else None,
         log_sources={

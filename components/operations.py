@@ -64,7 +64,15 @@ class OperationsArgs:
     service_names: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     """ECS service name per key (web, api, worker): the `ServiceName` dimension."""
     task_count_metrics: bool = False
-    """The cluster publishes Container Insights metrics (RunningTaskCount): zero-task alarms are possible."""
+    """The clusters publish Container Insights metrics (RunningTaskCount): zero-task alarms are possible."""
+    dr_alb_arn_suffix: pulumi.Input[str] | None = None
+    """The DR site's load balancer (`app/<name>/<id>`), when the stack has a DR site."""
+    dr_target_group_arn_suffixes: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    """The DR site's target groups per service key (web, api)."""
+    dr_cluster_name: pulumi.Input[str] | None = None
+    """The DR site's ECS cluster."""
+    dr_service_names: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    """The DR site's ECS services per key (web, api, worker)."""
     db_instance_id: pulumi.Input[str] | None = None
     """Primary RDS instance identifier (`DBInstanceIdentifier`)."""
     db_instance_arn: pulumi.Input[str] | None = None
@@ -143,6 +151,7 @@ class Operations(pulumi.ComponentResource):
         self._create_cache_alarms(topic)
         self._create_search_alarms(topic, logs)
         self._create_dnssec_alarms(topic)
+        self._create_dr_site_alarms(dr_topic)
         self._create_event_notifications(topic, dr_topic)
         dashboard = self._create_dashboard(logs)
         self.dashboard_name = dashboard.dashboard_name
@@ -397,6 +406,80 @@ class Operations(pulumi.ComponentResource):
             missing="breaching",
             opts=opts,
         )
+
+    def _create_dr_site_alarms(self, dr_topic: aws.sns.Topic) -> None:
+        """The DR site runs at zero tasks until a failover scales it up (pilot light), so an empty target group
+        and a service without tasks are its normal state. What must page is a DR service asked to run
+        (DesiredTaskCount above 0) with no task running, or with nothing healthy behind its target group: a
+        failover that did not take. These alarms and their topic live in the DR region, so they work while the
+        primary region is lost."""
+        args, a = self._args, self._s.alarms
+        if args.dr_cluster_name is None or not args.task_count_metrics:
+            return
+
+        def metric(metric_id, namespace, name, dims, stat):
+            return aws.cloudwatch.MetricAlarmMetricQueryArgs(
+                id=metric_id,
+                metric=aws.cloudwatch.MetricAlarmMetricQueryMetricArgs(
+                    namespace=namespace, metric_name=name, dimensions=dims, stat=stat, period=60
+                ),
+                return_data=False,
+            )
+
+        def asked_but(what_id: str, label: str) -> aws.cloudwatch.MetricAlarmMetricQueryArgs:
+            return aws.cloudwatch.MetricAlarmMetricQueryArgs(
+                id="failing",
+                expression=f"IF(FILL(desired, 0) > 0 AND FILL({what_id}, 0) < 1, 1, 0)",
+                label=label,
+                return_data=True,
+            )
+
+        for key, service in args.dr_service_names.items():
+            svc = {"ClusterName": args.dr_cluster_name, "ServiceName": service}
+            desired = metric("desired", "ECS/ContainerInsights", "DesiredTaskCount", svc, "Maximum")
+            self._alarm(
+                f"dr-{key}-no-running-tasks",
+                f"DR {key} service: asked to run (failed over) but no task running for "
+                f"{a.unhealthy_evaluation_periods} minute(s)",
+                dr_topic,
+                statistic=None,
+                metric_queries=[
+                    asked_but("running", "desired > 0 and none running"),
+                    desired,
+                    metric("running", "ECS/ContainerInsights", "RunningTaskCount", svc, "Minimum"),
+                ],
+                threshold=1,
+                comparison="GreaterThanOrEqualToThreshold",
+                periods=a.unhealthy_evaluation_periods,
+                missing="notBreaching",  # a pilot-light site at zero may report nothing: that is its normal state
+                opts=self._dr,
+            )
+            tg = args.dr_target_group_arn_suffixes.get(key)
+            if tg is None or args.dr_alb_arn_suffix is None:
+                continue
+            self._alarm(
+                f"dr-{key}-no-healthy-targets",
+                f"DR {key} target group: its service is asked to run (failed over) but no target is healthy for "
+                f"{a.unhealthy_evaluation_periods} minute(s)",
+                dr_topic,
+                statistic=None,
+                metric_queries=[
+                    asked_but("healthy", "desired > 0 and none healthy"),
+                    desired,
+                    metric(
+                        "healthy",
+                        "AWS/ApplicationELB",
+                        "HealthyHostCount",
+                        {"LoadBalancer": args.dr_alb_arn_suffix, "TargetGroup": tg},
+                        "Minimum",
+                    ),
+                ],
+                threshold=1,
+                comparison="GreaterThanOrEqualToThreshold",
+                periods=a.unhealthy_evaluation_periods,
+                missing="notBreaching",
+                opts=self._dr,
+            )
 
     def _create_load_balancer_alarms(self, topic: aws.sns.Topic) -> None:
         a, args = self._s.alarms, self._args

@@ -710,3 +710,42 @@ def test_every_search_instance_type_the_settings_accept_is_a_real_instance() -> 
         assert name.endswith(".search") and largest >= 100, name
         if family not in ("or1", "or2"):
             assert name.removesuffix(".search") in EC2_INSTANCE_TYPES, f"{name}: no such EC2 instance type"
+
+
+@pytest.mark.parametrize("stack", ["prod", "staging"])
+def test_a_failover_that_does_not_take_pages_from_the_dr_region(render, stack: str) -> None:
+    """The DR site runs no task until a failover (pilot light), so its alarms judge only a service asked to run
+    (DesiredTaskCount above 0): no task running, or nothing healthy behind its target group, pages on-call
+    through the DR topic, from the DR region, with the primary region gone."""
+    r = render(stack)
+    dr_topic = topic(r, "us-west-2")["outputs"]["arn"]
+    services = {s["inputs"]["name"] for s in r.of_type(SERVICE) if s["region"] == "us-west-2"}
+    [cluster] = [c for c in r.of_type("aws:ecs/cluster:Cluster") if c["region"] == "us-west-2"]
+    [lb] = [x for x in r.of_type(LB) if x["region"] == "us-west-2"]
+    groups = {t["outputs"]["arnSuffix"] for t in r.of_type(TG) if t["region"] == "us-west-2"}
+    assert services and groups, f"stack {stack}: expected a DR site"
+    tasks, healthy = {}, {}
+    for key, a in alarms(r).items():
+        if not key.startswith("dr-") or not key.endswith(("-no-running-tasks", "-no-healthy-targets")):
+            continue
+        i = a["inputs"]
+        assert a["region"] == "us-west-2" and i["alarmActions"] == [dr_topic], a["urn"]
+        assert i["treatMissingData"] == "notBreaching", f"{a['urn']}: a site at zero may report nothing"
+        queries = {q["id"]: q for q in i["metricQueries"]}
+        [result] = [q for q in queries.values() if q.get("returnData")]
+        assert "desired, 0) > 0" in result["expression"], f"{a['urn']}: judges only a service asked to run"
+        desired = queries["desired"]["metric"]
+        assert (desired["namespace"], desired["metricName"]) == ("ECS/ContainerInsights", "DesiredTaskCount")
+        assert desired["dimensions"]["ClusterName"] == cluster["inputs"]["name"], a["urn"]
+        if key.endswith("-no-running-tasks"):
+            assert queries["running"]["metric"]["metricName"] == "RunningTaskCount", a["urn"]
+            tasks[desired["dimensions"]["ServiceName"]] = a
+        else:
+            m = queries["healthy"]["metric"]
+            assert (m["metricName"], m["dimensions"]["LoadBalancer"]) == (
+                "HealthyHostCount",
+                lb["outputs"]["arnSuffix"],
+            ), a["urn"]
+            healthy[m["dimensions"]["TargetGroup"]] = a
+    assert set(tasks) == services, f"stack {stack}: one no-running-tasks alarm per DR service"
+    assert set(healthy) == groups, f"stack {stack}: one no-healthy-targets alarm per DR target group"
