@@ -26,7 +26,7 @@ import pymysql
 
 from components.contract import MYSQL_PORT, REDIS_PORT
 from components.dr_network import DrNetwork, DrNetworkArgs
-from settings.data import DataSettings
+from settings.data import DataSettings, QueueSettings
 from settings.dr import DrSettings
 
 # RDS for MySQL log types exported to CloudWatch Logs (the guide: error and slow query logs).
@@ -43,6 +43,41 @@ ROTATION_EXCLUDED_CHARACTERS = "/@\"'\\ "
 # RDS for MySQL master passwords hold 8-41 printable characters; letters and digits need no escaping anywhere.
 DB_PASSWORD_LENGTH = 40
 ENHANCED_MONITORING_POLICY = "policy/service-role/AmazonRDSEnhancedMonitoringRole"
+
+
+# Cache and sessions only (jobs are on SQS): evicting the least recently used key is what a cache wants; idle
+# clients are dropped after 5 minutes and probed every minute. The DR site's Redis uses the same parameters.
+REDIS_PARAMETERS = {"maxmemory-policy": "allkeys-lru", "timeout": "300", "tcp-keepalive": "60"}
+
+
+def job_queues(
+    name: str, prefix: str, q: QueueSettings, key_arn: pulumi.Input[str], opts: pulumi.ResourceOptions
+) -> tuple[aws.sqs.Queue, aws.sqs.Queue]:
+    """Laravel's `sqs` queue and its dead-letter queue (`<prefix>-jobs`, `<prefix>-jobs-dlq`), encrypted with
+    `key_arn`: a job received max_receive_count times without being deleted (a worker crashed on it) goes to the
+    dead-letter queue. One region's pair; the primary's data tier and the DR site each create their own."""
+    retention = q.retention_days * 86400
+    dead = aws.sqs.Queue(
+        f"{name}-jobs-dlq",
+        name=f"{prefix}-jobs-dlq",
+        message_retention_seconds=retention,
+        kms_master_key_id=key_arn,
+        opts=opts,
+    )
+    queue = aws.sqs.Queue(
+        f"{name}-jobs",
+        name=f"{prefix}-jobs",
+        message_retention_seconds=retention,
+        visibility_timeout_seconds=q.visibility_timeout_seconds,
+        # Long polling: fewer empty receives (each is a billed request).
+        receive_wait_time_seconds=20,
+        kms_master_key_id=key_arn,
+        redrive_policy=dead.arn.apply(
+            lambda arn: json.dumps({"deadLetterTargetArn": arn, "maxReceiveCount": q.max_receive_count})
+        ),
+        opts=opts,
+    )
+    return queue, dead
 
 
 def rotation_policy(
@@ -705,28 +740,8 @@ class Data(pulumi.ComponentResource):
         """Laravel's `sqs` queue: nothing evicts a message (Redis with allkeys-lru would drop payment and mail
         jobs under memory pressure). Encrypted with the data key; a job received max_receive_count times without
         being deleted (a worker crashed on it) goes to the dead-letter queue, which operations alarms on."""
-        a, q, n = self._args, self._args.settings.queue, self._name
-        retention = q.retention_days * 86400
-        dead = aws.sqs.Queue(
-            f"{n}-jobs-dlq",
-            name=f"{a.name_prefix}-jobs-dlq",
-            message_retention_seconds=retention,
-            kms_master_key_id=a.data_key_arn,
-            opts=self._stateful,
-        )
-        queue = aws.sqs.Queue(
-            f"{n}-jobs",
-            name=f"{a.name_prefix}-jobs",
-            message_retention_seconds=retention,
-            visibility_timeout_seconds=q.visibility_timeout_seconds,
-            # Long polling: fewer empty receives (each is a billed request).
-            receive_wait_time_seconds=20,
-            kms_master_key_id=a.data_key_arn,
-            redrive_policy=dead.arn.apply(
-                lambda arn: json.dumps({"deadLetterTargetArn": arn, "maxReceiveCount": q.max_receive_count})
-            ),
-            opts=self._stateful,
-        )
+        a = self._args
+        queue, dead = job_queues(self._name, a.name_prefix, a.settings.queue, a.data_key_arn, self._stateful)
         self.jobs_queue_arn, self.jobs_queue_url, self.jobs_queue_name = queue.arn, queue.url, queue.name
         self.jobs_dead_letter_queue_name = dead.name
 
@@ -745,15 +760,10 @@ class Data(pulumi.ComponentResource):
             f"{n}-redis",
             name=f"{a.name_prefix}-{c.parameter_group_family}",
             family=c.parameter_group_family,
-            # Cache and sessions only (jobs are on SQS): evicting the least recently used key is what a cache wants.
             description=f"Elite Locadora Redis {c.engine_version}: LRU eviction, idle timeout, keepalive",
             parameters=[
                 aws.elasticache.ParameterGroupParameterArgs(name=k, value=v)
-                for k, v in {
-                    "maxmemory-policy": "allkeys-lru",
-                    "timeout": "300",
-                    "tcp-keepalive": "60",
-                }.items()
+                for k, v in REDIS_PARAMETERS.items()
             ],
             opts=self._child,
         )

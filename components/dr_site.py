@@ -21,7 +21,6 @@ with the primary region's or with a global one:
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 import pulumi
@@ -30,6 +29,7 @@ import pulumi_random as random
 
 from components.compute import Compute, ComputeArgs, ImageRepositories, app_name
 from components.contract import APPLICATIONS, REDIS_PORT
+from components.data import REDIS_PARAMETERS, job_queues
 from components.edge import Edge, EdgeArgs, OriginFailover
 from settings.compute import ComputeSettings
 from settings.data import CacheSettings, QueueSettings
@@ -259,28 +259,8 @@ class DrSite(pulumi.ComponentResource):
     def _create_queue(self) -> tuple[aws.sqs.Queue, aws.sqs.Queue]:
         """The site's own queue (SQS is regional): jobs queued in the lost region stay there until it returns
         (docs/dr-runbook.md, RPO of queued jobs)."""
-        a, q, n = self._args, self._args.queue_settings, self._name
-        retention = q.retention_days * 86400
-        dead = aws.sqs.Queue(
-            f"{n}-jobs-dlq",
-            name=f"{self._prefix}-jobs-dlq",
-            message_retention_seconds=retention,
-            kms_master_key_id=a.data_key_arn,
-            opts=self._stateful,
-        )
-        queue = aws.sqs.Queue(
-            f"{n}-jobs",
-            name=f"{self._prefix}-jobs",
-            message_retention_seconds=retention,
-            visibility_timeout_seconds=q.visibility_timeout_seconds,
-            receive_wait_time_seconds=20,
-            kms_master_key_id=a.data_key_arn,
-            redrive_policy=dead.arn.apply(
-                lambda arn: json.dumps({"deadLetterTargetArn": arn, "maxReceiveCount": q.max_receive_count})
-            ),
-            opts=self._stateful,
-        )
-        return queue, dead
+        a = self._args
+        return job_queues(self._name, self._prefix, a.queue_settings, a.data_key_arn, self._stateful)
 
     # -- the cache --------------------------------------------------------------------------------------------
     def _create_cache(self) -> tuple[pulumi.Output[str], pulumi.Output[str], pulumi.Output[str]]:
@@ -302,11 +282,7 @@ class DrSite(pulumi.ComponentResource):
             description=f"Elite Locadora DR Redis {c.engine_version}: LRU eviction, idle timeout, keepalive",
             parameters=[
                 aws.elasticache.ParameterGroupParameterArgs(name=k, value=v)
-                for k, v in {
-                    "maxmemory-policy": "allkeys-lru",
-                    "timeout": "300",
-                    "tcp-keepalive": "60",
-                }.items()
+                for k, v in REDIS_PARAMETERS.items()
             ],
             opts=self._child,
         )
