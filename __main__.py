@@ -11,6 +11,7 @@ from components.boundary import boundary_arn, require_permissions_boundary
 from components.cdn import Cdn, CdnArgs
 from components.cicd import Cicd, CicdArgs
 from components.compute import Compute, ComputeArgs
+from components.context import look_up_regions, with_keys
 from components.data import Data, DataArgs
 from components.db_access import DatabaseAccess, DatabaseAccessArgs
 from components.dns import Dns, DnsArgs
@@ -32,25 +33,26 @@ settings = load_settings()
 # Before any resource: an update with a required secret unset stops here, having changed nothing.
 config_secrets = load_secrets()
 providers = create_providers(settings)
+regions = look_up_regions(providers, settings.region, settings.dr_region, GLOBAL_SERVICES_REGION)
 # Before any resource: every IAM role of every tier carries the boundary the Deployments role insists on.
-require_permissions_boundary(boundary_arn(settings.account_prefix, providers.primary))
+require_permissions_boundary(boundary_arn(settings.account_prefix, regions.primary))
 in_primary = pulumi.ResourceOptions(providers=[providers.primary])
 
 keys = Keys(
     "keys",
     KeysArgs(
-        name_prefix=settings.name_prefix,
-        primary_provider=providers.primary,
-        dr_provider=providers.dr,
-        protect=settings.protect,
+        name_prefix=settings.name_prefix, primary=regions.primary, dr=regions.dr, protect=settings.protect
     ),
     opts=in_primary,
 )
+# Each region with its keys: what every tier building there takes instead of a provider and loose key ARNs.
+primary, dr = with_keys(regions.primary, keys.primary), with_keys(regions.dr, keys.dr)
+global_services = regions.global_services
 
 # --- network ---
 network = Network(
     "network",
-    NetworkArgs(name_prefix=settings.name_prefix, settings=settings.network, logs_key_arn=keys.primary.logs),
+    NetworkArgs(name_prefix=settings.name_prefix, settings=settings.network, region=primary),
     opts=in_primary,
 )
 
@@ -61,7 +63,7 @@ dns = Dns(
         name_prefix=settings.name_prefix,
         settings=settings.dns,
         domain=settings.domain,
-        us_east_1_provider=providers.us_east_1,
+        global_services=global_services,
         protect=settings.protect,
     ),
     opts=in_primary,
@@ -79,7 +81,7 @@ edge = Edge(
         vpc_id=network.vpc_id,
         public_subnet_ids=network.public_subnet_ids,
         alb_sg_id=network.alb_sg_id,
-        logs_key_arn=keys.primary.logs,
+        region=primary,
         protect=settings.protect,
         # With a DR site, origin.<domain> is a failover pair; the primary record obeys the operators' switch.
         origin_failover=OriginFailover(
@@ -87,8 +89,7 @@ edge = Edge(
             FailoverSwitchArgs(
                 name_prefix=settings.name_prefix,
                 environment=settings.env_name,
-                dr_region=settings.dr_region,
-                dr_provider=providers.dr,
+                dr=dr,
             ),
         )
         if settings.dr is not None
@@ -104,20 +105,13 @@ data = Data(
         name_prefix=settings.name_prefix,
         settings=settings.data,
         protect=settings.protect,
-        dr_region=settings.dr_region,
         private_subnet_ids=network.private_subnet_ids,
         availability_zones=network.availability_zones,
         db_sg_id=network.db_sg_id,
         cache_sg_id=network.cache_sg_id,
         rotation_sg_id=network.rotation_sg_id,
-        region=settings.region,
-        data_key_arn=keys.primary.data,
-        logs_key_arn=keys.primary.logs,
-        secrets_key_arn=keys.primary.secrets,
-        dr_provider=providers.dr,
-        dr_data_key_arn=keys.dr.data,
-        dr_logs_key_arn=keys.dr.logs,
-        dr_secrets_key_arn=keys.dr.secrets,
+        region=primary,
+        dr=dr,
         dr_site=settings.dr,
     ),
     opts=in_primary,
@@ -129,9 +123,8 @@ storage = Storage(
     StorageArgs(
         name_prefix=settings.name_prefix,
         settings=settings.storage,
-        region=settings.region,
-        dr_region=settings.dr_region,
-        dr_provider=providers.dr,
+        region=primary,
+        dr=dr,
         protect=settings.protect,
     ),
     opts=in_primary,
@@ -148,12 +141,13 @@ cdn = Cdn(
         origin_verify_header=edge.origin_verify_header,
         origin_verify_value=edge.origin_verify_value,
         zone_id=dns.zone_id,
-        us_east_1_provider=providers.us_east_1,
+        region=primary,
+        global_services=global_services,
         assets_bucket_name=storage.assets_bucket_name,
         assets_bucket_arn=storage.assets_bucket_arn,
         assets_bucket_regional_domain_name=storage.assets_bucket_regional_domain_name,
         assets_key_id=storage.assets_key_id,
-        dr_provider=providers.dr,
+        dr=dr,
         replica_bucket_name=storage.replica_bucket_name,
         replica_bucket_arn=storage.replica_bucket_arn,
         replica_bucket_regional_domain_name=storage.replica_bucket_regional_domain_name,
@@ -173,12 +167,11 @@ app_secrets = AppSecrets(
         parameter_prefix=f"/{NAMESPACE}/{settings.env_name}",
         config_secrets=config_secrets,
         jwt_secret_length=settings.operations.jwt_secret_length,
-        secrets_key_arn=keys.primary.secrets,
+        region=primary,
         db_address=data.db_address,
         db_port=data.db_port,
         db_name=data.db_name,
-        dr_provider=providers.dr,
-        dr_secrets_key_arn=keys.dr.secrets,
+        dr=dr,
         dr_db_address=data.dr_replica_address,
         protect=settings.protect,
     ),
@@ -193,13 +186,8 @@ compute = Compute(
         environment=settings.env_name,
         settings=settings.compute,
         protect=settings.protect,
-        region=settings.region,
-        dr_region=settings.dr_region,
-        dr_provider=providers.dr,
-        data_key_arn=keys.primary.data,
-        dr_data_key_arn=keys.dr.data,
-        logs_key_arn=keys.primary.logs,
-        secrets_key_arn=keys.primary.secrets,
+        region=primary,
+        dr=dr,
         private_subnet_ids=network.private_subnet_ids,
         web_sg_id=network.web_sg_id,
         api_sg_id=network.api_sg_id,
@@ -223,13 +211,12 @@ compute = Compute(
         jwt_secret_parameter_arn=app_secrets.jwt_secret_parameter_arn,
         stripe_secret_parameter_arn=app_secrets.stripe_secret_parameter_arn,
         parameter_prefix=f"/{NAMESPACE}/{settings.env_name}",
-        dr_secrets_key_arn=keys.dr.secrets,
         assets_bucket_name=storage.assets_bucket_name,
         assets_bucket_arn=storage.assets_bucket_arn,
         assets_key_arn=storage.assets_key_arn,
         jobs_queue_arn=data.jobs_queue_arn,
         jobs_queue_url=data.jobs_queue_url,
-        jobs_queue_key_arn=keys.primary.data,
+        jobs_queue_key_arn=primary.keys.data,
         load_balancer_dependencies=[edge],
         # After a failover the old primary's services are fenced: no task may write to the old database.
         role="fenced" if failed_over else "serving",
@@ -252,9 +239,8 @@ if settings.dr is not None and data.dr_network is not None and data.dr_replica_a
             cache_settings=settings.data.cache,
             queue_settings=settings.data.queue,
             protect=settings.protect,
-            region=settings.region,
-            dr_region=settings.dr_region,
-            dr_provider=providers.dr,
+            primary=primary,
+            region=dr,
             domain=settings.domain,
             zone_id=dns.zone_id,
             origin_verify_value=edge.origin_verify_value,
@@ -266,9 +252,6 @@ if settings.dr is not None and data.dr_network is not None and data.dr_replica_a
             web_sg_id=dr_net.web_sg_id,
             app_sg_id=dr_net.app_sg_id,
             cache_sg_id=dr_net.cache_sg_id,
-            data_key_arn=keys.dr.data,
-            logs_key_arn=keys.dr.logs,
-            secrets_key_arn=keys.dr.secrets,
             db_address=data.dr_replica_address,
             db_port=data.db_port,
             db_name=data.db_name,
@@ -290,7 +273,7 @@ db_access = DatabaseAccess(
     "db-access",
     DatabaseAccessArgs(
         name_prefix=settings.name_prefix,
-        region=settings.region,
+        region=primary,
         # The image the API runs (the bootstrap image while no release is configured, as compute does).
         backend_image=compute.backend_repository_url.apply(
             lambda url: image_reference(
@@ -305,8 +288,6 @@ db_access = DatabaseAccess(
         app_privileges=settings.data.database.app_privileges,
         master_secret_arn=data.db_master_secret_arn,
         app_secret_arn=data.db_app_secret_arn,
-        secrets_key_arn=keys.primary.secrets,
-        logs_key_arn=keys.primary.logs,
         log_retention_days=settings.compute.log_retention_days,
         cluster_arn=compute.cluster_arn,
         rolled_service_names=[compute.api_service_name, compute.worker_service_name],
@@ -323,11 +304,11 @@ operations = Operations(
         protect=settings.protect,
         region=settings.region,
         dr_region=settings.dr_region,
-        dr_provider=providers.dr,
-        logs_key_arn=keys.primary.logs,
-        dr_logs_key_arn=keys.dr.logs,
-        backups_key_arn=keys.primary.backups,
-        dr_backups_key_arn=keys.dr.backups,
+        dr_provider=dr.provider,
+        logs_key_arn=primary.keys.logs,
+        dr_logs_key_arn=dr.keys.logs,
+        backups_key_arn=primary.keys.backups,
+        dr_backups_key_arn=dr.keys.backups,
         private_subnet_ids=network.private_subnet_ids,
         search_sg_id=network.search_sg_id,
         alb_arn_suffix=edge.alb_arn_suffix,
@@ -369,7 +350,7 @@ cicd = Cicd(
     CicdArgs(
         name_prefix=settings.name_prefix,
         settings=settings.cicd,
-        region=settings.region,
+        region=primary,
         provider_regions=[settings.region, settings.dr_region, GLOBAL_SERVICES_REGION],
         cluster_name=compute.cluster_name,
         repository_arns={

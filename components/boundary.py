@@ -12,19 +12,15 @@ component to remember it.
 from __future__ import annotations
 
 import pulumi
-import pulumi_aws as aws
+
+from components.context import Region
 
 ROLE_TYPE = "aws:iam/role:Role"
 
 
-def boundary_arn(name_prefix: str, provider: aws.Provider) -> pulumi.Output[str]:
-    """The ARN of the stack's workload boundary in the provider's account."""
-    invoke = pulumi.InvokeOutputOptions(provider=provider)
-    account = aws.get_caller_identity_output(opts=invoke).account_id
-    partition = aws.get_partition_output(opts=invoke).partition
-    return pulumi.Output.concat(
-        "arn:", partition, ":iam::", account, f":policy/{name_prefix}-workload-boundary"
-    )
+def boundary_arn(name_prefix: str, region: Region) -> pulumi.Output[str]:
+    """The ARN of the stack's workload boundary in the region's account (IAM is global: no region in it)."""
+    return region.arn("iam", f"policy/{name_prefix}-workload-boundary", regional=False)
 
 
 def require_permissions_boundary(arn: pulumi.Input[str]) -> None:

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.context import Region
 from components.providers import GLOBAL_SERVICES_REGION
 from components.storage import assets_bucket_policy, assets_key_policy
 from components.waf import UploadRoutes, guide_rules, visibility, waf_logging
@@ -85,15 +86,17 @@ class CdnArgs:
     """Its secret value (edge tier); CloudFront adds it to every request to the ALB origin."""
     zone_id: pulumi.Input[str]
     """Route 53 zone of the domain: certificate validation and the alias records."""
-    us_east_1_provider: aws.Provider
-    """CloudFront's region: its certificate, its WAF web ACL and its log delivery live there."""
+    region: Region
+    """The primary region (the assets bucket and its key)."""
+    global_services: Region
+    """CloudFront's region (us-east-1): its certificate, its WAF web ACL and its log delivery live there."""
     assets_bucket_name: pulumi.Input[str]
     assets_bucket_arn: pulumi.Input[str]
     assets_bucket_regional_domain_name: pulumi.Input[str]
     assets_key_id: pulumi.Input[str]
     """The assets key; this tier writes its policy (it names the distribution)."""
-    dr_provider: aws.Provider
-    """Provider of the DR region: the replica's bucket policy and key policy."""
+    dr: Region
+    """The DR region: the replica's bucket policy and key policy."""
     replica_bucket_name: pulumi.Input[str]
     replica_bucket_arn: pulumi.Input[str]
     replica_bucket_regional_domain_name: pulumi.Input[str]
@@ -161,7 +164,7 @@ class Cdn(pulumi.ComponentResource):
         super().__init__("elite-locadora:cdn:Cdn", name, None, opts)
         self._name, self._args = name, args
         self._child = pulumi.ResourceOptions(parent=self)
-        self._global = pulumi.ResourceOptions(parent=self, provider=args.us_east_1_provider)
+        self._global = pulumi.ResourceOptions(parent=self, provider=args.global_services.provider)
         s = args.settings
         self.aliases = list(s.aliases or [f"www.{args.domain}", args.domain])
         self.site_url = f"https://{args.domain if args.domain in self.aliases else self.aliases[0]}"
@@ -256,9 +259,7 @@ class Cdn(pulumi.ComponentResource):
         guide, "CloudWatch Logs log group"), encrypted with a key of that region that this tier owns (the
         foundation's logs key lives in the primary region)."""
         a, n = self._args, self._name
-        invoke = pulumi.InvokeOptions(parent=self, provider=a.us_east_1_provider)
-        account = aws.get_caller_identity_output(opts=invoke).account_id
-        partition = aws.get_partition_output(opts=invoke).partition
+        account, partition = a.global_services.account_id, a.global_services.partition
         key = aws.kms.Key(
             f"{n}-waf-logs",
             description=f"{a.name_prefix}: CloudFront WAF logs (us-east-1)",
@@ -413,13 +414,10 @@ class Cdn(pulumi.ComponentResource):
     # -- the data buckets and keys: only this distribution reads, only the public prefixes ----------------------
     def _grant_origin_read(self, distribution: aws.cloudfront.Distribution) -> None:
         a, n = self._args, self._name
-        invoke = pulumi.InvokeOptions(parent=self)
-        account = aws.get_caller_identity_output(opts=invoke).account_id
-        partition = aws.get_partition_output(opts=invoke).partition
-        dr = pulumi.ResourceOptions(parent=self, provider=a.dr_provider)
-        for suffix, bucket_name, bucket_arn, key_id, opts in (
-            ("assets", a.assets_bucket_name, a.assets_bucket_arn, a.assets_key_id, self._child),
-            ("replica", a.replica_bucket_name, a.replica_bucket_arn, a.replica_key_id, dr),
+        dr = pulumi.ResourceOptions(parent=self, provider=a.dr.provider)
+        for suffix, bucket_name, bucket_arn, key_id, region, opts in (
+            ("assets", a.assets_bucket_name, a.assets_bucket_arn, a.assets_key_id, a.region, self._child),
+            ("replica", a.replica_bucket_name, a.replica_bucket_arn, a.replica_key_id, a.dr, dr),
         ):
             aws.s3.BucketPolicy(
                 f"{n}-{suffix}",
@@ -432,7 +430,7 @@ class Cdn(pulumi.ComponentResource):
             aws.kms.KeyPolicy(
                 f"{n}-{suffix}",
                 key_id=key_id,
-                policy=pulumi.Output.all(account, partition, distribution.arn).apply(
+                policy=pulumi.Output.all(region.account_id, region.partition, distribution.arn).apply(
                     lambda v: assets_key_policy(v[0], v[1], v[2])
                 ),
                 opts=opts,

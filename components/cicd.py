@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.context import Region
 from settings.cicd import ApplicationPipeline, CicdSettings
 
 GITHUB_ISSUER = "token.actions.githubusercontent.com"
@@ -50,8 +51,8 @@ class CicdArgs:
     """Physical-name prefix, `elite-locadora-<env>`."""
     settings: CicdSettings
     """Validated `elite-locadora:cicd` settings."""
-    region: str
-    """Primary region: where the repositories and services live."""
+    region: Region
+    """The primary region: where the repositories and services live (and the account the roles belong to)."""
     provider_regions: Sequence[str]
     """Regions of the program's providers: where `pulumi preview` reads data sources."""
     cluster_name: pulumi.Input[str]
@@ -135,9 +136,7 @@ class Cicd(pulumi.ComponentResource):
     def __init__(self, name: str, args: CicdArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("elite-locadora:cicd:Cicd", name, None, opts)
         self._name, self._args = name, args
-        invoke = pulumi.InvokeOutputOptions(parent=self)
-        self._account = aws.get_caller_identity_output(opts=invoke).account_id
-        self._partition = aws.get_partition_output(opts=invoke).partition
+        self._account, self._partition = args.region.account_id, args.region.partition
 
         self.github_oidc_provider_arn = self._create_github_provider()
         self.deploy_role_arns = {
@@ -197,7 +196,7 @@ class Cicd(pulumi.ComponentResource):
             pulumi.Output.concat(
                 "arn:",
                 self._partition,
-                f":ecs:{a.region}:",
+                f":ecs:{a.region.name}:",
                 self._account,
                 ":service/",
                 a.cluster_name,

@@ -25,6 +25,7 @@ import pulumi_random as random
 
 from settings.compute import BOOTSTRAP_TAG, ComputeSettings, ServiceSettings, image_reference
 
+from .context import RegionContext
 from .contract import API_PORT, APPLICATIONS, SERVICES, WEB_PORT
 from .registry import Registry, RegistryArgs
 
@@ -104,20 +105,11 @@ class ComputeArgs:
     """The validated compute settings of the stack."""
     protect: bool
     """Protect the repositories."""
-    region: str
-    """Primary region (log configuration, KMS conditions)."""
-    dr_region: str
-    """DR region the repositories are replicated to."""
-    dr_provider: aws.Provider
-    """Provider of the DR region."""
-    data_key_arn: pulumi.Input[str]
-    """KMS key that encrypts the images."""
-    dr_data_key_arn: pulumi.Input[str]
-    """KMS key of the DR region for the replicated images."""
-    logs_key_arn: pulumi.Input[str]
-    """KMS key of the container log groups and of ECS Exec sessions."""
-    secrets_key_arn: pulumi.Input[str]
-    """KMS key of the SSM parameters and Secrets Manager secrets the tasks receive."""
+    region: RegionContext
+    """The region the services run in (log configuration, KMS conditions); its keys encrypt the images (data), the
+    container log groups and ECS Exec sessions (logs), the parameters and secrets the tasks receive (secrets)."""
+    dr: RegionContext
+    """The DR region: the repositories' replicas (DR data key) and the APP_KEY's copy (DR secrets key)."""
     private_subnet_ids: pulumi.Input[Sequence[str]]
     """Private subnets (one per AZ) the tasks run in."""
     web_sg_id: pulumi.Input[str]
@@ -163,8 +155,6 @@ class ComputeArgs:
     """SSM SecureString with the JWT signing secret (`JWT_SECRET`)."""
     parameter_prefix: str
     """Path of the application's SSM parameters, `/elite-locadora/<env>` (Laravel's APP_KEY is written under it)."""
-    dr_secrets_key_arn: pulumi.Input[str]
-    """KMS key (DR region) of the APP_KEY's DR copy."""
     stripe_secret_parameter_arn: pulumi.Input[str]
     """SSM SecureString with Stripe's secret key (`STRIPE_SECRET`)."""
     assets_bucket_name: pulumi.Input[str]
@@ -389,9 +379,7 @@ class Compute(pulumi.ComponentResource):
         # The policy of each role (`execution`, and the services' task roles that have one): whatever names a role
         # waits for its permissions (AWS checks some when the resource is created; IAM is eventually consistent).
         self._grants: dict[str, aws.iam.RolePolicy] = {}
-        invoke = pulumi.InvokeOptions(parent=self)
-        self._account = aws.get_caller_identity_output(opts=invoke).account_id
-        self._partition = aws.get_partition_output(opts=invoke).partition
+        self._account, self._partition = args.region.account_id, args.region.partition
 
         registry = args.images
         if registry is None:
@@ -403,10 +391,8 @@ class Compute(pulumi.ComponentResource):
                     running_tags=self._release_tags(),
                     settings=self._s.registry,
                     protect=args.protect,
-                    data_key_arn=args.data_key_arn,
-                    dr_region=args.dr_region,
-                    dr_provider=args.dr_provider,
-                    dr_data_key_arn=args.dr_data_key_arn,
+                    region=args.region,
+                    dr=args.dr,
                 ),
                 opts=self._child,
             )
@@ -472,11 +458,11 @@ class Compute(pulumi.ComponentResource):
         # value and both parameters are protected in prod like the data they open.
         keep = pulumi.ResourceOptions(parent=self, protect=a.protect, retain_on_delete=a.protect)
         value = random.RandomPassword(f"{self._name}-app-key-value", length=32, special=False, opts=keep)
-        dr = pulumi.ResourceOptions.merge(keep, pulumi.ResourceOptions(provider=a.dr_provider))
+        dr = pulumi.ResourceOptions.merge(keep, pulumi.ResourceOptions(provider=a.dr.provider))
         params = {}
         for where, key, opts in (
-            ("", a.secrets_key_arn, keep),
-            ("dr-", a.dr_secrets_key_arn, dr),
+            ("", a.region.keys.secrets, keep),
+            ("dr-", a.dr.keys.secrets, dr),
         ):
             params[where] = aws.ssm.Parameter(
                 f"{self._name}-{where}app-key",
@@ -514,7 +500,7 @@ class Compute(pulumi.ComponentResource):
                 f"{self._name}-{key}",
                 name=f"/ecs/{family}",
                 retention_in_days=self._s.log_retention_days,
-                kms_key_id=self._args.logs_key_arn,
+                kms_key_id=self._args.region.keys.logs,
                 tags={"Service": key},
                 opts=self._child,
             )
@@ -526,7 +512,7 @@ class Compute(pulumi.ComponentResource):
             f"{self._name}-exec",
             name=f"/ecs/{self._args.name_prefix}/exec",
             retention_in_days=self._s.log_retention_days,
-            kms_key_id=self._args.logs_key_arn,
+            kms_key_id=self._args.region.keys.logs,
             tags={"Service": "ecs-exec"},
             opts=self._child,
         )
@@ -538,7 +524,7 @@ class Compute(pulumi.ComponentResource):
             # Sessions are encrypted with the logs key and every command is logged (encrypted) to CloudWatch.
             configuration = {
                 "execute_command_configuration": {
-                    "kms_key_id": a.logs_key_arn,
+                    "kms_key_id": a.region.keys.logs,
                     "logging": "OVERRIDE",
                     "log_configuration": {
                         "cloud_watch_log_group_name": exec_log_group.name,
@@ -577,7 +563,7 @@ class Compute(pulumi.ComponentResource):
             name=f"{a.name_prefix}-ecs-{key}",
             description=description,
             assume_role_policy=pulumi.Output.all(self._account, self._partition).apply(
-                lambda v: assume_role_policy(v[0], v[1], a.region)
+                lambda v: assume_role_policy(v[0], v[1], a.region.name)
             ),
             opts=self._child,
         )
@@ -607,14 +593,14 @@ class Compute(pulumi.ComponentResource):
         self._grants["execution"] = aws.iam.RolePolicy(
             f"{self._name}-execution",
             role=role.id,
-            policy=pulumi.Output.all(*repos, *groups, *parameters, *secrets, a.secrets_key_arn).apply(
+            policy=pulumi.Output.all(*repos, *groups, *parameters, *secrets, a.region.keys.secrets).apply(
                 lambda v: execution_policy(
                     list(v[:n_r]),
                     list(v[n_r : n_r + n_g]),
                     list(v[n_r + n_g : n_r + n_g + n_p]),
                     list(v[n_r + n_g + n_p : -1]),
                     v[-1],
-                    a.region,
+                    a.region.name,
                 )
             ),
             opts=self._child,
@@ -640,17 +626,19 @@ class Compute(pulumi.ComponentResource):
             if key != "web":
                 parts.append(
                     pulumi.Output.all(a.assets_bucket_arn, a.assets_key_arn).apply(
-                        lambda v: assets_statements(v[0], list(s.api_bucket_prefixes), v[1], a.region)
+                        lambda v: assets_statements(v[0], list(s.api_bucket_prefixes), v[1], a.region.name)
                     )
                 )
                 parts.append(
                     pulumi.Output.all(a.jobs_queue_arn, a.jobs_queue_key_arn).apply(
-                        lambda v, key=key: queue_statements(v[0], v[1], a.region, consume=key == "worker")
+                        lambda v, key=key: queue_statements(
+                            v[0], v[1], a.region.name, consume=key == "worker"
+                        )
                     )
                 )
             if exec_log_group is not None:
                 parts.append(
-                    pulumi.Output.all(exec_log_group.arn, a.logs_key_arn).apply(
+                    pulumi.Output.all(exec_log_group.arn, a.region.keys.logs).apply(
                         lambda v: exec_statements(v[0], v[1])
                     )
                 )
@@ -674,7 +662,7 @@ class Compute(pulumi.ComponentResource):
                 "logDriver": "awslogs",
                 "options": {
                     "awslogs-group": g,
-                    "awslogs-region": self._args.region,
+                    "awslogs-region": self._args.region.name,
                     "awslogs-stream-prefix": prefix,
                     # A slow CloudWatch must not block the application's stdout.
                     "mode": "non-blocking",
@@ -741,7 +729,7 @@ class Compute(pulumi.ComponentResource):
                     "SQS_QUEUE": v[6].rsplit("/", 1)[1],
                     "FILESYSTEM_DISK": "s3",
                     "AWS_BUCKET": v[5],
-                    "AWS_DEFAULT_REGION": a.region,
+                    "AWS_DEFAULT_REGION": a.region.name,
                 }
             )
         )

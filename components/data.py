@@ -24,6 +24,7 @@ import pulumi_aws as aws
 import pulumi_random as random
 import pymysql
 
+from components.context import RegionContext
 from components.contract import MYSQL_PORT, REDIS_PORT
 from components.dr_network import DrNetwork, DrNetworkArgs
 from settings.data import DataSettings, QueueSettings
@@ -152,8 +153,6 @@ class DataArgs:
     """The validated data settings of the stack."""
     protect: bool
     """Protect the databases, cache and their secrets from deletion and replacement, and retain them (prod)."""
-    dr_region: str
-    """Disaster-recovery region: the cross-region replica and the replicated Redis secret live there."""
     private_subnet_ids: pulumi.Input[list[str]]
     """Private subnets of the primary VPC, one per AZ: the DB and cache subnet groups span them."""
     availability_zones: pulumi.Input[list[str]]
@@ -164,22 +163,12 @@ class DataArgs:
     """Security group of the cache (network tier): Redis from the API and worker tasks only."""
     rotation_sg_id: pulumi.Input[str]
     """Security group of the rotation functions (network tier): MySQL to the database, HTTPS to the endpoints."""
-    region: str
-    """Primary region: the rotation functions call its Secrets Manager endpoint."""
-    data_key_arn: pulumi.Input[str]
-    """KMS key (primary region) for database storage, Performance Insights and the cache at rest."""
-    logs_key_arn: pulumi.Input[str]
-    """KMS key (primary region) for the exported database logs and the Redis slow log."""
-    secrets_key_arn: pulumi.Input[str]
-    """KMS key (primary region) for the database users' secrets and the Redis auth-token secret."""
-    dr_provider: aws.Provider
-    """Provider of the DR region: the DR network, replica, its parameter group and log groups."""
-    dr_data_key_arn: pulumi.Input[str]
-    """KMS key of the DR region that encrypts the cross-region replica's storage and Performance Insights."""
-    dr_logs_key_arn: pulumi.Input[str]
-    """KMS key of the DR region for the replica's exported logs."""
-    dr_secrets_key_arn: pulumi.Input[str]
-    """KMS key of the DR region for the replicas of the database and Redis secrets."""
+    region: RegionContext
+    """The primary region: the rotation functions call its Secrets Manager endpoint; its keys encrypt database
+    storage, Performance Insights and the cache (data), the exported logs (logs), the secrets (secrets)."""
+    dr: RegionContext
+    """The DR region: the DR network, the cross-region replica (its storage under the DR data key, its logs under
+    the DR logs key) and the replicas of the database and Redis secrets (DR secrets key)."""
     dr_site: DrSettings | None = None
     """The DR site (settings/dr.py): its network pieces join the DR VPC, the primary's automated backups are
     replicated to the DR region, and when `failedOver` the DR replica is rendered promoted (the writer)."""
@@ -223,13 +212,13 @@ class Data(pulumi.ComponentResource):
         super().__init__("elite-locadora:data:Data", name, None, opts)
         self._name, self._args = name, args
         self._child = pulumi.ResourceOptions(parent=self)
-        self._dr_child = pulumi.ResourceOptions(parent=self, provider=args.dr_provider)
+        self._dr_child = pulumi.ResourceOptions(parent=self, provider=args.dr.provider)
         # Losing these loses data: protected from deletion/replacement, and kept if removed from the program.
         self._stateful = pulumi.ResourceOptions(
             parent=self, protect=args.protect, retain_on_delete=args.protect
         )
         self._dr_stateful = pulumi.ResourceOptions.merge(
-            self._stateful, pulumi.ResourceOptions(provider=args.dr_provider)
+            self._stateful, pulumi.ResourceOptions(provider=args.dr.provider)
         )
 
         monitoring_role = self._create_monitoring_role()
@@ -290,9 +279,7 @@ class Data(pulumi.ComponentResource):
     def _create_monitoring_role(self) -> aws.iam.Role:
         """Enhanced Monitoring publishes OS metrics through this role; IAM is global, so the DR replica uses it too."""
         n, prefix = self._name, self._args.name_prefix
-        invoke = pulumi.InvokeOptions(parent=self)
-        account = aws.get_caller_identity_output(opts=invoke).account_id
-        partition = aws.get_partition_output(opts=invoke).partition
+        account, partition = self._args.region.account_id, self._args.region.partition
         role = aws.iam.Role(
             f"{n}-rds-monitoring",
             name=f"{prefix}-rds-monitoring",
@@ -400,7 +387,7 @@ class Data(pulumi.ComponentResource):
             opts=self._child,
         )
         self._parameter_group = self._db_parameter_group("", self._child)
-        logs = self._db_log_groups(f"{n}-mysql", identifier, a.logs_key_arn, self._child)
+        logs = self._db_log_groups(f"{n}-mysql", identifier, a.region.keys.logs, self._child)
         self.db_log_group_names = [g.name for g in logs]
         return aws.rds.Instance(
             f"{n}-mysql",
@@ -412,7 +399,7 @@ class Data(pulumi.ComponentResource):
             instance_class=db.instance_class,
             allocated_storage=db.allocated_storage,
             storage_encrypted=True,
-            kms_key_id=a.data_key_arn,
+            kms_key_id=a.region.keys.data,
             multi_az=db.multi_az,
             db_name=db.database_name,
             username=db.username,
@@ -431,7 +418,7 @@ class Data(pulumi.ComponentResource):
             skip_final_snapshot=False,
             final_snapshot_identifier=f"{identifier}-final",
             tags={"Name": identifier, "Role": "primary"},
-            **self._instance_common(monitoring_role, a.data_key_arn),
+            **self._instance_common(monitoring_role, a.region.keys.data),
             opts=pulumi.ResourceOptions.merge(
                 self._stateful,
                 # A later deploy must never set the master password back over a rotated one.
@@ -455,11 +442,9 @@ class Data(pulumi.ComponentResource):
             f"{self._name}-{key}",
             name=f"{a.name_prefix}-{key}",
             description=description,
-            kms_key_id=a.secrets_key_arn,
+            kms_key_id=a.region.keys.secrets,
             # A promoted DR replica needs the credentials in its own region (a failover must not need us-east-1).
-            replicas=[
-                aws.secretsmanager.SecretReplicaArgs(region=a.dr_region, kms_key_id=a.dr_secrets_key_arn)
-            ],
+            replicas=[aws.secretsmanager.SecretReplicaArgs(region=a.dr.name, kms_key_id=a.dr.keys.secrets)],
             recovery_window_in_days=30 if a.protect else 7,
             opts=self._stateful,
         )
@@ -530,8 +515,7 @@ class Data(pulumi.ComponentResource):
         AWS's SAR templates): every role of the stack must carry the workload boundary, which the roles those
         templates create cannot."""
         a, db, n = self._args, self._args.settings.database, self._name
-        invoke = pulumi.InvokeOptions(parent=self)
-        account = aws.get_caller_identity_output(opts=invoke).account_id
+        account = a.region.account_id
         code = pulumi.AssetArchive(
             {
                 "index.py": pulumi.FileAsset(str(ROTATION_SOURCE / "index.py")),
@@ -548,7 +532,7 @@ class Data(pulumi.ComponentResource):
                 f"{n}-{key}-rotation",
                 name=f"/aws/lambda/{function_name}",
                 retention_in_days=db.log_retention_days,
-                kms_key_id=a.logs_key_arn,
+                kms_key_id=a.region.keys.logs,
                 opts=self._child,
             )
             role = aws.iam.Role(
@@ -575,8 +559,8 @@ class Data(pulumi.ComponentResource):
             policy = aws.iam.RolePolicy(
                 f"{n}-{key}-rotation",
                 role=role.id,
-                policy=pulumi.Output.all(secret.arn, log_group.arn, a.secrets_key_arn, *reads).apply(
-                    lambda v: rotation_policy(v[0], v[1], v[2], list(v[3:]), a.region)
+                policy=pulumi.Output.all(secret.arn, log_group.arn, a.region.keys.secrets, *reads).apply(
+                    lambda v: rotation_policy(v[0], v[1], v[2], list(v[3:]), a.region.name)
                 ),
                 opts=self._child,
             )
@@ -594,7 +578,7 @@ class Data(pulumi.ComponentResource):
                 environment={
                     "variables": {
                         "ROTATION_MODE": mode,
-                        "SECRETS_MANAGER_ENDPOINT": f"https://secretsmanager.{a.region}.amazonaws.com",
+                        "SECRETS_MANAGER_ENDPOINT": f"https://secretsmanager.{a.region.name}.amazonaws.com",
                         "EXCLUDE_CHARACTERS": ROTATION_EXCLUDED_CHARACTERS,
                     }
                 },
@@ -631,7 +615,9 @@ class Data(pulumi.ComponentResource):
         replicas = {}
         for i, replica in enumerate(a.settings.database.replicas):
             identifier = f"{a.name_prefix}-mysql-{replica.name}"
-            logs = self._db_log_groups(f"{n}-mysql-{replica.name}", identifier, a.logs_key_arn, self._child)
+            logs = self._db_log_groups(
+                f"{n}-mysql-{replica.name}", identifier, a.region.keys.logs, self._child
+            )
             replicas[replica.name] = aws.rds.Instance(
                 f"{n}-mysql-{replica.name}",
                 identifier=identifier,
@@ -644,7 +630,7 @@ class Data(pulumi.ComponentResource):
                 # A replica takes no final snapshot (RDS refuses one); the primary's backups cover its data.
                 skip_final_snapshot=True,
                 tags={"Name": identifier, "Role": "read-replica"},
-                **self._instance_common(monitoring_role, a.data_key_arn),
+                **self._instance_common(monitoring_role, a.region.keys.data),
                 opts=pulumi.ResourceOptions.merge(
                     self._stateful,
                     pulumi.ResourceOptions(
@@ -667,8 +653,7 @@ class Data(pulumi.ComponentResource):
             DrNetworkArgs(
                 name_prefix=a.name_prefix,
                 settings=s.dr_network,
-                provider=a.dr_provider,
-                logs_key_arn=a.dr_logs_key_arn,
+                region=a.dr,
                 site=a.dr_site,
             ),
             opts=self._dr_child,
@@ -682,13 +667,13 @@ class Data(pulumi.ComponentResource):
         subnet_group = aws.rds.SubnetGroup(
             f"{n}-mysql-dr",
             name=f"{a.name_prefix}-mysql-dr",
-            description=f"Private subnets of the DR VPC in {a.dr_region}, one per AZ",
+            description=f"Private subnets of the DR VPC in {a.dr.name}, one per AZ",
             subnet_ids=network.private_subnet_ids,
             opts=self._dr_child,
         )
         parameter_group = self._db_parameter_group("-dr", self._dr_child)
         identifier = f"{a.name_prefix}-mysql-dr"
-        logs = self._db_log_groups(f"{n}-mysql-dr", identifier, a.dr_logs_key_arn, self._dr_child)
+        logs = self._db_log_groups(f"{n}-mysql-dr", identifier, a.dr.keys.logs, self._dr_child)
         return aws.rds.Instance(
             f"{n}-mysql-dr",
             identifier=identifier,
@@ -697,7 +682,7 @@ class Data(pulumi.ComponentResource):
             multi_az=s.database.multi_az if promoted else None,
             instance_class=s.database.dr_replica.instance_class,
             storage_encrypted=True,
-            kms_key_id=a.dr_data_key_arn,
+            kms_key_id=a.dr.keys.data,
             # RDS refuses an AZ with Multi-AZ; the promoted instance's AZ is RDS's choice (its current one).
             availability_zone=None if promoted else network.availability_zones.apply(lambda z: z[0]),
             db_subnet_group_name=subnet_group.name,
@@ -711,7 +696,7 @@ class Data(pulumi.ComponentResource):
             skip_final_snapshot=not promoted,
             final_snapshot_identifier=f"{identifier}-final" if promoted else None,
             tags={"Name": identifier, "Role": "primary" if promoted else "dr-replica"},
-            **self._instance_common(monitoring_role, a.dr_data_key_arn),
+            **self._instance_common(monitoring_role, a.dr.keys.data),
             opts=pulumi.ResourceOptions.merge(
                 self._dr_stateful, pulumi.ResourceOptions(depends_on=[*logs, self._monitoring_grant])
             ),
@@ -729,7 +714,7 @@ class Data(pulumi.ComponentResource):
         replication = aws.rds.InstanceAutomatedBackupsReplication(
             f"{self._name}-mysql-backups-dr",
             source_db_instance_arn=primary.arn,
-            kms_key_id=a.dr_data_key_arn,
+            kms_key_id=a.dr.keys.data,
             retention_period=a.dr_site.backup_replication_retention_days,
             opts=self._dr_stateful,
         )
@@ -741,7 +726,9 @@ class Data(pulumi.ComponentResource):
         jobs under memory pressure). Encrypted with the data key; a job received max_receive_count times without
         being deleted (a worker crashed on it) goes to the dead-letter queue, which operations alarms on."""
         a = self._args
-        queue, dead = job_queues(self._name, a.name_prefix, a.settings.queue, a.data_key_arn, self._stateful)
+        queue, dead = job_queues(
+            self._name, a.name_prefix, a.settings.queue, a.region.keys.data, self._stateful
+        )
         self.jobs_queue_arn, self.jobs_queue_url, self.jobs_queue_name = queue.arn, queue.url, queue.name
         self.jobs_dead_letter_queue_name = dead.name
 
@@ -771,7 +758,7 @@ class Data(pulumi.ComponentResource):
             f"{n}-redis-slow-log",
             name=f"/aws/elasticache/{group_id}/slow-log",
             retention_in_days=c.log_retention_days,
-            kms_key_id=a.logs_key_arn,
+            kms_key_id=a.region.keys.logs,
             opts=self._child,
         )
         # ElastiCache accepts 16-128 printable characters without @, " or /: letters and digits are safe. A new
@@ -804,7 +791,7 @@ class Data(pulumi.ComponentResource):
             subnet_group_name=subnet_group.name,
             security_group_ids=[a.cache_sg_id],
             at_rest_encryption_enabled=True,
-            kms_key_id=a.data_key_arn,
+            kms_key_id=a.region.keys.data,
             transit_encryption_enabled=True,
             transit_encryption_mode="required",
             auth_token=token.result,
@@ -846,10 +833,8 @@ class Data(pulumi.ComponentResource):
             f"{self._name}-redis-auth",
             name=f"{a.name_prefix}-redis-auth",
             description="AUTH token of the Redis replication group (TLS required), with its endpoint",
-            kms_key_id=a.secrets_key_arn,
-            replicas=[
-                aws.secretsmanager.SecretReplicaArgs(region=a.dr_region, kms_key_id=a.dr_secrets_key_arn)
-            ],
+            kms_key_id=a.region.keys.secrets,
+            replicas=[aws.secretsmanager.SecretReplicaArgs(region=a.dr.name, kms_key_id=a.dr.keys.secrets)],
             recovery_window_in_days=30 if a.protect else 7,
             opts=self._stateful,
         )

@@ -23,6 +23,7 @@ import pulumi
 import pulumi_aws as aws
 
 from .compute import RDS_CA_BUNDLE_PATH, assume_role_policy, execution_policy
+from .context import RegionContext
 
 BOOTSTRAP_USER = "33:33"
 # Idempotent: safe to run again (after a rotation the current user may be `<name>_clone`; it is created with the
@@ -61,8 +62,9 @@ fwrite(STDOUT, "application user $user ready on $schema\n");
 class DatabaseAccessArgs:
     name_prefix: str
     """Physical-name prefix, `elite-locadora-<env>`."""
-    region: str
-    """Primary region (log configuration, KMS conditions, ARNs)."""
+    region: RegionContext
+    """The primary region (log configuration, KMS conditions, ARNs); its secrets key encrypts both database
+    secrets, its logs key the bootstrap task's log group."""
     backend_image: pulumi.Input[str]
     """The backend image the API runs (PHP with PDO MySQL and the RDS CA bundle)."""
     backend_repository_arn: pulumi.Input[str]
@@ -81,10 +83,6 @@ class DatabaseAccessArgs:
     """Secret of the master user (username, password)."""
     app_secret_arn: pulumi.Input[str]
     """Secret of the application user (username, password)."""
-    secrets_key_arn: pulumi.Input[str]
-    """KMS key of both secrets."""
-    logs_key_arn: pulumi.Input[str]
-    """KMS key of the bootstrap task's log group."""
     log_retention_days: int
     """Days the bootstrap task's logs are kept."""
     cluster_arn: pulumi.Input[str]
@@ -104,9 +102,7 @@ class DatabaseAccess(pulumi.ComponentResource):
         super().__init__("elite-locadora:data:DatabaseAccess", name, None, opts)
         self._name, self._args = name, args
         self._child = pulumi.ResourceOptions(parent=self)
-        invoke = pulumi.InvokeOptions(parent=self)
-        self._account = aws.get_caller_identity_output(opts=invoke).account_id
-        self._partition = aws.get_partition_output(opts=invoke).partition
+        self._account, self._partition = args.region.account_id, args.region.partition
 
         task = self._create_bootstrap_task()
         machine = self._create_roll_after_rotation()
@@ -154,7 +150,7 @@ class DatabaseAccess(pulumi.ComponentResource):
             f"{n}-bootstrap",
             name=f"/ecs/{family}",
             retention_in_days=a.log_retention_days,
-            kms_key_id=a.logs_key_arn,
+            kms_key_id=a.region.keys.logs,
             tags={"Service": "db-bootstrap"},
             opts=self._child,
         )
@@ -164,7 +160,7 @@ class DatabaseAccess(pulumi.ComponentResource):
             "ECS starts the database bootstrap task with this role: the backend image, its log group, the two "
             "database secrets",
             pulumi.Output.all(self._account, self._partition).apply(
-                lambda v: assume_role_policy(v[0], v[1], a.region)
+                lambda v: assume_role_policy(v[0], v[1], a.region.name)
             ),
         )
         policy = aws.iam.RolePolicy(
@@ -175,8 +171,8 @@ class DatabaseAccess(pulumi.ComponentResource):
                 log_group.arn,
                 a.master_secret_arn,
                 a.app_secret_arn,
-                a.secrets_key_arn,
-            ).apply(lambda v: execution_policy([v[0]], [v[1]], [], [v[2], v[3]], v[4], a.region)),
+                a.region.keys.secrets,
+            ).apply(lambda v: execution_policy([v[0]], [v[1]], [], [v[2], v[3]], v[4], a.region.name)),
             opts=self._child,
         )
         container = pulumi.Output.all(
@@ -216,7 +212,7 @@ class DatabaseAccess(pulumi.ComponentResource):
                         "logDriver": "awslogs",
                         "options": {
                             "awslogs-group": v[1],
-                            "awslogs-region": a.region,
+                            "awslogs-region": a.region.name,
                             "awslogs-stream-prefix": "db-bootstrap",
                         },
                     },

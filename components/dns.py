@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.context import Region
 from components.providers import GLOBAL_SERVICES_REGION
 from settings import ConfigError
 from settings.dns import DnsSettings
@@ -42,7 +43,7 @@ class DnsArgs:
     """The validated DNS settings of the stack."""
     domain: str
     """The stack's apex domain; its names go into `settings.zone_of(domain)`."""
-    us_east_1_provider: aws.Provider
+    global_services: Region
     """us-east-1: the only region of the DNSSEC signing key and of the query log group."""
     protect: bool
     """Protect the created zone and the keys (prod)."""
@@ -178,10 +179,8 @@ class Dns(pulumi.ComponentResource):
         super().__init__("elite-locadora:dns:Dns", name, None, opts)
         self._name, self._args = name, args
         self._child = pulumi.ResourceOptions(parent=self)
-        self._global = pulumi.ResourceOptions(parent=self, provider=args.us_east_1_provider)
-        invoke = pulumi.InvokeOptions(parent=self, provider=args.us_east_1_provider)
-        self._account = aws.get_caller_identity_output(opts=invoke).account_id
-        self._partition = aws.get_partition_output(opts=invoke).partition
+        self._global = pulumi.ResourceOptions(parent=self, provider=args.global_services.provider)
+        self._account, self._partition = args.global_services.account_id, args.global_services.partition
         s = args.settings
         self.zone_name = s.zone_of(args.domain)
         self.name_servers = None
@@ -227,7 +226,7 @@ class Dns(pulumi.ComponentResource):
             found = aws.route53.get_zone(
                 name=self.zone_name,
                 private_zone=False,
-                opts=pulumi.InvokeOptions(parent=self, provider=a.us_east_1_provider),
+                opts=pulumi.InvokeOptions(parent=self, provider=a.global_services.provider),
             )
         except Exception as exc:  # noqa: BLE001 - any lookup failure: the zone is not usable as configured
             raise ConfigError(

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.context import RegionContext
 from components.contract import API_PORT, HTTPS_PORT, MYSQL_PORT, REDIS_PORT, WEB_PORT
 from components.network import ANYWHERE_V4, CLOUDFRONT_ORIGIN_FACING, flow_logs
 from settings.data import DrNetworkSettings
@@ -29,10 +30,9 @@ class DrNetworkArgs:
     """Physical-name prefix, `elite-locadora-<env>`."""
     settings: DrNetworkSettings
     """The validated DR network settings (VPC range, one private subnet per AZ)."""
-    provider: aws.Provider
-    """Provider of the disaster-recovery region; every resource here is created through it."""
-    logs_key_arn: pulumi.Input[str]
-    """KMS key of the DR region that encrypts the DR VPC's flow-log group."""
+    region: RegionContext
+    """The disaster-recovery region: every resource here is created through its provider; its logs key encrypts
+    the DR VPC's flow-log group."""
     site: DrSettings | None = None
     """The DR site's settings (public subnets, NAT gateways); None: the replica's private network only."""
 
@@ -52,11 +52,11 @@ class DrNetwork(pulumi.ComponentResource):
     def __init__(self, name: str, args: DrNetworkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("elite-locadora:data:DrNetwork", name, None, opts)
         self._name, self._args = name, args
-        self._child = pulumi.ResourceOptions(parent=self, provider=args.provider)
+        self._child = pulumi.ResourceOptions(parent=self, provider=args.region.provider)
         s, prefix = args.settings, f"{args.name_prefix}-dr"
 
         azs = aws.get_availability_zones_output(
-            state="available", opts=pulumi.InvokeOptions(parent=self, provider=args.provider)
+            state="available", opts=pulumi.InvokeOptions(parent=self, provider=args.region.provider)
         )
         count = len(s.private_subnets)
         self.availability_zones = azs.names.apply(lambda names: list(names[:count]))
@@ -121,12 +121,12 @@ class DrNetwork(pulumi.ComponentResource):
     def _create_flow_logs(self, vpc: aws.ec2.Vpc, prefix: str) -> None:
         """Every connection attempt to the replica's network is recorded, as in the primary VPC."""
         flow_logs(
-            self,
             self._name,
             prefix,
             vpc,
             retention_days=self._args.settings.flow_log_retention_days,
-            logs_key_arn=self._args.logs_key_arn,
+            logs_key_arn=self._args.region.keys.logs,
+            account_id=self._args.region.account_id,
             what="the DR VPC's",
             opts=self._child,
         )
@@ -268,7 +268,7 @@ class DrNetwork(pulumi.ComponentResource):
         sg["app"] = app
         cloudfront = aws.ec2.get_managed_prefix_list_output(
             name=CLOUDFRONT_ORIGIN_FACING,
-            opts=pulumi.InvokeOptions(parent=self, provider=self._args.provider),
+            opts=pulumi.InvokeOptions(parent=self, provider=self._args.region.provider),
         ).id
 
         def rule(direction: str, key: str, port: int, description: str, *, other=None, cidr=None, label=None):

@@ -28,6 +28,7 @@ import pulumi_aws as aws
 import pulumi_random as random
 
 from components.compute import Compute, ComputeArgs, ImageRepositories, app_name
+from components.context import Region, RegionContext
 from components.contract import APPLICATIONS, REDIS_PORT
 from components.data import REDIS_PARAMETERS, job_queues
 from components.edge import Edge, EdgeArgs, OriginFailover
@@ -64,12 +65,11 @@ class DrSiteArgs:
     """The primary queue's settings (retention, visibility, redrive)."""
     protect: bool
     """Protect the stateful pieces (queue, cache, token) in prod."""
-    region: str
+    primary: Region
     """The primary region (to name the DR replicas of its secrets)."""
-    dr_region: str
-    """The DR region: everything here is created in it."""
-    dr_provider: aws.Provider
-    """Provider of the DR region."""
+    region: RegionContext
+    """The DR region: everything here is created in it; its keys encrypt the queue and the cache (data), the
+    container, WAF and cache log groups (logs), the Redis token and the DR parameters (secrets)."""
     domain: str
     """Apex domain: the DR certificate covers `<domain>` and `*.<domain>`, the load balancer `origin.<domain>`."""
     zone_id: pulumi.Input[str]
@@ -85,12 +85,6 @@ class DrSiteArgs:
     app_sg_id: pulumi.Input[str]
     """The API and worker tasks' group (the only group the DR database admits)."""
     cache_sg_id: pulumi.Input[str]
-    data_key_arn: pulumi.Input[str]
-    """DR data key: queue and cache at rest."""
-    logs_key_arn: pulumi.Input[str]
-    """DR logs key: container, WAF and cache log groups."""
-    secrets_key_arn: pulumi.Input[str]
-    """DR secrets key: the replicated secrets, the DR parameters and the DR Redis token."""
     db_address: pulumi.Input[str]
     """The DR database (the replica; after the failover, the promoted writer)."""
     db_port: pulumi.Input[int]
@@ -127,7 +121,7 @@ class DrSite(pulumi.ComponentResource):
         self._name, self._args = name, args
         self._prefix = f"{args.name_prefix}-dr"
         # Children inherit the DR provider: nothing of the site can land in the primary region by omission.
-        self._child = pulumi.ResourceOptions(parent=self, providers=[args.dr_provider])
+        self._child = pulumi.ResourceOptions(parent=self, providers=[args.region.provider])
         self._stateful = pulumi.ResourceOptions.merge(
             self._child, pulumi.ResourceOptions(protect=args.protect, retain_on_delete=args.protect)
         )
@@ -142,7 +136,7 @@ class DrSite(pulumi.ComponentResource):
                 vpc_id=args.vpc_id,
                 public_subnet_ids=args.public_subnet_ids,
                 alb_sg_id=args.alb_sg_id,
-                logs_key_arn=args.logs_key_arn,
+                region=args.region,
                 protect=args.protect,
                 origin_verify_value=args.origin_verify_value,
                 origin_failover=OriginFailover(role="SECONDARY"),
@@ -158,13 +152,10 @@ class DrSite(pulumi.ComponentResource):
                 environment=args.environment,
                 settings=args.compute_settings,
                 protect=args.protect,
-                region=args.dr_region,
-                dr_region=args.dr_region,
-                dr_provider=args.dr_provider,
-                data_key_arn=args.data_key_arn,
-                dr_data_key_arn=args.data_key_arn,
-                logs_key_arn=args.logs_key_arn,
-                secrets_key_arn=args.secrets_key_arn,
+                region=args.region,
+                # The site pulls the ECR replicas (no registry of its own) and injects the given APP_KEY: nothing
+                # is replicated further from here.
+                dr=args.region,
                 private_subnet_ids=args.private_subnet_ids,
                 web_sg_id=args.web_sg_id,
                 api_sg_id=args.app_sg_id,
@@ -180,7 +171,7 @@ class DrSite(pulumi.ComponentResource):
                 db_port=args.db_port,
                 db_name=args.db_name,
                 db_app_secret_arn=pulumi.Output.from_input(args.db_app_secret_arn).apply(
-                    lambda arn: replica_secret_arn(arn, args.region, args.dr_region)
+                    lambda arn: replica_secret_arn(arn, args.primary.name, args.region.name)
                 ),
                 redis_primary_endpoint=redis_endpoint,
                 redis_port=REDIS_PORT,
@@ -191,13 +182,12 @@ class DrSite(pulumi.ComponentResource):
                 stripe_secret_parameter_arn=args.parameter_arns["stripe-secret"],
                 app_key_parameter_arn=args.parameter_arns["app-key"],
                 parameter_prefix="",
-                dr_secrets_key_arn=args.secrets_key_arn,
                 assets_bucket_name=args.assets_bucket_name,
                 assets_bucket_arn=args.assets_bucket_arn,
                 assets_key_arn=args.assets_key_arn,
                 jobs_queue_arn=queue.arn,
                 jobs_queue_url=queue.url,
-                jobs_queue_key_arn=args.data_key_arn,
+                jobs_queue_key_arn=args.region.keys.data,
                 load_balancer_dependencies=[edge],
                 images=self._replica_repositories(),
                 role="serving" if args.site.failed_over else "pilot-light",
@@ -237,19 +227,17 @@ class DrSite(pulumi.ComponentResource):
         """ECR replication (components/registry.py) creates each repository's replica in the DR region under the
         same name in the same registry: the tasks pull `<account>.dkr.ecr.<DR region>.<suffix>/<name>`."""
         a = self._args
-        invoke = pulumi.InvokeOptions(parent=self, provider=a.dr_provider)
-        account = aws.get_caller_identity_output(opts=invoke).account_id
-        partition = aws.get_partition_output(opts=invoke)
+        account, partition, dns_suffix = a.region.account_id, a.region.partition, a.region.dns_suffix
         names = {app: app_name(a.environment, app) for app in APPLICATIONS}
         urls = {
-            app: pulumi.Output.all(account, partition.dns_suffix).apply(
-                lambda v, n=n: f"{v[0]}.dkr.ecr.{a.dr_region}.{v[1]}/{n}"
+            app: pulumi.Output.all(account, dns_suffix).apply(
+                lambda v, n=n: f"{v[0]}.dkr.ecr.{a.region.name}.{v[1]}/{n}"
             )
             for app, n in names.items()
         }
         arns = {
-            app: pulumi.Output.all(account, partition.partition).apply(
-                lambda v, n=n: f"arn:{v[1]}:ecr:{a.dr_region}:{v[0]}:repository/{n}"
+            app: pulumi.Output.all(account, partition).apply(
+                lambda v, n=n: f"arn:{v[1]}:ecr:{a.region.name}:{v[0]}:repository/{n}"
             )
             for app, n in names.items()
         }
@@ -260,7 +248,7 @@ class DrSite(pulumi.ComponentResource):
         """The site's own queue (SQS is regional): jobs queued in the lost region stay there until it returns
         (docs/dr-runbook.md, RPO of queued jobs)."""
         a = self._args
-        return job_queues(self._name, self._prefix, a.queue_settings, a.data_key_arn, self._stateful)
+        return job_queues(self._name, self._prefix, a.queue_settings, a.region.keys.data, self._stateful)
 
     # -- the cache --------------------------------------------------------------------------------------------
     def _create_cache(self) -> tuple[pulumi.Output[str], pulumi.Output[str], pulumi.Output[str]]:
@@ -290,7 +278,7 @@ class DrSite(pulumi.ComponentResource):
             f"{n}-redis-slow-log",
             name=f"/aws/elasticache/{group_id}/slow-log",
             retention_in_days=c.log_retention_days,
-            kms_key_id=a.logs_key_arn,
+            kms_key_id=a.region.keys.logs,
             opts=self._child,
         )
         # The site's own token (the primary's group is in the other region); generated once and kept in state.
@@ -313,7 +301,7 @@ class DrSite(pulumi.ComponentResource):
             subnet_group_name=subnet_group.name,
             security_group_ids=[a.cache_sg_id],
             at_rest_encryption_enabled=True,
-            kms_key_id=a.data_key_arn,
+            kms_key_id=a.region.keys.data,
             transit_encryption_enabled=True,
             transit_encryption_mode="required",
             auth_token=token.result,
@@ -337,7 +325,7 @@ class DrSite(pulumi.ComponentResource):
             f"{n}-redis-auth",
             name=f"{prefix}-redis-auth",
             description="AUTH token of the DR site's Redis replication group (TLS required), with its endpoint",
-            kms_key_id=a.secrets_key_arn,
+            kms_key_id=a.region.keys.secrets,
             recovery_window_in_days=30 if a.protect else 7,
             opts=self._stateful,
         )

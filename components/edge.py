@@ -18,6 +18,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
+from components.context import RegionContext
 from components.contract import API_PORT, WEB_PORT
 from components.failover_switch import FailoverSwitch, FailoverSwitchArgs
 from components.waf import UploadRoutes, guide_rules, visibility, waf_logging
@@ -51,8 +52,9 @@ class EdgeArgs:
     vpc_id: pulumi.Input[str]
     public_subnet_ids: pulumi.Input[list[str]]
     alb_sg_id: pulumi.Input[str]
-    logs_key_arn: pulumi.Input[str]
-    """KMS key of the WAF log group."""
+    region: RegionContext
+    """The region the load balancer serves from: its account names the access-log bucket, its logs key encrypts
+    the WAF log group."""
     protect: bool
     """Protect the log bucket (prod)."""
     origin_verify_value: pulumi.Input[str] | None = None
@@ -186,7 +188,7 @@ class Edge(pulumi.ComponentResource):
     def _create_access_log_bucket(self) -> aws.s3.Bucket:
         a, n = self._args, self._name
         invoke = pulumi.InvokeOptions(parent=self)
-        account = aws.get_caller_identity_output(opts=invoke).account_id
+        account = a.region.account_id
         elb_account_arn = aws.elb.get_service_account_output(opts=invoke).arn
         stateful = pulumi.ResourceOptions(parent=self, protect=a.protect, retain_on_delete=a.protect)
         bucket = aws.s3.Bucket(
@@ -416,7 +418,7 @@ class Edge(pulumi.ComponentResource):
             acl.arn,
             log_group_name=f"aws-waf-logs-{a.name_prefix}-alb",
             retention_days=a.settings.log_retention_days,
-            kms_key_arn=a.logs_key_arn,
+            kms_key_arn=a.region.keys.logs,
             opts=self._child,
         )
         return group

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.context import Region
+
 # The custom metric tools/failover.py publishes (namespace, name, and the dimension naming the stack's environment).
 SWITCH_NAMESPACE = "EliteLocadora/DR"
 SWITCH_METRIC = "Failover"
@@ -33,10 +35,8 @@ class FailoverSwitchArgs:
     """Physical-name prefix, `elite-locadora-<env>` (the alarm's name)."""
     environment: str
     """The metric's `Environment` dimension: two stacks in one account never share a switch."""
-    dr_region: str
+    dr: Region
     """Region of the alarm and the metric: the one that survives the primary's loss."""
-    dr_provider: aws.Provider
-    """Provider of the DR region (the alarm)."""
 
 
 class FailoverSwitch(pulumi.ComponentResource):
@@ -66,13 +66,13 @@ class FailoverSwitch(pulumi.ComponentResource):
             comparison_operator="GreaterThanOrEqualToThreshold",
             # No data is no decision: INSUFFICIENT_DATA, which the health check reads as its last known status.
             treat_missing_data="missing",
-            opts=pulumi.ResourceOptions(parent=self, provider=args.dr_provider),
+            opts=pulumi.ResourceOptions(parent=self, provider=args.dr.provider),
         )
         check = aws.route53.HealthCheck(
             f"{name}-health-check",
             type="CLOUDWATCH_METRIC",
             cloudwatch_alarm_name=alarm.name,
-            cloudwatch_alarm_region=args.dr_region,
+            cloudwatch_alarm_region=args.dr.name,
             insufficient_data_health_status="LastKnownStatus",
             reference_name=f"{args.environment}-failover",
             tags={"Name": f"{args.name_prefix}-failover-switch"},

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.context import Region, RegionKeys
+
 PURPOSES = ("data", "logs", "secrets", "backups")
 _DESCRIPTIONS = {
     "data": "databases, caches, container images and replicated objects at rest",
@@ -17,24 +19,14 @@ _DESCRIPTIONS = {
 }
 
 
-@dataclass(frozen=True)
-class RegionKeys:
-    """ARNs of one region's keys; every tier encrypts with these unless its key policy must name its own resources."""
-
-    data: pulumi.Output[str]
-    logs: pulumi.Output[str]
-    secrets: pulumi.Output[str]
-    backups: pulumi.Output[str]
-
-
 @dataclass
 class KeysArgs:
     name_prefix: str
     """Alias prefix, `elite-locadora-<env>`."""
-    primary_provider: aws.Provider
-    """Provider of the stack's primary region."""
-    dr_provider: aws.Provider
-    """Provider of the disaster-recovery region."""
+    primary: Region
+    """The stack's primary region (its provider, account and partition name the keys' policies)."""
+    dr: Region
+    """The disaster-recovery region."""
     protect: bool
     """Protect the keys from deletion (prod): losing a key loses everything it encrypted."""
 
@@ -123,8 +115,8 @@ class Keys(pulumi.ComponentResource):
     def __init__(self, name: str, args: KeysArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("elite-locadora:keys:Keys", name, None, opts)
         self._args = args
-        self.primary = self._create_region_keys(f"{name}-primary", args.primary_provider)
-        self.dr = self._create_region_keys(f"{name}-dr", args.dr_provider)
+        self.primary = self._create_region_keys(f"{name}-primary", args.primary)
+        self.dr = self._create_region_keys(f"{name}-dr", args.dr)
         self.register_outputs(
             {
                 f"{where}_{p}": getattr(getattr(self, where), p)
@@ -133,11 +125,8 @@ class Keys(pulumi.ComponentResource):
             }
         )
 
-    def _create_region_keys(self, name: str, provider: aws.Provider) -> RegionKeys:
-        invoke = pulumi.InvokeOptions(provider=provider)
-        account_id = aws.get_caller_identity_output(opts=invoke).account_id
-        partition = aws.get_partition_output(opts=invoke).partition
-        region = aws.get_region_output(opts=invoke).region
+    def _create_region_keys(self, name: str, region: Region) -> RegionKeys:
+        provider = region.provider
         arns = {}
         for purpose in PURPOSES:
             opts = pulumi.ResourceOptions(
@@ -151,7 +140,7 @@ class Keys(pulumi.ComponentResource):
                 description=f"{self._args.name_prefix}: {_DESCRIPTIONS[purpose]}",
                 enable_key_rotation=True,
                 deletion_window_in_days=30 if self._args.protect else 7,
-                policy=pulumi.Output.all(account_id, partition, region).apply(
+                policy=pulumi.Output.all(region.account_id, region.partition, region.name).apply(
                     lambda a, purpose=purpose: key_policy(a[0], a[1], a[2], purpose, self._args.name_prefix)
                 ),
                 opts=opts,

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.context import RegionContext
 from components.contract import API_PORT, HTTPS_PORT, MYSQL_PORT, REDIS_PORT, WEB_PORT
 from settings.network import NetworkSettings
 
@@ -21,8 +22,8 @@ class NetworkArgs:
     """Physical-name prefix, `elite-locadora-<env>`."""
     settings: NetworkSettings
     """The validated network settings of the stack."""
-    logs_key_arn: pulumi.Input[str]
-    """KMS key that encrypts the flow-log group."""
+    region: RegionContext
+    """The primary region: its name names the endpoints' services, its logs key encrypts the flow-log group."""
 
 
 class Network(pulumi.ComponentResource):
@@ -194,12 +195,12 @@ class Network(pulumi.ComponentResource):
     # -- flow logs -------------------------------------------------------------------------------------------
     def _create_flow_logs(self, vpc: aws.ec2.Vpc) -> None:
         flow_logs(
-            self,
             self._name,
             self._args.name_prefix,
             vpc,
             retention_days=self._args.settings.flow_log_retention_days,
-            logs_key_arn=self._args.logs_key_arn,
+            logs_key_arn=self._args.region.keys.logs,
+            account_id=self._args.region.account_id,
             what="this VPC's",
             opts=self._child,
         )
@@ -230,9 +231,7 @@ class Network(pulumi.ComponentResource):
         }
         # The S3 gateway endpoint's prefix list: image layers come from S3 without crossing the NAT gateways.
         s3_prefix_list = aws.ec2.get_managed_prefix_list_output(
-            name=aws.get_region_output(opts=pulumi.InvokeOptions(parent=self)).region.apply(
-                lambda r: f"com.amazonaws.{r}.s3"
-            ),
+            name=f"com.amazonaws.{self._args.region.name}.s3",
             opts=pulumi.InvokeOptions(parent=self),
         ).id
 
@@ -334,11 +333,11 @@ class Network(pulumi.ComponentResource):
         endpoints_sg: aws.ec2.SecurityGroup,
     ) -> None:
         s, prefix, n = self._args.settings, self._args.name_prefix, self._name
-        region = aws.get_region_output(opts=pulumi.InvokeOptions(parent=self)).region
+        region = self._args.region.name
         aws.ec2.VpcEndpoint(
             f"{n}-s3",
             vpc_id=vpc.id,
-            service_name=region.apply(lambda r: f"com.amazonaws.{r}.s3"),
+            service_name=f"com.amazonaws.{region}.s3",
             vpc_endpoint_type="Gateway",
             route_table_ids=[t.id for t in private_tables],
             tags={"Name": f"{prefix}-s3"},
@@ -348,7 +347,7 @@ class Network(pulumi.ComponentResource):
             aws.ec2.VpcEndpoint(
                 f"{n}-{service.replace('.', '-')}",
                 vpc_id=vpc.id,
-                service_name=region.apply(lambda r, svc=service: f"com.amazonaws.{r}.{svc}"),
+                service_name=f"com.amazonaws.{region}.{service}",
                 vpc_endpoint_type="Interface",
                 private_dns_enabled=True,
                 subnet_ids=[sn.id for sn in private],
@@ -359,13 +358,13 @@ class Network(pulumi.ComponentResource):
 
 
 def flow_logs(
-    parent: pulumi.Resource,
     name: str,
     prefix: str,
     vpc: aws.ec2.Vpc,
     *,
     retention_days: int,
     logs_key_arn: pulumi.Input[str],
+    account_id: pulumi.Input[str],
     what: str,
     opts: pulumi.ResourceOptions,
 ) -> None:
@@ -378,9 +377,7 @@ def flow_logs(
         kms_key_id=logs_key_arn,
         opts=opts,
     )
-    account = aws.get_caller_identity_output(
-        opts=pulumi.InvokeOptions(parent=parent, provider=opts.provider)
-    ).account_id
+    account = pulumi.Output.from_input(account_id)
     role = aws.iam.Role(
         f"{name}-flow-logs",
         name=f"{prefix}-vpc-flow-logs",

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.context import RegionContext
 from settings.compute import RegistrySettings
 
 # The two applications of the guide; the ECR repositories and task families are named after them.
@@ -112,14 +113,11 @@ class RegistryArgs:
     """Lifecycle and DR replication settings."""
     protect: bool
     """Protect the repositories (their images are the releases that run)."""
-    data_key_arn: pulumi.Input[str]
-    """KMS key (primary region) that encrypts the images."""
-    dr_region: str
-    """Region the repositories are replicated to."""
-    dr_provider: aws.Provider
-    """Provider of the DR region (the creation template of the replicas lives there)."""
-    dr_data_key_arn: pulumi.Input[str]
-    """KMS key (DR region) that encrypts the replicated images."""
+    region: RegionContext
+    """The region of the repositories: its data key encrypts the images."""
+    dr: RegionContext
+    """The region the repositories are replicated to (the replicas' creation template lives there, its data key
+    encrypts the replicated images)."""
 
 
 class Registry(pulumi.ComponentResource):
@@ -141,7 +139,7 @@ class Registry(pulumi.ComponentResource):
                 name=repo_name,
                 image_tag_mutability="IMMUTABLE",
                 image_scanning_configuration={"scan_on_push": True},
-                encryption_configurations=[{"encryption_type": "KMS", "kms_key": args.data_key_arn}],
+                encryption_configurations=[{"encryption_type": "KMS", "kms_key": args.region.keys.data}],
                 # A protected repository is never emptied by a delete; staging's may be.
                 force_delete=not args.protect,
                 tags={"Application": app},
@@ -168,9 +166,7 @@ class Registry(pulumi.ComponentResource):
 
     def _create_replication(self, policy: str) -> None:
         a = self._args
-        invoke = pulumi.InvokeOptions(parent=self)
-        account = aws.get_caller_identity_output(opts=invoke).account_id
-        partition = aws.get_partition_output(opts=invoke).partition
+        account, partition = a.region.account_id, a.region.partition
         names = sorted(a.repository_names.values())
         # ECR creates the replicas on the first replicated push; a creation template in the DR region gives them
         # what the primaries have (without one they would be MUTABLE, AES256 and never expire). A template's
@@ -201,9 +197,9 @@ class Registry(pulumi.ComponentResource):
         grant = aws.iam.RolePolicy(
             f"{self._name}-dr-template",
             role=role.id,
-            policy=pulumi.Output.all(partition, account, a.dr_data_key_arn).apply(
+            policy=pulumi.Output.all(partition, account, a.dr.keys.data).apply(
                 lambda v: replica_creation_policy(
-                    [f"arn:{v[0]}:ecr:{a.dr_region}:{v[1]}:repository/{n}" for n in names], v[2]
+                    [f"arn:{v[0]}:ecr:{a.dr.name}:{v[1]}:repository/{n}" for n in names], v[2]
                 )
             ),
             opts=pulumi.ResourceOptions(parent=self),
@@ -212,20 +208,20 @@ class Registry(pulumi.ComponentResource):
             f"{self._name}-dr-template",
             prefix="ROOT",
             applied_fors=["REPLICATION"],
-            description=f"Replicas in {a.dr_region}: immutable, DR KMS key, the primaries' lifecycle",
+            description=f"Replicas in {a.dr.name}: immutable, DR KMS key, the primaries' lifecycle",
             image_tag_mutability="IMMUTABLE",
-            encryption_configurations=[{"encryption_type": "KMS", "kms_key": a.dr_data_key_arn}],
+            encryption_configurations=[{"encryption_type": "KMS", "kms_key": a.dr.keys.data}],
             lifecycle_policy=policy,
             custom_role_arn=role.arn,
             # ECR uses the role when it creates a replica: its permissions come with it.
-            opts=pulumi.ResourceOptions(parent=self, provider=a.dr_provider, depends_on=[grant]),
+            opts=pulumi.ResourceOptions(parent=self, provider=a.dr.provider, depends_on=[grant]),
         )
         aws.ecr.ReplicationConfiguration(
             f"{self._name}-replication",
             replication_configuration={
                 "rules": [
                     {
-                        "destinations": [{"region": a.dr_region, "registry_id": account}],
+                        "destinations": [{"region": a.dr.name, "registry_id": account}],
                         # Exactly these repositories: a prefix filter naming each one.
                         "repository_filters": [{"filter": n, "filter_type": "PREFIX_MATCH"} for n in names],
                     }

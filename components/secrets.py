@@ -17,6 +17,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
+from components.context import RegionContext
 from settings.operations import ConfigSecrets
 
 SECURE_STRING = "SecureString"
@@ -30,18 +31,16 @@ class AppSecretsArgs:
     """Stripe's secret key and the optional configured JWT secret, as Pulumi secret outputs."""
     jwt_secret_length: int
     """Length of the JWT secret generated when none is configured."""
-    secrets_key_arn: pulumi.Input[str]
-    """Customer-managed KMS key (primary region) that encrypts the SecureString parameters."""
+    region: RegionContext
+    """The primary region: its secrets key encrypts the SecureString parameters."""
     db_address: pulumi.Input[str]
     """Endpoint address of the primary database."""
     db_port: pulumi.Input[int]
     """Port of the database (3306)."""
     db_name: pulumi.Input[str]
     """Name of the application database."""
-    dr_provider: aws.Provider
-    """Provider of the disaster-recovery region, where the parameters are replicated."""
-    dr_secrets_key_arn: pulumi.Input[str]
-    """Customer-managed KMS key of the DR region for the replicated parameters."""
+    dr: RegionContext
+    """The disaster-recovery region, where the parameters are replicated (under its secrets key)."""
     protect: bool = False
     """Protect the generated secret and the parameters from deletion and replacement (prod)."""
     dr_db_address: pulumi.Input[str] | None = None
@@ -89,7 +88,7 @@ class AppSecrets(pulumi.ComponentResource):
             ),
         }
         primary = {
-            key: self._parameter(f"{name}-{key}", path, value, text, args.secrets_key_arn, self._child)
+            key: self._parameter(f"{name}-{key}", path, value, text, args.region.keys.secrets, self._child)
             for key, (path, value, text) in values.items()
         }
         self.parameter_names = [f"{args.parameter_prefix}/{path}" for path, _, _ in values.values()]
@@ -146,7 +145,7 @@ class AppSecrets(pulumi.ComponentResource):
         """Parameter Store does not replicate across regions: the same SecureStrings are written to the DR
         region, encrypted with that region's key, so a failover finds them in place."""
         args = self._args
-        dr_opts = pulumi.ResourceOptions.merge(self._child, pulumi.ResourceOptions(provider=args.dr_provider))
+        dr_opts = pulumi.ResourceOptions.merge(self._child, pulumi.ResourceOptions(provider=args.dr.provider))
         arns = []
         self.dr_parameter_arn_by_key = {}
         for key, (path, value, text) in values.items():
@@ -160,7 +159,7 @@ class AppSecrets(pulumi.ComponentResource):
                 )
                 text = "Database URL in the DR region: the cross-region replica, promoted at failover"
             arn = self._parameter(
-                f"{self._name}-dr-{key}", path, value, f"{text} (DR copy)", args.dr_secrets_key_arn, dr_opts
+                f"{self._name}-dr-{key}", path, value, f"{text} (DR copy)", args.dr.keys.secrets, dr_opts
             ).arn
             self.dr_parameter_arn_by_key[key] = arn
             arns.append(arn)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.context import Region
 from components.providers import GLOBAL_SERVICES_REGION
 from settings.storage import StorageSettings
 
@@ -224,12 +225,10 @@ class StorageArgs:
     """Physical-name prefix, `elite-locadora-<env>`."""
     settings: StorageSettings
     """The validated storage settings of the stack."""
-    region: str
-    """Primary region (the assets bucket's)."""
-    dr_region: str
-    """Disaster-recovery region (the replica's)."""
-    dr_provider: aws.Provider
-    """Provider of the DR region: the replica bucket and its log bucket."""
+    region: Region
+    """The primary region (the assets bucket's); its account and partition name the buckets' policies."""
+    dr: Region
+    """The disaster-recovery region: the replica bucket and its log bucket."""
     protect: bool
     """Protect buckets and the assets key (prod): deleting them loses customer documents and backups."""
 
@@ -254,10 +253,8 @@ class Storage(pulumi.ComponentResource):
         super().__init__("elite-locadora:storage:Storage", name, None, opts)
         self._name, self._args = name, args
         self._child = pulumi.ResourceOptions(parent=self)
-        self._dr = pulumi.ResourceOptions(parent=self, provider=args.dr_provider)
-        invoke = pulumi.InvokeOptions(parent=self)
-        self._account = aws.get_caller_identity_output(opts=invoke).account_id
-        self._partition = aws.get_partition_output(opts=invoke).partition
+        self._dr = pulumi.ResourceOptions(parent=self, provider=args.dr.provider)
+        self._account, self._partition = args.region.account_id, args.region.partition
         s = args.settings
 
         # One key per data bucket, in the bucket's region. Their policies are the CDN tier's aws.kms.KeyPolicy
@@ -270,10 +267,10 @@ class Storage(pulumi.ComponentResource):
             f"{name}-replica", s.replica_bucket_name, replica_key.arn, self._dr
         )
         log_bucket = self._create_log_bucket(
-            f"{name}-logs", args.region, s.assets_bucket_name, self._child, cdn_delivery=True
+            f"{name}-logs", args.region.name, s.assets_bucket_name, self._child, cdn_delivery=True
         )
         dr_log_bucket = self._create_log_bucket(
-            f"{name}-dr-logs", args.dr_region, s.replica_bucket_name, self._dr, cdn_delivery=False
+            f"{name}-dr-logs", args.dr.name, s.replica_bucket_name, self._dr, cdn_delivery=False
         )
         for bucket, logs, opts in ((assets, log_bucket, self._child), (replica, dr_log_bucket, self._dr)):
             aws.s3.BucketLogging(
@@ -669,7 +666,7 @@ class Storage(pulumi.ComponentResource):
             role=role.id,
             policy=pulumi.Output.all(
                 assets.resource.arn, replica.resource.arn, key.arn, replica_key.arn
-            ).apply(lambda v: replication_policy(v[0], v[1], v[2], v[3], a.region, a.dr_region)),
+            ).apply(lambda v: replication_policy(v[0], v[1], v[2], v[3], a.region.name, a.dr.name)),
             opts=self._child,
         )
         aws.s3.BucketReplicationConfig(
