@@ -10,7 +10,6 @@ the DR region under that region's key.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -18,6 +17,8 @@ import pulumi
 import pulumi_aws as aws
 
 from settings.operations import BackupSettings
+
+from .iam import service_trust
 
 # AWS managed policies for the AWS Backup service role (AWS Backup developer guide, "Default service role").
 MANAGED_POLICIES = {
@@ -128,18 +129,7 @@ class Backups(pulumi.ComponentResource):
             f"{self._name}-role",
             name=f"{self._args.name_prefix}-backup",
             description="AWS Backup: back up and restore the database and the buckets",
-            assume_role_policy=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "backup.amazonaws.com"},
-                            "Action": "sts:AssumeRole",
-                        }
-                    ],
-                }
-            ),
+            assume_role_policy=service_trust("backup.amazonaws.com"),
             opts=self._child,
         )
         partition = aws.get_partition_output(opts=pulumi.InvokeOptions(parent=self)).partition

@@ -20,7 +20,6 @@ origin: if the primary bucket's region answers 5xx, CloudFront reads the same ob
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 import pulumi
@@ -31,6 +30,8 @@ from components.providers import GLOBAL_SERVICES_REGION
 from components.storage import assets_bucket_policy, assets_key_policy
 from components.waf import UploadRoutes, guide_rules, visibility, waf_logging
 from settings.storage import CdnSettings
+
+from .iam import account_log_groups, document, enable_iam_policies, logs_key_statement
 
 # AWS-managed CloudFront policies, by the IDs AWS documents for the API and CloudFormation. They are fixed by
 # AWS (the same in every account), so they are literals rather than data sources. Checked 2026-11-25 against the
@@ -114,39 +115,13 @@ class CdnArgs:
 
 def waf_log_key_policy(account_id: str, partition: str) -> str:
     """Root statement (IAM governs people) plus CloudWatch Logs in us-east-1 for this account's log groups."""
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Sid": "EnableIamPolicies",
-                    "Effect": "Allow",
-                    "Principal": {"AWS": f"arn:{partition}:iam::{account_id}:root"},
-                    "Action": "kms:*",
-                    "Resource": "*",
-                },
-                {
-                    "Sid": "CloudWatchLogsEncryptLogGroups",
-                    "Effect": "Allow",
-                    "Principal": {"Service": f"logs.{GLOBAL_SERVICES_REGION}.amazonaws.com"},
-                    "Action": [
-                        "kms:Encrypt*",
-                        "kms:Decrypt*",
-                        "kms:ReEncrypt*",
-                        "kms:GenerateDataKey*",
-                        "kms:Describe*",
-                    ],
-                    "Resource": "*",
-                    "Condition": {
-                        "ArnLike": {
-                            "kms:EncryptionContext:aws:logs:arn": (
-                                f"arn:{partition}:logs:{GLOBAL_SERVICES_REGION}:{account_id}:*"
-                            )
-                        }
-                    },
-                },
-            ],
-        }
+    return document(
+        [
+            enable_iam_policies(account_id, partition),
+            logs_key_statement(
+                GLOBAL_SERVICES_REGION, account_log_groups(account_id, partition, GLOBAL_SERVICES_REGION)
+            ),
+        ]
     )
 
 

@@ -14,7 +14,6 @@ definition revision and the services roll to it (README, "Compute").
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -25,6 +24,14 @@ import pulumi_random as random
 
 from settings.compute import BOOTSTRAP_TAG, ComputeSettings, ServiceSettings, image_reference
 
+from .compute_policies import (
+    assets_statements,
+    ecs_tasks_trust,
+    exec_statements,
+    execution_policy,
+    queue_statements,
+    task_policy,
+)
 from .context import RegionContext
 from .contract import API_PORT, APPLICATIONS, SERVICES, WEB_PORT
 from .registry import Registry, RegistryArgs
@@ -85,13 +92,6 @@ WORKER_COMMAND = [
     "--tries=3",
     "--timeout=240",
     "--max-time=3600",
-]
-# ECS Exec's agent talks to Systems Manager through these; they have no resource-level permissions.
-EXEC_ACTIONS = [
-    "ssmmessages:CreateControlChannel",
-    "ssmmessages:CreateDataChannel",
-    "ssmmessages:OpenControlChannel",
-    "ssmmessages:OpenDataChannel",
 ]
 
 
@@ -195,160 +195,6 @@ def app_name(environment: str, purpose: str) -> str:
     """The guide's names in prod (`elite-locadora-frontend`); `elite-locadora-<env>-<purpose>` elsewhere, so two
     environments can share an account."""
     return f"elite-locadora-{purpose}" if environment == "prod" else f"elite-locadora-{environment}-{purpose}"
-
-
-# -- IAM documents (pure functions of ARNs, so tests can read them) -----------------------------------------------
-def _document(statements: list[dict]) -> str:
-    return json.dumps({"Version": "2012-10-17", "Statement": statements})
-
-
-def assume_role_policy(account: str, partition: str, region: str) -> str:
-    """Only ECS tasks of this account and region may assume the role (confused-deputy conditions)."""
-    return _document(
-        [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "ecs-tasks.amazonaws.com"},
-                "Action": "sts:AssumeRole",
-                "Condition": {
-                    "StringEquals": {"aws:SourceAccount": account},
-                    "ArnLike": {"aws:SourceArn": f"arn:{partition}:ecs:{region}:{account}:*"},
-                },
-            }
-        ]
-    )
-
-
-def execution_policy(
-    repository_arns: list[str],
-    log_group_arns: list[str],
-    parameter_arns: list[str],
-    secret_arns: list[str],
-    secrets_key_arn: str,
-    region: str,
-) -> str:
-    """What ECS needs to start the tasks: pull the two repositories, write the log groups, read exactly the
-    injected parameters and secrets, decrypt them with their key through SSM and Secrets Manager only."""
-    return _document(
-        [
-            # GetAuthorizationToken is account-wide: IAM supports no narrower resource for it.
-            {
-                "Sid": "RegistryLogin",
-                "Effect": "Allow",
-                "Action": "ecr:GetAuthorizationToken",
-                "Resource": "*",
-            },
-            {
-                "Sid": "PullReleases",
-                "Effect": "Allow",
-                "Action": [
-                    "ecr:BatchCheckLayerAvailability",
-                    "ecr:GetDownloadUrlForLayer",
-                    "ecr:BatchGetImage",
-                ],
-                "Resource": sorted(repository_arns),
-            },
-            {
-                "Sid": "WriteContainerLogs",
-                "Effect": "Allow",
-                # CreateLogStream is authorized on the log group, PutLogEvents on the stream.
-                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                "Resource": sorted([*log_group_arns, *(f"{arn}:log-stream:*" for arn in log_group_arns)]),
-            },
-            {
-                "Sid": "ReadInjectedParameters",
-                "Effect": "Allow",
-                "Action": "ssm:GetParameters",
-                "Resource": sorted(parameter_arns),
-            },
-            {
-                "Sid": "ReadInjectedSecrets",
-                "Effect": "Allow",
-                "Action": "secretsmanager:GetSecretValue",
-                "Resource": sorted(secret_arns),
-            },
-            {
-                "Sid": "DecryptInjectedValues",
-                "Effect": "Allow",
-                "Action": "kms:Decrypt",
-                "Resource": secrets_key_arn,
-                "Condition": {
-                    "StringEquals": {
-                        "kms:ViaService": [
-                            f"ssm.{region}.amazonaws.com",
-                            f"secretsmanager.{region}.amazonaws.com",
-                        ]
-                    }
-                },
-            },
-        ]
-    )
-
-
-def assets_statements(bucket_arn: str, prefixes: list[str], key_arn: str, region: str) -> list[dict]:
-    """Read, write and delete objects under the API's prefixes of the assets bucket, list only those prefixes,
-    and use the bucket's key through S3 only."""
-    return [
-        {
-            "Sid": "ListOwnPrefixes",
-            "Effect": "Allow",
-            "Action": "s3:ListBucket",
-            "Resource": bucket_arn,
-            "Condition": {"StringLike": {"s3:prefix": [f"{p}*" for p in prefixes]}},
-        },
-        {
-            "Sid": "ReadWriteOwnPrefixes",
-            "Effect": "Allow",
-            "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
-            "Resource": [f"{bucket_arn}/{p}*" for p in prefixes],
-        },
-        {
-            "Sid": "AssetsKeyThroughS3",
-            "Effect": "Allow",
-            "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
-            "Resource": key_arn,
-            "Condition": {"StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"}},
-        },
-    ]
-
-
-def queue_statements(queue_arn: str, key_arn: str, region: str, *, consume: bool) -> list[dict]:
-    """Laravel's SQS queue: the API sends jobs (and reads the queue's size); the worker also receives, deletes
-    and releases them (and may dispatch follow-up jobs). The queue's key through SQS only."""
-    actions = ["sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"]
-    if consume:
-        actions += ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"]
-    return [
-        {"Sid": "JobQueue", "Effect": "Allow", "Action": sorted(actions), "Resource": queue_arn},
-        {
-            "Sid": "JobQueueKeyThroughSqs",
-            "Effect": "Allow",
-            "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
-            "Resource": key_arn,
-            "Condition": {"StringEquals": {"kms:ViaService": f"sqs.{region}.amazonaws.com"}},
-        },
-    ]
-
-
-def exec_statements(log_group_arn: str, key_arn: str) -> list[dict]:
-    """ECS Exec (staging only): the SSM channels (no resource-level permissions exist for them), the encrypted
-    session log group, and the key ECS encrypts the session with."""
-    return [
-        {"Sid": "ExecChannels", "Effect": "Allow", "Action": EXEC_ACTIONS, "Resource": "*"},
-        {
-            "Sid": "ExecSessionLogs",
-            "Effect": "Allow",
-            "Action": ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
-            "Resource": [log_group_arn, f"{log_group_arn}:log-stream:*"],
-        },
-        {
-            "Sid": "ExecSessionLogGroups",
-            "Effect": "Allow",
-            "Action": "logs:DescribeLogGroups",
-            "Resource": log_group_arn.split(":log-group:")[0] + ":log-group:*",
-        },
-        {"Sid": "ExecSessionKey", "Effect": "Allow", "Action": "kms:Decrypt", "Resource": key_arn},
-    ]
 
 
 class Compute(pulumi.ComponentResource):
@@ -563,7 +409,7 @@ class Compute(pulumi.ComponentResource):
             name=f"{a.name_prefix}-ecs-{key}",
             description=description,
             assume_role_policy=pulumi.Output.all(self._account, self._partition).apply(
-                lambda v: assume_role_policy(v[0], v[1], a.region.name)
+                lambda v: ecs_tasks_trust(v[0], v[1], a.region.name)
             ),
             opts=self._child,
         )
@@ -646,9 +492,7 @@ class Compute(pulumi.ComponentResource):
                 policy = aws.iam.RolePolicy(
                     f"{self._name}-{key}-task",
                     role=role.id,
-                    policy=pulumi.Output.all(*parts).apply(
-                        lambda ps: _document([st for p in ps for st in p])
-                    ),
+                    policy=pulumi.Output.all(*parts).apply(task_policy),
                     opts=self._child,
                 )
                 self._ready.append(policy)

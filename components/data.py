@@ -30,6 +30,8 @@ from components.dr_network import DrNetwork, DrNetworkArgs
 from settings.data import DataSettings, QueueSettings
 from settings.dr import DrSettings
 
+from .iam import service_trust
+
 # RDS for MySQL log types exported to CloudWatch Logs (the guide: error and slow query logs).
 DB_LOG_EXPORTS = ("error", "slowquery")
 # The RSA 2048 CA (valid to 2061) that signs the server certificates clients verify with TLS.
@@ -285,19 +287,7 @@ class Data(pulumi.ComponentResource):
             name=f"{prefix}-rds-monitoring",
             description="Lets RDS Enhanced Monitoring publish OS metrics of this stack's MySQL instances.",
             assume_role_policy=account.apply(
-                lambda acct: json.dumps(
-                    {
-                        "Version": "2012-10-17",
-                        "Statement": [
-                            {
-                                "Effect": "Allow",
-                                "Principal": {"Service": "monitoring.rds.amazonaws.com"},
-                                "Action": "sts:AssumeRole",
-                                "Condition": {"StringEquals": {"aws:SourceAccount": acct}},
-                            }
-                        ],
-                    }
-                )
+                lambda acct: service_trust("monitoring.rds.amazonaws.com", acct)
             ),
             opts=self._child,
         )
@@ -539,21 +529,7 @@ class Data(pulumi.ComponentResource):
                 f"{n}-{key}-rotation",
                 name=function_name,
                 description=f"Rotates the {key} secret: its own secret, the database, its logs, nothing else",
-                assume_role_policy=account.apply(
-                    lambda acct: json.dumps(
-                        {
-                            "Version": "2012-10-17",
-                            "Statement": [
-                                {
-                                    "Effect": "Allow",
-                                    "Principal": {"Service": "lambda.amazonaws.com"},
-                                    "Action": "sts:AssumeRole",
-                                    "Condition": {"StringEquals": {"aws:SourceAccount": acct}},
-                                }
-                            ],
-                        }
-                    )
-                ),
+                assume_role_policy=account.apply(lambda acct: service_trust("lambda.amazonaws.com", acct)),
                 opts=self._child,
             )
             policy = aws.iam.RolePolicy(

@@ -22,8 +22,10 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from .compute import RDS_CA_BUNDLE_PATH, assume_role_policy, execution_policy
+from .compute import RDS_CA_BUNDLE_PATH
+from .compute_policies import ecs_tasks_trust, execution_policy
 from .context import RegionContext
+from .iam import service_trust
 
 BOOTSTRAP_USER = "33:33"
 # Idempotent: safe to run again (after a rotation the current user may be `<name>_clone`; it is created with the
@@ -126,21 +128,7 @@ class DatabaseAccess(pulumi.ComponentResource):
         )
 
     def _service_trust(self, service: str) -> pulumi.Output[str]:
-        return self._account.apply(
-            lambda acct: json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": service},
-                            "Action": "sts:AssumeRole",
-                            "Condition": {"StringEquals": {"aws:SourceAccount": acct}},
-                        }
-                    ],
-                }
-            )
-        )
+        return self._account.apply(lambda acct: service_trust(service, acct))
 
     # -- the one-off task that creates the application user ------------------------------------------------------
     def _create_bootstrap_task(self) -> aws.ecs.TaskDefinition:
@@ -160,7 +148,7 @@ class DatabaseAccess(pulumi.ComponentResource):
             "ECS starts the database bootstrap task with this role: the backend image, its log group, the two "
             "database secrets",
             pulumi.Output.all(self._account, self._partition).apply(
-                lambda v: assume_role_policy(v[0], v[1], a.region.name)
+                lambda v: ecs_tasks_trust(v[0], v[1], a.region.name)
             ),
         )
         policy = aws.iam.RolePolicy(

@@ -28,6 +28,8 @@ from components.providers import GLOBAL_SERVICES_REGION
 from settings import ConfigError
 from settings.dns import DnsSettings
 
+from .iam import enable_iam_policies, logs_key_statement
+
 # Before #14 the edge tier created the zone, as `edge-zone` under the component `edge`: the same zone, moved here.
 EDGE_COMPONENT = ("edge", "elite-locadora:edge:Edge")
 # NS and DS records of a delegation: an hour, so a corrected delegation reaches resolvers the same day (the parent's
@@ -62,13 +64,7 @@ def dnssec_key_policy(account_id: str, partition: str, zone_id: str) -> str:
         {
             "Version": "2012-10-17",
             "Statement": [
-                {
-                    "Sid": "EnableIamPolicies",
-                    "Effect": "Allow",
-                    "Principal": {"AWS": f"arn:{partition}:iam::{account_id}:root"},
-                    "Action": "kms:*",
-                    "Resource": "*",
-                },
+                enable_iam_policies(account_id, partition),
                 {
                     "Sid": "Route53DnssecSigns",
                     "Effect": "Allow",
@@ -97,27 +93,12 @@ def query_log_key_policy(account_id: str, partition: str, log_group_arn: str) ->
         {
             "Version": "2012-10-17",
             "Statement": [
-                {
-                    "Sid": "EnableIamPolicies",
-                    "Effect": "Allow",
-                    "Principal": {"AWS": f"arn:{partition}:iam::{account_id}:root"},
-                    "Action": "kms:*",
-                    "Resource": "*",
-                },
-                {
-                    "Sid": "CloudWatchLogsEncryptsTheQueryLogs",
-                    "Effect": "Allow",
-                    "Principal": {"Service": f"logs.{GLOBAL_SERVICES_REGION}.amazonaws.com"},
-                    "Action": [
-                        "kms:Encrypt*",
-                        "kms:Decrypt*",
-                        "kms:ReEncrypt*",
-                        "kms:GenerateDataKey*",
-                        "kms:Describe*",
-                    ],
-                    "Resource": "*",
-                    "Condition": {"ArnEquals": {"kms:EncryptionContext:aws:logs:arn": log_group_arn}},
-                },
+                enable_iam_policies(account_id, partition),
+                logs_key_statement(
+                    GLOBAL_SERVICES_REGION,
+                    {"ArnEquals": {"kms:EncryptionContext:aws:logs:arn": log_group_arn}},
+                    sid="CloudWatchLogsEncryptsTheQueryLogs",
+                ),
             ],
         }
     )

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
 
 from components.context import Region, RegionKeys
+
+from .iam import account_log_groups, document, enable_iam_policies, logs_key_statement
 
 PURPOSES = ("data", "logs", "secrets", "backups")
 _DESCRIPTIONS = {
@@ -35,36 +36,10 @@ def key_policy(account_id: str, partition: str, region: str, purpose: str, name_
     """The account-root statement lets IAM policies grant use of the key (services then act through
     kms:ViaService); the logs key also lets the services that write encrypted logs and alarm
     notifications use it directly, scoped to this account."""
-    root = f"arn:{partition}:iam::{account_id}:root"
-    statements: list[dict] = [
-        {
-            "Sid": "EnableIamPolicies",
-            "Effect": "Allow",
-            "Principal": {"AWS": root},
-            "Action": "kms:*",
-            "Resource": "*",
-        }
-    ]
+    statements: list[dict] = [enable_iam_policies(account_id, partition)]
     if purpose == "logs":
         statements += [
-            {
-                "Sid": "CloudWatchLogsEncryptLogGroups",
-                "Effect": "Allow",
-                "Principal": {"Service": f"logs.{region}.amazonaws.com"},
-                "Action": [
-                    "kms:Encrypt*",
-                    "kms:Decrypt*",
-                    "kms:ReEncrypt*",
-                    "kms:GenerateDataKey*",
-                    "kms:Describe*",
-                ],
-                "Resource": "*",
-                "Condition": {
-                    "ArnLike": {
-                        "kms:EncryptionContext:aws:logs:arn": f"arn:{partition}:logs:{region}:{account_id}:*"
-                    }
-                },
-            },
+            logs_key_statement(region, account_log_groups(account_id, partition, region)),
             {
                 # Vended log deliveries of this account and region (CloudWatch Logs user guide, "Logging that
                 # requires additional permissions": aws:SourceArn is the delivery source's logs ARN).
@@ -105,7 +80,7 @@ def key_policy(account_id: str, partition: str, region: str, purpose: str, name_
                 "Resource": "*",
             },
         ]
-    return json.dumps({"Version": "2012-10-17", "Statement": statements})
+    return document(statements)
 
 
 class Keys(pulumi.ComponentResource):

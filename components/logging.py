@@ -23,6 +23,8 @@ import pulumi_aws as aws
 
 from settings.operations import SearchSettings
 
+from .iam import account_root, allow_assume, document, source_account
+
 TLS_POLICY = "Policy-Min-TLS-1-2-PFS-2023-10"
 ROLES_FUNCTION_SOURCE = Path(__file__).parent / "search_roles_function"
 ROLES_FUNCTION_RUNTIME = "python3.12"
@@ -119,26 +121,14 @@ class LogSearch(pulumi.ComponentResource):
             name=f"{args.name_prefix}-search-admin",
             description="Master of the log domain's fine-grained access control: operators and the roles function",
             assume_role_policy=pulumi.Output.all(self._account, self._partition).apply(
-                lambda v: json.dumps(
-                    {
-                        "Version": "2012-10-17",
-                        "Statement": [
-                            {
-                                # People of this account whose IAM policies allow sts:AssumeRole on it.
-                                "Sid": "AccountPrincipals",
-                                "Effect": "Allow",
-                                "Principal": {"AWS": f"arn:{v[1]}:iam::{v[0]}:root"},
-                                "Action": "sts:AssumeRole",
-                            },
-                            {
-                                "Sid": "RolesFunction",
-                                "Effect": "Allow",
-                                "Principal": {"Service": "lambda.amazonaws.com"},
-                                "Action": "sts:AssumeRole",
-                                "Condition": {"StringEquals": {"aws:SourceAccount": v[0]}},
-                            },
-                        ],
-                    }
+                lambda v: document(
+                    [
+                        # People of this account whose IAM policies allow sts:AssumeRole on it.
+                        allow_assume({"AWS": account_root(v[0], v[1])}, sid="AccountPrincipals"),
+                        allow_assume(
+                            {"Service": "lambda.amazonaws.com"}, source_account(v[0]), sid="RolesFunction"
+                        ),
+                    ]
                 )
             ),
             opts=self._child,
@@ -232,18 +222,13 @@ class LogSearch(pulumi.ComponentResource):
             name=f"{self._args.name_prefix}-logs-firehose",
             description="Firehose delivery of CloudWatch Logs to the log domain (failed records to S3)",
             assume_role_policy=self._account.apply(
-                lambda account: json.dumps(
-                    {
-                        "Version": "2012-10-17",
-                        "Statement": [
-                            {
-                                "Effect": "Allow",
-                                "Principal": {"Service": "firehose.amazonaws.com"},
-                                "Action": "sts:AssumeRole",
-                                "Condition": {"StringEquals": {"sts:ExternalId": account}},
-                            }
-                        ],
-                    }
+                lambda account: document(
+                    [
+                        allow_assume(
+                            {"Service": "firehose.amazonaws.com"},
+                            {"StringEquals": {"sts:ExternalId": account}},
+                        )
+                    ]
                 )
             ),
             opts=self._child,
@@ -484,20 +469,13 @@ class LogSearch(pulumi.ComponentResource):
             name=f"{args.name_prefix}-logs-subscriptions",
             description="CloudWatch Logs subscription filters writing to the log delivery streams",
             assume_role_policy=pulumi.Output.all(self._region, self._account, self._partition).apply(
-                lambda a: json.dumps(
-                    {
-                        "Version": "2012-10-17",
-                        "Statement": [
-                            {
-                                "Effect": "Allow",
-                                "Principal": {"Service": f"logs.{a[0]}.amazonaws.com"},
-                                "Action": "sts:AssumeRole",
-                                "Condition": {
-                                    "StringLike": {"aws:SourceArn": f"arn:{a[2]}:logs:{a[0]}:{a[1]}:*"}
-                                },
-                            }
-                        ],
-                    }
+                lambda a: document(
+                    [
+                        allow_assume(
+                            {"Service": f"logs.{a[0]}.amazonaws.com"},
+                            {"StringLike": {"aws:SourceArn": f"arn:{a[2]}:logs:{a[0]}:{a[1]}:*"}},
+                        )
+                    ]
                 )
             ),
             opts=self._child,

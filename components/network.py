@@ -12,6 +12,8 @@ from components.context import RegionContext
 from components.contract import API_PORT, HTTPS_PORT, MYSQL_PORT, REDIS_PORT, WEB_PORT
 from settings.network import NetworkSettings
 
+from .iam import service_trust
+
 ANYWHERE_V4 = "0.0.0.0/0"
 CLOUDFRONT_ORIGIN_FACING = "com.amazonaws.global.cloudfront.origin-facing"
 
@@ -382,21 +384,7 @@ def flow_logs(
         f"{name}-flow-logs",
         name=f"{prefix}-vpc-flow-logs",
         description=f"Lets VPC Flow Logs write {what} flow log group.",
-        assume_role_policy=account.apply(
-            lambda acct: json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
-                            "Action": "sts:AssumeRole",
-                            "Condition": {"StringEquals": {"aws:SourceAccount": acct}},
-                        }
-                    ],
-                }
-            )
-        ),
+        assume_role_policy=account.apply(lambda acct: service_trust("vpc-flow-logs.amazonaws.com", acct)),
         opts=opts,
     )
     policy = aws.iam.RolePolicy(

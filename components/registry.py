@@ -20,6 +20,8 @@ import pulumi_aws as aws
 from components.context import RegionContext
 from settings.compute import RegistrySettings
 
+from .iam import service_trust
+
 # The two applications of the guide; the ECR repositories and task families are named after them.
 
 
@@ -177,21 +179,7 @@ class Registry(pulumi.ComponentResource):
             f"{self._name}-dr-template",
             name=f"{a.name_prefix}-ecr-replica-creation",
             description="ECR creates the DR replicas of the release repositories with this role",
-            assume_role_policy=account.apply(
-                lambda acct: json.dumps(
-                    {
-                        "Version": "2012-10-17",
-                        "Statement": [
-                            {
-                                "Effect": "Allow",
-                                "Principal": {"Service": "ecr.amazonaws.com"},
-                                "Action": "sts:AssumeRole",
-                                "Condition": {"StringEquals": {"aws:SourceAccount": acct}},
-                            }
-                        ],
-                    }
-                )
-            ),
+            assume_role_policy=account.apply(lambda acct: service_trust("ecr.amazonaws.com", acct)),
             opts=pulumi.ResourceOptions(parent=self),
         )
         grant = aws.iam.RolePolicy(

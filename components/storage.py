@@ -23,6 +23,8 @@ from components.context import Region
 from components.providers import GLOBAL_SERVICES_REGION
 from settings.storage import StorageSettings
 
+from .iam import enable_iam_policies, service_trust
+
 TLS_DENY_SID = "DenyInsecureConnections"
 # Where S3 server access logs go in a log bucket (CloudFront v2 logs go under AWSLogs/).
 S3_LOG_PREFIX = "s3/"
@@ -92,13 +94,7 @@ def assets_key_policy(account_id: str, partition: str, distribution_arn: str) ->
         {
             "Version": "2012-10-17",
             "Statement": [
-                {
-                    "Sid": "EnableIamPolicies",
-                    "Effect": "Allow",
-                    "Principal": {"AWS": f"arn:{partition}:iam::{account_id}:root"},
-                    "Action": "kms:*",
-                    "Resource": "*",
-                },
+                enable_iam_policies(account_id, partition),
                 {
                     "Sid": "CloudFrontDecryptsThroughOac",
                     "Effect": "Allow",
@@ -124,13 +120,7 @@ def log_key_policy(account_id: str, partition: str, source_bucket: str) -> str:
         {
             "Version": "2012-10-17",
             "Statement": [
-                {
-                    "Sid": "EnableIamPolicies",
-                    "Effect": "Allow",
-                    "Principal": {"AWS": f"arn:{partition}:iam::{account_id}:root"},
-                    "Action": "kms:*",
-                    "Resource": "*",
-                },
+                enable_iam_policies(account_id, partition),
                 {
                     # S3 server access logging of the one source bucket (as the bucket policy scopes it).
                     "Sid": "S3ServerAccessLoggingEncrypts",
@@ -565,19 +555,7 @@ class Storage(pulumi.ComponentResource):
             name=f"{a.name_prefix}-s3-seed",
             description=f"S3 Batch Operations carries the existing objects of {source} over with this role",
             assume_role_policy=self._account.apply(
-                lambda acct: json.dumps(
-                    {
-                        "Version": "2012-10-17",
-                        "Statement": [
-                            {
-                                "Effect": "Allow",
-                                "Principal": {"Service": "batchoperations.s3.amazonaws.com"},
-                                "Action": "sts:AssumeRole",
-                                "Condition": {"StringEquals": {"aws:SourceAccount": acct}},
-                            }
-                        ],
-                    }
-                )
+                lambda acct: service_trust("batchoperations.s3.amazonaws.com", acct)
             ),
             opts=self._child,
         )
@@ -644,21 +622,7 @@ class Storage(pulumi.ComponentResource):
             f"{n}-replication",
             name=f"{a.name_prefix}-s3-replication",
             description="S3 replicates the assets bucket to the DR region with this role",
-            assume_role_policy=self._account.apply(
-                lambda acct: json.dumps(
-                    {
-                        "Version": "2012-10-17",
-                        "Statement": [
-                            {
-                                "Effect": "Allow",
-                                "Principal": {"Service": "s3.amazonaws.com"},
-                                "Action": "sts:AssumeRole",
-                                "Condition": {"StringEquals": {"aws:SourceAccount": acct}},
-                            }
-                        ],
-                    }
-                )
-            ),
+            assume_role_policy=self._account.apply(lambda acct: service_trust("s3.amazonaws.com", acct)),
             opts=self._child,
         )
         policy = aws.iam.RolePolicy(
