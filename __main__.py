@@ -207,10 +207,7 @@ compute = Compute(
         redis_port=data.redis_port,
         redis_auth_secret_arn=data.redis_auth_secret_arn,
         redis_auth_secret_version_id=data.redis_auth_secret_version_id,
-        database_url_parameter_arn=app_secrets.database_url_parameter_arn,
-        jwt_secret_parameter_arn=app_secrets.jwt_secret_parameter_arn,
-        stripe_secret_parameter_arn=app_secrets.stripe_secret_parameter_arn,
-        parameter_prefix=f"/{NAMESPACE}/{settings.env_name}",
+        parameters=app_secrets.parameters,
         assets_bucket_name=storage.assets_bucket_name,
         assets_bucket_arn=storage.assets_bucket_arn,
         assets_key_arn=storage.assets_key_arn,
@@ -226,7 +223,12 @@ compute = Compute(
 
 # --- the DR site (pilot light; serving when failed over) ---
 dr_site = None
-if settings.dr is not None and data.dr_network is not None and data.dr_replica_address is not None:
+if (
+    settings.dr is not None
+    and data.dr_network is not None
+    and data.dr_replica_address is not None
+    and app_secrets.dr_parameters is not None
+):
     dr_net = data.dr_network
     dr_site = DrSite(
         "dr",
@@ -256,10 +258,7 @@ if settings.dr is not None and data.dr_network is not None and data.dr_replica_a
             db_port=data.db_port,
             db_name=data.db_name,
             db_app_secret_arn=data.db_app_secret_arn,
-            parameter_arns={
-                **app_secrets.dr_parameter_arn_by_key,
-                "app-key": compute.dr_app_key_parameter_arn,
-            },
+            parameters=app_secrets.dr_parameters,
             assets_bucket_name=storage.replica_bucket_name,
             assets_bucket_arn=storage.replica_bucket_arn,
             assets_key_arn=storage.replica_key_arn,

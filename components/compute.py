@@ -20,7 +20,6 @@ from typing import Literal
 
 import pulumi
 import pulumi_aws as aws
-import pulumi_random as random
 
 from settings.compute import BOOTSTRAP_TAG, ComputeSettings, ServiceSettings, image_reference
 
@@ -33,7 +32,7 @@ from .compute_policies import (
     task_policy,
 )
 from .context import RegionContext
-from .contract import API_PORT, APPLICATIONS, SERVICES, WEB_PORT
+from .contract import API_PORT, APPLICATIONS, SERVICES, WEB_PORT, AppParameters
 from .registry import Registry, RegistryArgs
 
 # The RDS CA bundle the backend image ships (docs/data.md, "TLS to MySQL"): Laravel's `MYSQL_ATTR_SSL_CA`.
@@ -149,14 +148,9 @@ class ComputeArgs:
     """Secrets Manager secret holding the Redis AUTH token (`REDIS_PASSWORD` from its `authToken` key)."""
     redis_auth_secret_version_id: pulumi.Input[str]
     """The token's secret version the tasks read: a rotated token is a new version, so the services roll."""
-    database_url_parameter_arn: pulumi.Input[str]
-    """SSM SecureString with the database URL (no password) (`DB_URL`)."""
-    jwt_secret_parameter_arn: pulumi.Input[str]
-    """SSM SecureString with the JWT signing secret (`JWT_SECRET`)."""
-    parameter_prefix: str
-    """Path of the application's SSM parameters, `/elite-locadora/<env>` (Laravel's APP_KEY is written under it)."""
-    stripe_secret_parameter_arn: pulumi.Input[str]
-    """SSM SecureString with Stripe's secret key (`STRIPE_SECRET`)."""
+    parameters: AppParameters
+    """The application's SSM SecureStrings in this region (secrets tier): `DB_URL` (the database URL, no password),
+    `JWT_SECRET`, `STRIPE_SECRET` and Laravel's `APP_KEY`."""
     assets_bucket_name: pulumi.Input[str]
     """The assets bucket (`AWS_BUCKET`)."""
     assets_bucket_arn: pulumi.Input[str]
@@ -174,8 +168,6 @@ class ComputeArgs:
     target group no listener or rule uses yet, so the services wait for it."""
     images: ImageRepositories | None = None
     """Repositories to pull from instead of creating them (the DR site pulls the ECR replicas in its region)."""
-    app_key_parameter_arn: pulumi.Input[str] | None = None
-    """Laravel's APP_KEY parameter to inject instead of generating one (the DR site uses the primary's DR copy)."""
     role: ServiceRole = "serving"
     """serving: the services run minCount..maxCount tasks; pilot-light: none until a failover raises the auto scaling
     minimum (a DR site before a failover); fenced: none and never more (the old primary after a failover)."""
@@ -211,9 +203,6 @@ class Compute(pulumi.ComponentResource):
     execution_role_arn: pulumi.Output[str]
     task_role_arns: dict[str, pulumi.Output[str]]
     task_definition_arns: dict[str, pulumi.Output[str]]
-    app_key_parameter_arn: pulumi.Output[str]
-    dr_app_key_parameter_arn: pulumi.Output[str] | None
-    """The APP_KEY's copy in the DR region (None when this tier injects a given parameter)."""
 
     def __init__(self, name: str, args: ComputeArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("elite-locadora:compute:Compute", name, None, opts)
@@ -248,12 +237,6 @@ class Compute(pulumi.ComponentResource):
         self.frontend_repository_arn = registry.arns["frontend"]
         self.backend_repository_arn = registry.arns["backend"]
 
-        self.dr_app_key_parameter_arn = None
-        if args.app_key_parameter_arn is None:
-            self._app_key_arn = self._create_app_key()
-        else:
-            self._app_key_arn = pulumi.Output.from_input(args.app_key_parameter_arn)
-        self.app_key_parameter_arn = self._app_key_arn
         log_groups = self._create_log_groups()
         self.log_group_names = [g.name for g in log_groups.values()]
         exec_log_group = self._create_exec_log_group() if self._s.execute_command else None
@@ -289,40 +272,8 @@ class Compute(pulumi.ComponentResource):
                 "execution_role_arn": self.execution_role_arn,
                 "task_role_arns": self.task_role_arns,
                 "task_definition_arns": self.task_definition_arns,
-                "app_key_parameter_arn": self.app_key_parameter_arn,
-                "dr_app_key_parameter_arn": self.dr_app_key_parameter_arn,
             }
         )
-
-    # -- Laravel's encryption key ------------------------------------------------------------------------------------
-    def _create_app_key(self) -> pulumi.Output[str]:
-        """Laravel refuses to boot without APP_KEY (it encrypts cookies, sessions and `encrypted` casts); the guide
-        forgets it. 32 random characters, generated once and kept in state (a new key would make every encrypted
-        value unreadable), in a SecureString under the guide's parameter path, with a DR copy like the others."""
-        a = self._args
-        # Key material: a replacement (rename, reparent, length change) would lose every encrypted value, so the
-        # value and both parameters are protected in prod like the data they open.
-        keep = pulumi.ResourceOptions(parent=self, protect=a.protect, retain_on_delete=a.protect)
-        value = random.RandomPassword(f"{self._name}-app-key-value", length=32, special=False, opts=keep)
-        dr = pulumi.ResourceOptions.merge(keep, pulumi.ResourceOptions(provider=a.dr.provider))
-        params = {}
-        for where, key, opts in (
-            ("", a.region.keys.secrets, keep),
-            ("dr-", a.dr.keys.secrets, dr),
-        ):
-            params[where] = aws.ssm.Parameter(
-                f"{self._name}-{where}app-key",
-                name=f"{a.parameter_prefix}/app/key",
-                type="SecureString",
-                key_id=key,
-                value=pulumi.Output.secret(value.result),
-                description="Laravel APP_KEY (AES-256-CBC)" + (" (DR copy)" if where else ""),
-                tier="Standard",
-                tags={"Purpose": "app/key"},
-                opts=opts,
-            )
-        self.dr_app_key_parameter_arn = params["dr-"].arn
-        return params[""].arn
 
     # -- release ------------------------------------------------------------------------------------------------------
     def _release_tags(self) -> dict[str, str]:
@@ -417,10 +368,10 @@ class Compute(pulumi.ComponentResource):
     def _secret_refs(self) -> tuple[list[pulumi.Input[str]], list[pulumi.Input[str]]]:
         a = self._args
         parameters = [
-            a.database_url_parameter_arn,
-            a.jwt_secret_parameter_arn,
-            a.stripe_secret_parameter_arn,
-            self._app_key_arn,
+            a.parameters.database_url,
+            a.parameters.jwt_secret,
+            a.parameters.stripe_secret,
+            a.parameters.app_key,
         ]
         secrets = [a.db_app_secret_arn, a.redis_auth_secret_arn]
         return parameters, secrets
@@ -584,10 +535,10 @@ class Compute(pulumi.ComponentResource):
         return pulumi.Output.all(
             a.db_app_secret_arn,
             a.redis_auth_secret_arn,
-            a.database_url_parameter_arn,
-            a.jwt_secret_parameter_arn,
-            a.stripe_secret_parameter_arn,
-            self._app_key_arn,
+            a.parameters.database_url,
+            a.parameters.jwt_secret,
+            a.parameters.stripe_secret,
+            a.parameters.app_key,
             a.redis_auth_secret_version_id,
         ).apply(
             lambda v: [

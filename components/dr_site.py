@@ -29,7 +29,7 @@ import pulumi_random as random
 
 from components.compute import Compute, ComputeArgs, ImageRepositories, app_name
 from components.context import Region, RegionContext
-from components.contract import APPLICATIONS, REDIS_PORT
+from components.contract import APPLICATIONS, REDIS_PORT, AppParameters
 from components.data import REDIS_PARAMETERS, job_queues
 from components.edge import Edge, EdgeArgs, OriginFailover
 from settings.compute import ComputeSettings
@@ -91,8 +91,8 @@ class DrSiteArgs:
     db_name: pulumi.Input[str]
     db_app_secret_arn: pulumi.Input[str]
     """The application user's secret in the primary region; the tasks read its DR replica."""
-    parameter_arns: dict[str, pulumi.Input[str]]
-    """The DR copies of the application's parameters: `database-url`, `jwt-secret`, `stripe-secret`, `app-key`."""
+    parameters: AppParameters
+    """The DR copies of the application's parameters (secrets tier)."""
     assets_bucket_name: pulumi.Input[str]
     """The S3 replica bucket (the API writes uploads there after a failover)."""
     assets_bucket_arn: pulumi.Input[str]
@@ -153,8 +153,7 @@ class DrSite(pulumi.ComponentResource):
                 settings=args.compute_settings,
                 protect=args.protect,
                 region=args.region,
-                # The site pulls the ECR replicas (no registry of its own) and injects the given APP_KEY: nothing
-                # is replicated further from here.
+                # The site pulls the ECR replicas (no registry of its own): nothing is replicated further from here.
                 dr=args.region,
                 private_subnet_ids=args.private_subnet_ids,
                 web_sg_id=args.web_sg_id,
@@ -177,11 +176,7 @@ class DrSite(pulumi.ComponentResource):
                 redis_port=REDIS_PORT,
                 redis_auth_secret_arn=redis_secret_arn,
                 redis_auth_secret_version_id=redis_version,
-                database_url_parameter_arn=args.parameter_arns["database-url"],
-                jwt_secret_parameter_arn=args.parameter_arns["jwt-secret"],
-                stripe_secret_parameter_arn=args.parameter_arns["stripe-secret"],
-                app_key_parameter_arn=args.parameter_arns["app-key"],
-                parameter_prefix="",
+                parameters=args.parameters,
                 assets_bucket_name=args.assets_bucket_name,
                 assets_bucket_arn=args.assets_bucket_arn,
                 assets_key_arn=args.assets_key_arn,

@@ -1,12 +1,14 @@
-"""Application secrets and parameters: the guide's three SSM SecureString parameters, and their DR copies.
+"""Application secrets and parameters: the guide's three SSM SecureString parameters, Laravel's APP_KEY, and their
+DR copies.
 
 The guide's `parameter-store.tf` builds `/elite-locadora/<env>/database/url` as
 `mysql://user:password@host:3306/db`, putting the database password into a second store where it is never
 rotated. Here the URL carries neither password nor user: the application user's secret (data tier) holds both,
 and its rotation alternates between two users, so a user in the URL would be wrong after every other rotation
 (Laravel lets the URL's parts override DB_USERNAME). The JWT signing secret is generated at deploy time unless
-the stack configures one; Stripe's secret key comes from a Pulumi config secret. Every value stays a Pulumi
-secret, and the key material (the JWT secret and the parameters) is protected in prod.
+the stack configures one; Stripe's secret key comes from a Pulumi config secret; APP_KEY, which the guide forgets,
+is generated once. Every value stays a Pulumi secret, and the key material (the JWT secret, APP_KEY and the
+parameters) is protected in prod.
 """
 
 from __future__ import annotations
@@ -18,9 +20,17 @@ import pulumi_aws as aws
 import pulumi_random as random
 
 from components.context import RegionContext
+from components.contract import AppParameters
 from settings.operations import ConfigSecrets
 
 SECURE_STRING = "SecureString"
+
+# APP_KEY and its DR copy were created by the compute tier (its component `compute`) until #18 moved them here, with
+# the other parameters. They keep their logical names, and an alias names their old parent, so that `pulumi up` on an
+# existing stack moves them in its state instead of replacing them: a replaced APP_KEY would be a new key, and every
+# cookie, session and `encrypted` column written with the old one unreadable.
+APP_KEY_FORMER_PARENT = "compute"
+APP_KEY_FORMER_PARENT_TYPE = "elite-locadora:compute:Compute"
 
 
 @dataclass
@@ -54,13 +64,10 @@ def database_url(address: str, port: int, name: str) -> str:
 
 
 class AppSecrets(pulumi.ComponentResource):
-    database_url_parameter_arn: pulumi.Output[str]
-    jwt_secret_parameter_arn: pulumi.Output[str]
-    stripe_secret_parameter_arn: pulumi.Output[str]
-    parameter_names: list[str]
-    dr_parameter_arns: pulumi.Output[list[str]]
-    dr_parameter_arn_by_key: dict[str, pulumi.Output[str]]
-    """The DR copies by key (`database-url`, `jwt-secret`, `stripe-secret`): what the DR site's tasks inject."""
+    parameters: AppParameters
+    """The parameters the primary region's tasks inject."""
+    dr_parameters: AppParameters | None
+    """Their DR copies, what the DR site's tasks inject (None without a DR replica for the database URL to name)."""
 
     def __init__(self, name: str, args: AppSecretsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("elite-locadora:secrets:AppSecrets", name, None, opts)
@@ -86,26 +93,51 @@ class AppSecrets(pulumi.ComponentResource):
                 pulumi.Output.secret(args.config_secrets.stripe_secret_key),
                 "Stripe secret API key",
             ),
+            "app-key": ("app/key", self._app_key(), "Laravel APP_KEY (AES-256-CBC)"),
         }
         primary = {
-            key: self._parameter(f"{name}-{key}", path, value, text, args.region.keys.secrets, self._child)
+            key: self._parameter(
+                self._resource_name(key, ""),
+                path,
+                value,
+                text,
+                args.region.keys.secrets,
+                self._opts(key, self._child),
+            ).arn
             for key, (path, value, text) in values.items()
         }
-        self.parameter_names = [f"{args.parameter_prefix}/{path}" for path, _, _ in values.values()]
-        self.database_url_parameter_arn = primary["database-url"].arn
-        self.jwt_secret_parameter_arn = primary["jwt-secret"].arn
-        self.stripe_secret_parameter_arn = primary["stripe-secret"].arn
-        self.dr_parameter_arns = self._replicate(values)
+        self.parameters = _parameters(primary)
+        dr = self._replicate(values)
+        self.dr_parameters = _parameters(dr) if "database-url" in dr else None
 
         self.register_outputs(
             {
-                "database_url_parameter_arn": self.database_url_parameter_arn,
-                "jwt_secret_parameter_arn": self.jwt_secret_parameter_arn,
-                "stripe_secret_parameter_arn": self.stripe_secret_parameter_arn,
-                "dr_parameter_arns": self.dr_parameter_arns,
-                "dr_parameter_arn_by_key": self.dr_parameter_arn_by_key,
+                **{f"{key}_parameter_arn": arn for key, arn in primary.items()},
+                **{f"dr_{key}_parameter_arn": arn for key, arn in dr.items()},
             }
         )
+
+    def _resource_name(self, key: str, where: str) -> str:
+        """`<name>-<where><key>`, but APP_KEY's parameters keep the names they had under compute."""
+        owner = APP_KEY_FORMER_PARENT if key == "app-key" else self._name
+        return f"{owner}-{where}{key}"
+
+    def _opts(self, key: str, opts: pulumi.ResourceOptions) -> pulumi.ResourceOptions:
+        if key != "app-key":
+            return opts
+        return pulumi.ResourceOptions.merge(opts, _moved_from_compute())
+
+    def _app_key(self) -> pulumi.Output[str]:
+        """Laravel refuses to boot without APP_KEY (it encrypts cookies, sessions and `encrypted` casts); the guide
+        forgets it. 32 random characters, generated once and kept in state (a new key would make every encrypted
+        value unreadable)."""
+        value = random.RandomPassword(
+            f"{APP_KEY_FORMER_PARENT}-app-key-value",
+            length=32,
+            special=False,
+            opts=pulumi.ResourceOptions.merge(self._child, _moved_from_compute()),
+        )
+        return pulumi.Output.secret(value.result)
 
     def _jwt_secret(self) -> pulumi.Output[str]:
         configured = self._args.config_secrets.jwt_secret
@@ -141,13 +173,12 @@ class AppSecrets(pulumi.ComponentResource):
             opts=opts,
         )
 
-    def _replicate(self, values: dict) -> pulumi.Output[list[str]]:
+    def _replicate(self, values: dict) -> dict[str, pulumi.Output[str]]:
         """Parameter Store does not replicate across regions: the same SecureStrings are written to the DR
         region, encrypted with that region's key, so a failover finds them in place."""
         args = self._args
         dr_opts = pulumi.ResourceOptions.merge(self._child, pulumi.ResourceOptions(provider=args.dr.provider))
-        arns = []
-        self.dr_parameter_arn_by_key = {}
+        arns = {}
         for key, (path, value, text) in values.items():
             if key == "database-url":
                 if args.dr_db_address is None:
@@ -158,9 +189,27 @@ class AppSecrets(pulumi.ComponentResource):
                     )
                 )
                 text = "Database URL in the DR region: the cross-region replica, promoted at failover"
-            arn = self._parameter(
-                f"{self._name}-dr-{key}", path, value, f"{text} (DR copy)", args.dr.keys.secrets, dr_opts
+            arns[key] = self._parameter(
+                self._resource_name(key, "dr-"),
+                path,
+                value,
+                f"{text} (DR copy)",
+                args.dr.keys.secrets,
+                self._opts(key, dr_opts),
             ).arn
-            self.dr_parameter_arn_by_key[key] = arn
-            arns.append(arn)
-        return pulumi.Output.all(*arns)
+        return arns
+
+
+def _moved_from_compute() -> pulumi.ResourceOptions:
+    """The alias of a resource the compute tier created before #18 (same name, the `compute` component as parent)."""
+    former_parent = pulumi.create_urn(APP_KEY_FORMER_PARENT, APP_KEY_FORMER_PARENT_TYPE)
+    return pulumi.ResourceOptions(aliases=[pulumi.Alias(parent=former_parent)])
+
+
+def _parameters(arns: dict[str, pulumi.Output[str]]) -> AppParameters:
+    return AppParameters(
+        database_url=arns["database-url"],
+        jwt_secret=arns["jwt-secret"],
+        stripe_secret=arns["stripe-secret"],
+        app_key=arns["app-key"],
+    )

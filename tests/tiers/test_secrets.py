@@ -173,6 +173,19 @@ ROTATED_BY_REPLACEMENT = {
 }
 
 
+def test_app_key_is_the_secrets_tiers_under_the_names_it_had_in_compute(prod: Render) -> None:
+    """APP_KEY and its DR copy belong to the secrets tier with the other parameters (#18), under the logical names
+    the compute tier gave them: with the alias to their old parent, an existing stack moves them in state; a new
+    name would be a new key, and every encrypted value written with the old one unreadable."""
+    for type_, name in (
+        ("random:index/randomPassword:RandomPassword", "compute-app-key-value"),
+        (PARAMETER, "compute-app-key"),
+        (PARAMETER, "compute-dr-app-key"),
+    ):
+        resource = prod.one(type_, name)
+        assert resource["parent"].endswith("$elite-locadora:secrets:AppSecrets::secrets"), resource["urn"]
+
+
 def test_everything_that_holds_data_or_keys_is_protected_in_prod(prod: Render) -> None:
     unprotected = [
         r["urn"]
