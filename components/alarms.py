@@ -266,44 +266,53 @@ def replica_rows(a: AlarmSettings, key: str, replica_id: pulumi.Input[str]) -> l
 
 # -- cache ------------------------------------------------------------------------------------------------------
 def cache_rows(a: AlarmSettings, number: int, member_cluster_id: pulumi.Input[str]) -> list[AlarmRow]:
-    """Per Redis node (ElastiCache publishes per member cluster): engine CPU, memory, evictions."""
-    dims = {"CacheClusterId": member_cluster_id}
+    """Per Redis node (ElastiCache publishes per member cluster): engine CPU, memory, evictions, each over 300 s
+    periods."""
     n = f"redis-{number:03d}"
+    table = (
+        # key, metric, statistic, threshold, periods, unit, what the description says
+        (
+            "engine-cpu-high",
+            "EngineCPUUtilization",
+            "Average",
+            a.redis_cpu_percent,
+            3,
+            "Percent",
+            f"engine CPU above {a.redis_cpu_percent:g}% for 3 x 300s",
+        ),
+        (
+            "memory-high",
+            "DatabaseMemoryUsagePercentage",
+            "Average",
+            a.redis_memory_percent,
+            3,
+            "Percent",
+            f"memory used above {a.redis_memory_percent:g}% for 3 x 300s",
+        ),
+        (
+            "evictions-high",
+            "Evictions",
+            "Sum",
+            a.redis_evictions,
+            2,
+            "Count",
+            f"more than {a.redis_evictions} evictions per 300s (cache too small)",
+        ),
+    )
     return [
         AlarmRow(
-            f"{n}-engine-cpu-high",
-            f"Redis node {number}: engine CPU above {a.redis_cpu_percent:g}% for 3 x 300s",
+            f"{n}-{key}",
+            f"Redis node {number}: {text}",
             namespace="AWS/ElastiCache",
-            metric="EngineCPUUtilization",
-            dimensions=dims,
-            threshold=a.redis_cpu_percent,
-            periods=3,
+            metric=metric,
+            dimensions={"CacheClusterId": member_cluster_id},
+            statistic=statistic,
+            threshold=threshold,
+            periods=periods,
             period=300,
-            unit="Percent",
-        ),
-        AlarmRow(
-            f"{n}-memory-high",
-            f"Redis node {number}: memory used above {a.redis_memory_percent:g}% for 3 x 300s",
-            namespace="AWS/ElastiCache",
-            metric="DatabaseMemoryUsagePercentage",
-            dimensions=dims,
-            threshold=a.redis_memory_percent,
-            periods=3,
-            period=300,
-            unit="Percent",
-        ),
-        AlarmRow(
-            f"{n}-evictions-high",
-            f"Redis node {number}: more than {a.redis_evictions} evictions per 300s (cache too small)",
-            namespace="AWS/ElastiCache",
-            metric="Evictions",
-            dimensions=dims,
-            statistic="Sum",
-            threshold=a.redis_evictions,
-            periods=2,
-            period=300,
-            unit="Count",
-        ),
+            unit=unit,
+        )
+        for key, metric, statistic, threshold, periods, unit, text in table
     ]
 
 
