@@ -19,7 +19,14 @@ import pulumi_aws as aws
 
 from components.context import RegionContext
 from components.contract import API_PORT, HTTPS_PORT, MYSQL_PORT, REDIS_PORT, WEB_PORT
-from components.network import ANYWHERE_V4, CLOUDFRONT_ORIGIN_FACING, flow_logs
+from components.network import (
+    ANYWHERE_V4,
+    CLOUDFRONT_ORIGIN_FACING,
+    flow_logs,
+    internet_routes,
+    private_route,
+    subnet,
+)
 from settings.data import DrNetworkSettings
 from settings.dr import DrSettings
 
@@ -107,16 +114,12 @@ class DrNetwork(pulumi.ComponentResource):
 
     def _create_subnets(self, vpc: aws.ec2.Vpc, prefix: str) -> list[aws.ec2.Subnet]:
         return [
-            aws.ec2.Subnet(
-                f"{self._name}-private-{i + 1}",
-                vpc_id=vpc.id,
-                cidr_block=cidr,
-                availability_zone=self.availability_zones.apply(lambda names, i=i: names[i]),
-                tags={"Name": f"{prefix}-private-{i + 1}", "Tier": "private"},
-                opts=self._child,
-            )
+            subnet(self._name, prefix, "private", i, vpc, cidr, self._az(i), self._child)
             for i, cidr in enumerate(self._args.settings.private_subnets)
         ]
+
+    def _az(self, i: int) -> pulumi.Output[str]:
+        return self.availability_zones.apply(lambda names: names[i])
 
     def _create_flow_logs(self, vpc: aws.ec2.Vpc, prefix: str) -> None:
         """Every connection attempt to the replica's network is recorded, as in the primary VPC."""
@@ -179,68 +182,14 @@ class DrNetwork(pulumi.ComponentResource):
     ) -> list[aws.ec2.Subnet]:
         n = self._name
         public = [
-            aws.ec2.Subnet(
-                f"{n}-public-{i + 1}",
-                vpc_id=vpc.id,
-                cidr_block=cidr,
-                availability_zone=self.availability_zones.apply(lambda names, i=i: names[i]),
-                # The load balancer and NAT gateways bring their own addresses; nothing else lives here.
-                map_public_ip_on_launch=False,
-                tags={"Name": f"{prefix}-public-{i + 1}", "Tier": "public"},
-                opts=self._child,
-            )
+            subnet(n, prefix, "public", i, vpc, cidr, self._az(i), self._child)
             for i, cidr in enumerate(site.public_subnets)
         ]
-        igw = aws.ec2.InternetGateway(
-            f"{n}-igw", vpc_id=vpc.id, tags={"Name": f"{prefix}-igw"}, opts=self._child
-        )
-        public_table = aws.ec2.RouteTable(
-            f"{n}-public", vpc_id=vpc.id, tags={"Name": f"{prefix}-public"}, opts=self._child
-        )
-        aws.ec2.Route(
-            f"{n}-public-default",
-            route_table_id=public_table.id,
-            destination_cidr_block=ANYWHERE_V4,
-            gateway_id=igw.id,
-            opts=self._child,
-        )
-        for i, subnet in enumerate(public):
-            aws.ec2.RouteTableAssociation(
-                f"{n}-public-{i + 1}", subnet_id=subnet.id, route_table_id=public_table.id, opts=self._child
-            )
-        nats = []
-        for i in range(site.nat_gateways):
-            eip = aws.ec2.Eip(
-                f"{n}-nat-{i + 1}", domain="vpc", tags={"Name": f"{prefix}-nat-{i + 1}"}, opts=self._child
-            )
-            nats.append(
-                aws.ec2.NatGateway(
-                    f"{n}-nat-{i + 1}",
-                    allocation_id=eip.allocation_id,
-                    subnet_id=public[i].id,
-                    tags={"Name": f"{prefix}-nat-{i + 1}"},
-                    opts=pulumi.ResourceOptions(parent=self, depends_on=[igw]),
-                )
-            )
-        for i, subnet in enumerate(private):
+        nats = internet_routes(n, prefix, vpc, public, site.nat_gateways, self._child)
+        for i, sn in enumerate(private):
             # The private subnets had no route out (the replica needs none); the site's tasks leave through the NAT
             # gateways, round-robin over the AZs when there are fewer gateways than AZs (a pilot light saves on them).
-            table = aws.ec2.RouteTable(
-                f"{n}-private-{i + 1}",
-                vpc_id=vpc.id,
-                tags={"Name": f"{prefix}-private-{i + 1}"},
-                opts=self._child,
-            )
-            aws.ec2.Route(
-                f"{n}-private-{i + 1}-default",
-                route_table_id=table.id,
-                destination_cidr_block=ANYWHERE_V4,
-                nat_gateway_id=nats[i % len(nats)].id,
-                opts=self._child,
-            )
-            aws.ec2.RouteTableAssociation(
-                f"{n}-private-{i + 1}", subnet_id=subnet.id, route_table_id=table.id, opts=self._child
-            )
+            private_route(n, prefix, vpc, i, sn, nats[i % len(nats)], self._child)
         return public
 
     def _create_site_security_groups(

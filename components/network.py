@@ -97,27 +97,9 @@ class Network(pulumi.ComponentResource):
         public, private = [], []
         for i in range(s.az_count):
             az = self.availability_zones.apply(lambda names, i=i: names[i])
-            public.append(
-                aws.ec2.Subnet(
-                    f"{self._name}-public-{i + 1}",
-                    vpc_id=vpc.id,
-                    cidr_block=s.public_subnets[i],
-                    availability_zone=az,
-                    # Nothing in the public subnets needs an address of its own: the ALB and NAT gateways bring theirs.
-                    map_public_ip_on_launch=False,
-                    tags={"Name": f"{prefix}-public-{i + 1}", "Tier": "public"},
-                    opts=self._child,
-                )
-            )
+            public.append(subnet(self._name, prefix, "public", i, vpc, s.public_subnets[i], az, self._child))
             private.append(
-                aws.ec2.Subnet(
-                    f"{self._name}-private-{i + 1}",
-                    vpc_id=vpc.id,
-                    cidr_block=s.private_subnets[i],
-                    availability_zone=az,
-                    tags={"Name": f"{prefix}-private-{i + 1}", "Tier": "private"},
-                    opts=self._child,
-                )
+                subnet(self._name, prefix, "private", i, vpc, s.private_subnets[i], az, self._child)
             )
         return public, private
 
@@ -125,38 +107,7 @@ class Network(pulumi.ComponentResource):
         self, vpc: aws.ec2.Vpc, public: list[aws.ec2.Subnet], private: list[aws.ec2.Subnet]
     ) -> list[aws.ec2.RouteTable]:
         s, prefix, n = self._args.settings, self._args.name_prefix, self._name
-        igw = aws.ec2.InternetGateway(
-            f"{n}-igw", vpc_id=vpc.id, tags={"Name": f"{prefix}-igw"}, opts=self._child
-        )
-        public_table = aws.ec2.RouteTable(
-            f"{n}-public", vpc_id=vpc.id, tags={"Name": f"{prefix}-public"}, opts=self._child
-        )
-        aws.ec2.Route(
-            f"{n}-public-default",
-            route_table_id=public_table.id,
-            destination_cidr_block=ANYWHERE_V4,
-            gateway_id=igw.id,
-            opts=self._child,
-        )
-        for i, subnet in enumerate(public):
-            aws.ec2.RouteTableAssociation(
-                f"{n}-public-{i + 1}", subnet_id=subnet.id, route_table_id=public_table.id, opts=self._child
-            )
-
-        nats = []
-        for i in range(s.nat_gateways):
-            eip = aws.ec2.Eip(
-                f"{n}-nat-{i + 1}", domain="vpc", tags={"Name": f"{prefix}-nat-{i + 1}"}, opts=self._child
-            )
-            nats.append(
-                aws.ec2.NatGateway(
-                    f"{n}-nat-{i + 1}",
-                    allocation_id=eip.allocation_id,
-                    subnet_id=public[i].id,
-                    tags={"Name": f"{prefix}-nat-{i + 1}"},
-                    opts=pulumi.ResourceOptions(parent=self, depends_on=[igw]),
-                )
-            )
+        nats = internet_routes(n, prefix, vpc, public, s.nat_gateways, self._child)
 
         vgw = None
         if s.vpn_gateway:
@@ -165,25 +116,10 @@ class Network(pulumi.ComponentResource):
             )
 
         tables = []
-        for i, subnet in enumerate(private):
+        for i, sn in enumerate(private):
             # One table per AZ so that each AZ leaves through its own NAT gateway when it has one (prod); with
             # fewer NAT gateways (staging) the AZs share them round-robin.
-            table = aws.ec2.RouteTable(
-                f"{n}-private-{i + 1}",
-                vpc_id=vpc.id,
-                tags={"Name": f"{prefix}-private-{i + 1}"},
-                opts=self._child,
-            )
-            aws.ec2.Route(
-                f"{n}-private-{i + 1}-default",
-                route_table_id=table.id,
-                destination_cidr_block=ANYWHERE_V4,
-                nat_gateway_id=nats[i % len(nats)].id,
-                opts=self._child,
-            )
-            aws.ec2.RouteTableAssociation(
-                f"{n}-private-{i + 1}", subnet_id=subnet.id, route_table_id=table.id, opts=self._child
-            )
+            table = private_route(n, prefix, vpc, i, sn, nats[i % len(nats)], self._child)
             if vgw is not None:
                 aws.ec2.VpnGatewayRoutePropagation(
                     f"{n}-private-{i + 1}-vgw",
@@ -357,6 +293,103 @@ class Network(pulumi.ComponentResource):
                 tags={"Name": f"{prefix}-{service}"},
                 opts=self._child,
             )
+
+
+# -- subnets and routes, shared with the DR network (components/dr_network.py) ----------------------------------
+def subnet(
+    name: str,
+    prefix: str,
+    tier: str,
+    i: int,
+    vpc: aws.ec2.Vpc,
+    cidr: str,
+    az: pulumi.Input[str],
+    opts: pulumi.ResourceOptions,
+) -> aws.ec2.Subnet:
+    """The `i`-th subnet of a tier (`public` or `private`), `<name>-<tier>-<i+1>`, tagged with its tier."""
+    return aws.ec2.Subnet(
+        f"{name}-{tier}-{i + 1}",
+        vpc_id=vpc.id,
+        cidr_block=cidr,
+        availability_zone=az,
+        # Nothing in a public subnet needs an address of its own: the load balancer and NAT gateways bring theirs.
+        map_public_ip_on_launch=False if tier == "public" else None,
+        tags={"Name": f"{prefix}-{tier}-{i + 1}", "Tier": tier},
+        opts=opts,
+    )
+
+
+def internet_routes(
+    name: str,
+    prefix: str,
+    vpc: aws.ec2.Vpc,
+    public: list[aws.ec2.Subnet],
+    nat_gateways: int,
+    opts: pulumi.ResourceOptions,
+) -> list[aws.ec2.NatGateway]:
+    """The way out: an internet gateway, one public route table for every public subnet, and `nat_gateways` NAT
+    gateways (one per public subnet from the first) for the private subnets' routes (`private_route`)."""
+    igw = aws.ec2.InternetGateway(f"{name}-igw", vpc_id=vpc.id, tags={"Name": f"{prefix}-igw"}, opts=opts)
+    public_table = aws.ec2.RouteTable(
+        f"{name}-public", vpc_id=vpc.id, tags={"Name": f"{prefix}-public"}, opts=opts
+    )
+    aws.ec2.Route(
+        f"{name}-public-default",
+        route_table_id=public_table.id,
+        destination_cidr_block=ANYWHERE_V4,
+        gateway_id=igw.id,
+        opts=opts,
+    )
+    for i, sn in enumerate(public):
+        aws.ec2.RouteTableAssociation(
+            f"{name}-public-{i + 1}", subnet_id=sn.id, route_table_id=public_table.id, opts=opts
+        )
+    nats = []
+    for i in range(nat_gateways):
+        eip = aws.ec2.Eip(
+            f"{name}-nat-{i + 1}", domain="vpc", tags={"Name": f"{prefix}-nat-{i + 1}"}, opts=opts
+        )
+        nats.append(
+            aws.ec2.NatGateway(
+                f"{name}-nat-{i + 1}",
+                allocation_id=eip.allocation_id,
+                subnet_id=public[i].id,
+                tags={"Name": f"{prefix}-nat-{i + 1}"},
+                # A public NAT gateway needs its VPC's internet gateway attached first (the dependency AWS documents
+                # for CloudFormation's DependsOn, "gateway attachment").
+                opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[igw])),
+            )
+        )
+    return nats
+
+
+def private_route(
+    name: str,
+    prefix: str,
+    vpc: aws.ec2.Vpc,
+    i: int,
+    sn: aws.ec2.Subnet,
+    nat: aws.ec2.NatGateway,
+    opts: pulumi.ResourceOptions,
+) -> aws.ec2.RouteTable:
+    """The `i`-th private subnet's own route table, its default route through `nat`."""
+    table = aws.ec2.RouteTable(
+        f"{name}-private-{i + 1}",
+        vpc_id=vpc.id,
+        tags={"Name": f"{prefix}-private-{i + 1}"},
+        opts=opts,
+    )
+    aws.ec2.Route(
+        f"{name}-private-{i + 1}-default",
+        route_table_id=table.id,
+        destination_cidr_block=ANYWHERE_V4,
+        nat_gateway_id=nat.id,
+        opts=opts,
+    )
+    aws.ec2.RouteTableAssociation(
+        f"{name}-private-{i + 1}", subnet_id=sn.id, route_table_id=table.id, opts=opts
+    )
+    return table
 
 
 def flow_logs(
