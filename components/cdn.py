@@ -31,7 +31,8 @@ from components.storage import assets_bucket_policy, assets_key_policy
 from components.waf import UploadRoutes, guide_rules, visibility, waf_logging
 from settings.storage import CdnSettings
 
-from .iam import account_log_groups, document, enable_iam_policies, logs_key_statement
+from .iam import account_log_groups, log_group_key_policy
+from .keys import rotating_key
 
 # AWS-managed CloudFront policies, by the IDs AWS documents for the API and CloudFormation. They are fixed by
 # AWS (the same in every account), so they are literals rather than data sources. Checked 2026-11-25 against the
@@ -111,18 +112,6 @@ class CdnArgs:
     """The API's upload routes and limit (edge settings): the only bodies over 8 KB the web ACL lets through."""
     protect: bool
     """Protect the WAF log key (prod)."""
-
-
-def waf_log_key_policy(account_id: str, partition: str) -> str:
-    """Root statement (IAM governs people) plus CloudWatch Logs in us-east-1 for this account's log groups."""
-    return document(
-        [
-            enable_iam_policies(account_id, partition),
-            logs_key_statement(
-                GLOBAL_SERVICES_REGION, account_log_groups(account_id, partition, GLOBAL_SERVICES_REGION)
-            ),
-        ]
-    )
 
 
 class Cdn(pulumi.ComponentResource):
@@ -235,15 +224,17 @@ class Cdn(pulumi.ComponentResource):
         foundation's logs key lives in the primary region)."""
         a, n = self._args, self._name
         account, partition = a.global_services.account_id, a.global_services.partition
-        key = aws.kms.Key(
+        key = rotating_key(
             f"{n}-waf-logs",
-            description=f"{a.name_prefix}: CloudFront WAF logs (us-east-1)",
-            enable_key_rotation=True,
-            deletion_window_in_days=30 if a.protect else 7,
-            policy=pulumi.Output.all(account, partition).apply(lambda v: waf_log_key_policy(v[0], v[1])),
-            opts=pulumi.ResourceOptions.merge(
-                self._global, pulumi.ResourceOptions(protect=a.protect, retain_on_delete=a.protect)
+            f"{a.name_prefix}: CloudFront WAF logs (us-east-1)",
+            protect=a.protect,
+            # CloudWatch Logs of us-east-1 for this account's log groups.
+            policy=pulumi.Output.all(account, partition).apply(
+                lambda v: log_group_key_policy(
+                    v[0], v[1], GLOBAL_SERVICES_REGION, account_log_groups(v[0], v[1], GLOBAL_SERVICES_REGION)
+                )
             ),
+            opts=self._global,
         )
         waf_logging(
             n,

@@ -28,7 +28,8 @@ from components.providers import GLOBAL_SERVICES_REGION
 from settings import ConfigError
 from settings.dns import DnsSettings
 
-from .iam import enable_iam_policies, logs_key_statement
+from .iam import enable_iam_policies, log_group_key_policy
+from .keys import rotating_key
 
 # Before #14 the edge tier created the zone, as `edge-zone` under the component `edge`: the same zone, moved here.
 EDGE_COMPONENT = ("edge", "elite-locadora:edge:Edge")
@@ -82,23 +83,6 @@ def dnssec_key_policy(account_id: str, partition: str, zone_id: str) -> str:
                     # As AWS documents it: the grant only for an AWS resource; no source keys on this statement.
                     "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}},
                 },
-            ],
-        }
-    )
-
-
-def query_log_key_policy(account_id: str, partition: str, log_group_arn: str) -> str:
-    """The query log group's key: root statement, and CloudWatch Logs of us-east-1 for that one log group."""
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                enable_iam_policies(account_id, partition),
-                logs_key_statement(
-                    GLOBAL_SERVICES_REGION,
-                    {"ArnEquals": {"kms:EncryptionContext:aws:logs:arn": log_group_arn}},
-                    sid="CloudWatchLogsEncryptsTheQueryLogs",
-                ),
             ],
         }
     )
@@ -288,17 +272,21 @@ class Dns(pulumi.ComponentResource):
         group_arn = pulumi.Output.all(self._account, self._partition).apply(
             lambda v: f"arn:{v[1]}:logs:{GLOBAL_SERVICES_REGION}:{v[0]}:log-group:{group_name}"
         )
-        key = aws.kms.Key(
+        key = rotating_key(
             f"{n}-query-logs",
-            description=f"{a.name_prefix}: DNS query logs of {self.zone_name} (us-east-1)",
-            enable_key_rotation=True,
-            deletion_window_in_days=30 if a.protect else 7,
+            f"{a.name_prefix}: DNS query logs of {self.zone_name} (us-east-1)",
+            protect=a.protect,
+            # CloudWatch Logs of us-east-1 for that one log group.
             policy=pulumi.Output.all(self._account, self._partition, group_arn).apply(
-                lambda v: query_log_key_policy(v[0], v[1], v[2])
+                lambda v: log_group_key_policy(
+                    v[0],
+                    v[1],
+                    GLOBAL_SERVICES_REGION,
+                    {"ArnEquals": {"kms:EncryptionContext:aws:logs:arn": v[2]}},
+                    sid="CloudWatchLogsEncryptsTheQueryLogs",
+                )
             ),
-            opts=pulumi.ResourceOptions.merge(
-                self._global, pulumi.ResourceOptions(protect=a.protect, retain_on_delete=a.protect)
-            ),
+            opts=self._global,
         )
         group = aws.cloudwatch.LogGroup(
             f"{n}-query-logs",

@@ -87,3 +87,15 @@ def account_log_groups(account_id: str, partition: str, region: str) -> dict:
     return {
         "ArnLike": {"kms:EncryptionContext:aws:logs:arn": f"arn:{partition}:logs:{region}:{account_id}:*"}
     }
+
+
+def log_group_key_policy(
+    account_id: str,
+    partition: str,
+    region: str,
+    condition: Mapping,
+    sid: str = "CloudWatchLogsEncryptLogGroups",
+) -> str:
+    """The policy of a key that only encrypts log groups: IAM governs people (root statement), CloudWatch Logs of
+    `region` uses it for the log groups `condition` admits."""
+    return document([enable_iam_policies(account_id, partition), logs_key_statement(region, condition, sid)])

@@ -83,6 +83,30 @@ def key_policy(account_id: str, partition: str, region: str, purpose: str, name_
     return document(statements)
 
 
+def rotating_key(
+    name: str,
+    description: str,
+    *,
+    protect: bool,
+    opts: pulumi.ResourceOptions,
+    policy: pulumi.Input[str] | None = None,
+) -> aws.kms.Key:
+    """A symmetric customer-managed key with automatic rotation, as every key of the stack but the DNSSEC one.
+    Protected and retained when `protect` (prod: what it encrypted is unreadable without it), with KMS's longest
+    deletion window (30 days) to undo a mistake; the shortest (7) otherwise. Without `policy`, AWS's default key
+    policy applies until another resource sets one (aws.kms.KeyPolicy)."""
+    return aws.kms.Key(
+        name,
+        description=description,
+        enable_key_rotation=True,
+        deletion_window_in_days=30 if protect else 7,
+        policy=policy,
+        opts=pulumi.ResourceOptions.merge(
+            opts, pulumi.ResourceOptions(protect=protect, retain_on_delete=protect)
+        ),
+    )
+
+
 class Keys(pulumi.ComponentResource):
     primary: RegionKeys
     dr: RegionKeys
@@ -104,21 +128,14 @@ class Keys(pulumi.ComponentResource):
         provider = region.provider
         arns = {}
         for purpose in PURPOSES:
-            opts = pulumi.ResourceOptions(
-                parent=self,
-                provider=provider,
-                protect=self._args.protect,
-                retain_on_delete=self._args.protect,
-            )
-            key = aws.kms.Key(
+            key = rotating_key(
                 f"{name}-{purpose}",
-                description=f"{self._args.name_prefix}: {_DESCRIPTIONS[purpose]}",
-                enable_key_rotation=True,
-                deletion_window_in_days=30 if self._args.protect else 7,
+                f"{self._args.name_prefix}: {_DESCRIPTIONS[purpose]}",
+                protect=self._args.protect,
                 policy=pulumi.Output.all(region.account_id, region.partition, region.name).apply(
                     lambda a, purpose=purpose: key_policy(a[0], a[1], a[2], purpose, self._args.name_prefix)
                 ),
-                opts=opts,
+                opts=pulumi.ResourceOptions(parent=self, provider=provider),
             )
             aws.kms.Alias(
                 f"{name}-{purpose}-alias",

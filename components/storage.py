@@ -24,6 +24,7 @@ from components.providers import GLOBAL_SERVICES_REGION
 from settings.storage import StorageSettings
 
 from .iam import enable_iam_policies, service_trust
+from .keys import rotating_key
 
 TLS_DENY_SID = "DenyInsecureConnections"
 # Where S3 server access logs go in a log bucket (CloudFront v2 logs go under AWSLogs/).
@@ -313,12 +314,8 @@ class Storage(pulumi.ComponentResource):
 
     def _create_data_key(self, name: str, what: str, opts: pulumi.ResourceOptions) -> aws.kms.Key:
         a = self._args
-        key = aws.kms.Key(
-            name,
-            description=f"{a.name_prefix}: {what} (read by CloudFront through OAC)",
-            enable_key_rotation=True,
-            deletion_window_in_days=30 if a.protect else 7,
-            opts=self._stateful(opts),
+        key = rotating_key(
+            name, f"{a.name_prefix}: {what} (read by CloudFront through OAC)", protect=a.protect, opts=opts
         )
         aws.kms.Alias(name, name=f"alias/{a.name_prefix}-assets", target_key_id=key.key_id, opts=opts)
         return key
@@ -471,15 +468,14 @@ class Storage(pulumi.ComponentResource):
         AWSLogs/. Both writers are granted by bucket policy (ACLs stay disabled: v2 logging, unlike legacy
         CloudFront logging, does not need them) and encrypt with this bucket's own key (docs/departures.md)."""
         a = self._args
-        key = aws.kms.Key(
+        key = rotating_key(
             name,
-            description=f"{a.name_prefix}: S3 and CloudFront access logs in {region}",
-            enable_key_rotation=True,
-            deletion_window_in_days=30 if a.protect else 7,
+            f"{a.name_prefix}: S3 and CloudFront access logs in {region}",
+            protect=a.protect,
             policy=pulumi.Output.all(self._account, self._partition).apply(
                 lambda v: log_key_policy(v[0], v[1], source_bucket)
             ),
-            opts=self._stateful(opts),
+            opts=opts,
         )
         aws.kms.Alias(name, name=f"alias/{a.name_prefix}-logs-{region}", target_key_id=key.key_id, opts=opts)
         bucket = self._locked_bucket(

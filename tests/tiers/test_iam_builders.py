@@ -13,6 +13,7 @@ from components.iam import (
     account_log_groups,
     allow_assume,
     enable_iam_policies,
+    log_group_key_policy,
     logs_key_statement,
     service_trust,
 )
@@ -115,3 +116,15 @@ def test_key_policy_pieces_keep_iam_in_charge_and_logs_to_its_region() -> None:
     assert fnmatchcase(f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/ecs/web", pattern)
     assert not fnmatchcase(f"arn:aws:logs:us-east-1:{OTHER}:log-group:/ecs/web", pattern)
     assert not fnmatchcase(f"arn:aws:logs:eu-west-1:{ACCOUNT}:log-group:/ecs/web", pattern)
+
+
+def test_a_log_group_key_serves_only_the_log_groups_its_condition_names() -> None:
+    group = f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/aws/route53/example.com"
+    condition = {"ArnEquals": {"kms:EncryptionContext:aws:logs:arn": group}}
+    doc = json.loads(log_group_key_policy(ACCOUNT, "aws", "us-east-1", condition, sid="QueryLogs"))
+    root, logs = doc["Statement"]
+    assert root == enable_iam_policies(ACCOUNT, "aws"), (
+        "without the root statement IAM could not grant the key"
+    )
+    assert (logs["Sid"], logs["Condition"]) == ("QueryLogs", condition)
+    assert logs["Principal"] == {"Service": "logs.us-east-1.amazonaws.com"}
