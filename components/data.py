@@ -27,7 +27,7 @@ import pymysql
 from components.context import RegionContext
 from components.contract import MYSQL_PORT, REDIS_PORT
 from components.dr_network import DrNetwork, DrNetworkArgs
-from settings.data import DataSettings, QueueSettings
+from settings.data import CacheSettings, DataSettings, QueueSettings
 from settings.dr import DrSettings
 
 from .iam import service_trust
@@ -81,6 +81,107 @@ def job_queues(
         opts=opts,
     )
     return queue, dead
+
+
+@dataclass(frozen=True)
+class RedisPlacement:
+    """Where and how big one region's Redis replication group is."""
+
+    network: str
+    """The VPC's name in descriptions (`primary`, `DR`)."""
+    title: str
+    """The group's kind in descriptions (`Redis`, `DR Redis`)."""
+    description: str
+    """The replication group's description."""
+    node_type: str
+    nodes: int
+    """Nodes, one per AZ round-robin, primary first."""
+    availability_zones: pulumi.Input[list[str]]
+    subnet_ids: pulumi.Input[list[str]]
+    security_group_id: pulumi.Input[str]
+
+
+def redis_replication_group(
+    name: str,
+    prefix: str,
+    c: CacheSettings,
+    where: RedisPlacement,
+    *,
+    data_key_arn: pulumi.Input[str],
+    logs_key_arn: pulumi.Input[str],
+    auth_token: pulumi.Input[str],
+    auth_token_update_strategy: str | None,
+    opts: pulumi.ResourceOptions,
+    stateful: pulumi.ResourceOptions,
+) -> aws.elasticache.ReplicationGroup:
+    """Redis for cache and sessions in one region, as the primary and the DR site both run it (`<prefix>-redis`):
+    Multi-AZ with automatic failover, TLS required with an AUTH token, encrypted at rest with the data key, the
+    shared parameters (REDIS_PARAMETERS), snapshots, a final snapshot, and its slow log in a log group
+    encrypted with the logs key."""
+    group_id = f"{prefix}-redis"
+    subnet_group = aws.elasticache.SubnetGroup(
+        f"{name}-redis",
+        name=group_id,
+        description=f"Private subnets of the {where.network} VPC, one per AZ",
+        subnet_ids=where.subnet_ids,
+        opts=opts,
+    )
+    parameter_group = aws.elasticache.ParameterGroup(
+        f"{name}-redis",
+        name=f"{prefix}-{c.parameter_group_family}",
+        family=c.parameter_group_family,
+        description=f"Elite Locadora {where.title} {c.engine_version}: LRU eviction, idle timeout, keepalive",
+        parameters=[
+            aws.elasticache.ParameterGroupParameterArgs(name=k, value=v) for k, v in REDIS_PARAMETERS.items()
+        ],
+        opts=opts,
+    )
+    slow_log = aws.cloudwatch.LogGroup(
+        f"{name}-redis-slow-log",
+        name=f"/aws/elasticache/{group_id}/slow-log",
+        retention_in_days=c.log_retention_days,
+        kms_key_id=logs_key_arn,
+        opts=opts,
+    )
+    azs, nodes = pulumi.Output.from_input(where.availability_zones), where.nodes
+    return aws.elasticache.ReplicationGroup(
+        f"{name}-redis",
+        replication_group_id=group_id,
+        description=where.description,
+        engine="redis",
+        engine_version=c.engine_version,
+        node_type=where.node_type,
+        num_cache_clusters=nodes,
+        # One node per AZ, primary first: the replicas sit in the other AZs.
+        preferred_cache_cluster_azs=azs.apply(lambda z: [z[i % len(z)] for i in range(nodes)]),
+        automatic_failover_enabled=True,
+        multi_az_enabled=True,
+        port=REDIS_PORT,
+        parameter_group_name=parameter_group.name,
+        subnet_group_name=subnet_group.name,
+        security_group_ids=[where.security_group_id],
+        at_rest_encryption_enabled=True,
+        kms_key_id=data_key_arn,
+        transit_encryption_enabled=True,
+        transit_encryption_mode="required",
+        auth_token=auth_token,
+        auth_token_update_strategy=auth_token_update_strategy,
+        auto_minor_version_upgrade=True,
+        snapshot_retention_limit=c.snapshot_retention_days,
+        snapshot_window=c.snapshot_window,
+        maintenance_window=c.maintenance_window,
+        final_snapshot_identifier=f"{group_id}-final",
+        log_delivery_configurations=[
+            aws.elasticache.ReplicationGroupLogDeliveryConfigurationArgs(
+                destination=slow_log.name,
+                destination_type="cloudwatch-logs",
+                log_format="json",
+                log_type="slow-log",
+            )
+        ],
+        tags={"Name": group_id},
+        opts=stateful,
+    )
 
 
 def rotation_policy(
@@ -711,32 +812,6 @@ class Data(pulumi.ComponentResource):
     # -- ElastiCache Redis -----------------------------------------------------------------------------------
     def _create_cache(self) -> None:
         a, c, n = self._args, self._args.settings.cache, self._name
-        group_id = f"{a.name_prefix}-redis"
-        subnet_group = aws.elasticache.SubnetGroup(
-            f"{n}-redis",
-            name=group_id,
-            description="Private subnets of the primary VPC, one per AZ",
-            subnet_ids=a.private_subnet_ids,
-            opts=self._child,
-        )
-        parameter_group = aws.elasticache.ParameterGroup(
-            f"{n}-redis",
-            name=f"{a.name_prefix}-{c.parameter_group_family}",
-            family=c.parameter_group_family,
-            description=f"Elite Locadora Redis {c.engine_version}: LRU eviction, idle timeout, keepalive",
-            parameters=[
-                aws.elasticache.ParameterGroupParameterArgs(name=k, value=v)
-                for k, v in REDIS_PARAMETERS.items()
-            ],
-            opts=self._child,
-        )
-        slow_log = aws.cloudwatch.LogGroup(
-            f"{n}-redis-slow-log",
-            name=f"/aws/elasticache/{group_id}/slow-log",
-            retention_in_days=c.log_retention_days,
-            kms_key_id=a.region.keys.logs,
-            opts=self._child,
-        )
         # ElastiCache accepts 16-128 printable characters without @, " or /: letters and digits are safe. A new
         # `cache.authTokenVersion` generates a new token (the keeper replaces this resource): that is the rotation,
         # so this one value is deliberately not protected (docs/data.md, "Rotating the Redis AUTH token").
@@ -747,48 +822,28 @@ class Data(pulumi.ComponentResource):
             keepers={"version": str(c.auth_token_version)},
             opts=self._child,
         )
-        azs = pulumi.Output.from_input(a.availability_zones)
-        group = aws.elasticache.ReplicationGroup(
-            f"{n}-redis",
-            replication_group_id=group_id,
-            description=REDIS_DESCRIPTION,
-            engine="redis",
-            engine_version=c.engine_version,
-            node_type=c.node_type,
-            num_cache_clusters=c.num_cache_clusters,
-            # One node per AZ, primary first: the replicas sit in the other AZs.
-            preferred_cache_cluster_azs=azs.apply(
-                lambda z: [z[i % len(z)] for i in range(c.num_cache_clusters)]
+        group = redis_replication_group(
+            n,
+            a.name_prefix,
+            c,
+            RedisPlacement(
+                network="primary",
+                title="Redis",
+                description=REDIS_DESCRIPTION,
+                node_type=c.node_type,
+                nodes=c.num_cache_clusters,
+                availability_zones=a.availability_zones,
+                subnet_ids=a.private_subnet_ids,
+                security_group_id=a.cache_sg_id,
             ),
-            automatic_failover_enabled=True,
-            multi_az_enabled=True,
-            port=REDIS_PORT,
-            parameter_group_name=parameter_group.name,
-            subnet_group_name=subnet_group.name,
-            security_group_ids=[a.cache_sg_id],
-            at_rest_encryption_enabled=True,
-            kms_key_id=a.region.keys.data,
-            transit_encryption_enabled=True,
-            transit_encryption_mode="required",
+            data_key_arn=a.region.keys.data,
+            logs_key_arn=a.region.keys.logs,
             auth_token=token.result,
             # ROTATE adds the new token and keeps the previous one valid (ElastiCache keeps the two most recent),
             # so tasks still holding the old token keep working while they roll to the new one.
             auth_token_update_strategy="ROTATE",
-            auto_minor_version_upgrade=True,
-            snapshot_retention_limit=c.snapshot_retention_days,
-            snapshot_window=c.snapshot_window,
-            maintenance_window=c.maintenance_window,
-            final_snapshot_identifier=f"{group_id}-final",
-            log_delivery_configurations=[
-                aws.elasticache.ReplicationGroupLogDeliveryConfigurationArgs(
-                    destination=slow_log.name,
-                    destination_type="cloudwatch-logs",
-                    log_format="json",
-                    log_type="slow-log",
-                )
-            ],
-            tags={"Name": group_id},
-            opts=self._stateful,
+            opts=self._child,
+            stateful=self._stateful,
         )
         self._create_auth_secret(group, token)
         self.redis_primary_endpoint = group.primary_endpoint_address

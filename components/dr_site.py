@@ -30,7 +30,7 @@ import pulumi_random as random
 from components.compute import Compute, ComputeArgs, ImageRepositories, app_name
 from components.context import Region, RegionContext
 from components.contract import APPLICATIONS, REDIS_PORT, AppParameters
-from components.data import REDIS_PARAMETERS, job_queues
+from components.data import RedisPlacement, job_queues, redis_replication_group
 from components.edge import Edge, EdgeArgs, OriginFailover
 from settings.compute import ComputeSettings
 from settings.data import CacheSettings, QueueSettings
@@ -250,71 +250,29 @@ class DrSite(pulumi.ComponentResource):
         """Redis for cache and sessions, as in the primary region (TLS, AUTH, KMS, automatic failover), smaller:
         a cache refills from MySQL, and sessions of the lost region are lost anyway (users sign in again)."""
         a, c, n, prefix = self._args, self._args.cache_settings, self._name, self._prefix
-        group_id = f"{prefix}-redis"
-        subnet_group = aws.elasticache.SubnetGroup(
-            f"{n}-redis",
-            name=group_id,
-            description="Private subnets of the DR VPC, one per AZ",
-            subnet_ids=a.private_subnet_ids,
-            opts=self._child,
-        )
-        parameter_group = aws.elasticache.ParameterGroup(
-            f"{n}-redis",
-            name=f"{prefix}-{c.parameter_group_family}",
-            family=c.parameter_group_family,
-            description=f"Elite Locadora DR Redis {c.engine_version}: LRU eviction, idle timeout, keepalive",
-            parameters=[
-                aws.elasticache.ParameterGroupParameterArgs(name=k, value=v)
-                for k, v in REDIS_PARAMETERS.items()
-            ],
-            opts=self._child,
-        )
-        slow_log = aws.cloudwatch.LogGroup(
-            f"{n}-redis-slow-log",
-            name=f"/aws/elasticache/{group_id}/slow-log",
-            retention_in_days=c.log_retention_days,
-            kms_key_id=a.region.keys.logs,
-            opts=self._child,
-        )
         # The site's own token (the primary's group is in the other region); generated once and kept in state.
         token = random.RandomPassword(f"{n}-redis-auth", length=64, special=False, opts=self._stateful)
-        azs = pulumi.Output.from_input(a.availability_zones)
-        nodes = a.site.cache_nodes
-        group = aws.elasticache.ReplicationGroup(
-            f"{n}-redis",
-            replication_group_id=group_id,
-            description="Elite Locadora DR Redis (cache and sessions of the DR site)",
-            engine="redis",
-            engine_version=c.engine_version,
-            node_type=a.site.cache_node_type,
-            num_cache_clusters=nodes,
-            preferred_cache_cluster_azs=azs.apply(lambda z: [z[i % len(z)] for i in range(nodes)]),
-            automatic_failover_enabled=True,
-            multi_az_enabled=True,
-            port=REDIS_PORT,
-            parameter_group_name=parameter_group.name,
-            subnet_group_name=subnet_group.name,
-            security_group_ids=[a.cache_sg_id],
-            at_rest_encryption_enabled=True,
-            kms_key_id=a.region.keys.data,
-            transit_encryption_enabled=True,
-            transit_encryption_mode="required",
+        group = redis_replication_group(
+            n,
+            prefix,
+            c,
+            RedisPlacement(
+                network="DR",
+                title="DR Redis",
+                description="Elite Locadora DR Redis (cache and sessions of the DR site)",
+                node_type=a.site.cache_node_type,
+                nodes=a.site.cache_nodes,
+                availability_zones=a.availability_zones,
+                subnet_ids=a.private_subnet_ids,
+                security_group_id=a.cache_sg_id,
+            ),
+            data_key_arn=a.region.keys.data,
+            logs_key_arn=a.region.keys.logs,
             auth_token=token.result,
-            auto_minor_version_upgrade=True,
-            snapshot_retention_limit=c.snapshot_retention_days,
-            snapshot_window=c.snapshot_window,
-            maintenance_window=c.maintenance_window,
-            final_snapshot_identifier=f"{group_id}-final",
-            log_delivery_configurations=[
-                aws.elasticache.ReplicationGroupLogDeliveryConfigurationArgs(
-                    destination=slow_log.name,
-                    destination_type="cloudwatch-logs",
-                    log_format="json",
-                    log_type="slow-log",
-                )
-            ],
-            tags={"Name": group_id},
-            opts=self._stateful,
+            # The token never changes (no keeper): there is no update to strategize.
+            auth_token_update_strategy=None,
+            opts=self._child,
+            stateful=self._stateful,
         )
         secret = aws.secretsmanager.Secret(
             f"{n}-redis-auth",
