@@ -25,7 +25,9 @@ from components.network import (
     flow_logs,
     internet_routes,
     private_route,
+    security_groups,
     subnet,
+    tcp_rule,
 )
 from settings.data import DrNetworkSettings
 from settings.dr import DrSettings
@@ -138,42 +140,29 @@ class DrNetwork(pulumi.ComponentResource):
         self, vpc: aws.ec2.Vpc, prefix: str
     ) -> tuple[aws.ec2.SecurityGroup, aws.ec2.SecurityGroup]:
         n = self._name
-        db = aws.ec2.SecurityGroup(
-            f"{n}-db",
-            name=f"{prefix}-db",
-            description="DR read replica: MySQL from the DR application group only",
-            vpc_id=vpc.id,
-            tags={"Name": f"{prefix}-db"},
+        sg = security_groups(
+            n,
+            prefix,
+            vpc,
+            {
+                "db": "DR read replica: MySQL from the DR application group only",
+                "app": "Application tasks started in the DR region at failover: MySQL to the replica",
+            },
+            self._child,
+        )
+        db, app = sg["db"], sg["app"]
+        tcp_rule(
+            n,
+            "in",
+            "db",
+            db,
+            MYSQL_PORT,
+            "MySQL from the DR application tasks",
+            "app",
+            peer=app,
             opts=self._child,
         )
-        app = aws.ec2.SecurityGroup(
-            f"{n}-app",
-            name=f"{prefix}-app",
-            description="Application tasks started in the DR region at failover: MySQL to the replica",
-            vpc_id=vpc.id,
-            tags={"Name": f"{prefix}-app"},
-            opts=self._child,
-        )
-        aws.vpc.SecurityGroupIngressRule(
-            f"{n}-db-in-{MYSQL_PORT}-app",
-            security_group_id=db.id,
-            ip_protocol="tcp",
-            from_port=MYSQL_PORT,
-            to_port=MYSQL_PORT,
-            referenced_security_group_id=app.id,
-            description="MySQL from the DR application tasks",
-            opts=self._child,
-        )
-        aws.vpc.SecurityGroupEgressRule(
-            f"{n}-app-out-{MYSQL_PORT}-db",
-            security_group_id=app.id,
-            ip_protocol="tcp",
-            from_port=MYSQL_PORT,
-            to_port=MYSQL_PORT,
-            referenced_security_group_id=db.id,
-            description="MySQL to the DR replica",
-            opts=self._child,
-        )
+        tcp_rule(n, "out", "app", app, MYSQL_PORT, "MySQL to the DR replica", "db", peer=db, opts=self._child)
         return db, app
 
     # -- the DR site: public subnets, internet and NAT gateways, its security groups ---------------------------
@@ -203,17 +192,7 @@ class DrNetwork(pulumi.ComponentResource):
             "web": "DR web (React/nginx) tasks: HTTP from the DR load balancer only",
             "cache": "DR ElastiCache Redis: 6379 from the DR API and worker tasks only",
         }
-        sg = {
-            key: aws.ec2.SecurityGroup(
-                f"{n}-{key}",
-                name=f"{prefix}-{key}",
-                description=text,
-                vpc_id=vpc.id,
-                tags={"Name": f"{prefix}-{key}"},
-                opts=self._child,
-            )
-            for key, text in purposes.items()
-        }
+        sg = security_groups(n, prefix, vpc, purposes, self._child)
         sg["app"] = app
         cloudfront = aws.ec2.get_managed_prefix_list_output(
             name=CLOUDFRONT_ORIGIN_FACING,
@@ -221,19 +200,17 @@ class DrNetwork(pulumi.ComponentResource):
         ).id
 
         def rule(direction: str, key: str, port: int, description: str, *, other=None, cidr=None, label=None):
-            resource = (
-                aws.vpc.SecurityGroupIngressRule if direction == "in" else aws.vpc.SecurityGroupEgressRule
-            )
-            resource(
-                f"{n}-{key}-{direction}-{port}-{label or other}",
-                security_group_id=sg[key].id,
-                ip_protocol="tcp",
-                from_port=port,
-                to_port=port,
-                referenced_security_group_id=sg[other].id if other in sg else None,
-                prefix_list_id=cloudfront if other == "cloudfront" else None,
-                cidr_ipv4=cidr,
-                description=description,
+            tcp_rule(
+                n,
+                direction,
+                key,
+                sg[key],
+                port,
+                description,
+                label or other,
+                peer=sg.get(other),
+                prefix_list=cloudfront if other == "cloudfront" else None,
+                cidr=cidr,
                 opts=self._child,
             )
 

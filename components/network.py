@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Literal
 
 import pulumi
 import pulumi_aws as aws
@@ -156,17 +157,7 @@ class Network(pulumi.ComponentResource):
             "endpoints": "Interface VPC endpoints: HTTPS from the tasks only",
             "rotation": "Secrets Manager rotation functions: MySQL to the database, HTTPS to the endpoints",
         }
-        sg = {
-            key: aws.ec2.SecurityGroup(
-                f"{n}-{key}",
-                name=f"{prefix}-{key}",
-                description=text,
-                vpc_id=vpc.id,
-                tags={"Name": f"{prefix}-{key}"},
-                opts=self._child,
-            )
-            for key, text in purposes.items()
-        }
+        sg = security_groups(n, prefix, vpc, purposes, self._child)
         # The S3 gateway endpoint's prefix list: image layers come from S3 without crossing the NAT gateways.
         s3_prefix_list = aws.ec2.get_managed_prefix_list_output(
             name=f"com.amazonaws.{self._args.region.name}.s3",
@@ -188,15 +179,16 @@ class Network(pulumi.ComponentResource):
             prefix_list: pulumi.Input[str] | None = None,
             label: str | None = None,
         ):
-            aws.vpc.SecurityGroupIngressRule(
-                f"{n}-{key}-in-{port}-{label or source}",
-                security_group_id=sg[key].id,
-                ip_protocol="tcp",
-                from_port=port,
-                to_port=port,
-                referenced_security_group_id=sg[source].id if source else None,
-                prefix_list_id=prefix_list,
-                description=description,
+            tcp_rule(
+                n,
+                "in",
+                key,
+                sg[key],
+                port,
+                description,
+                label or source,
+                peer=sg[source] if source else None,
+                prefix_list=prefix_list,
                 opts=self._child,
             )
 
@@ -204,16 +196,17 @@ class Network(pulumi.ComponentResource):
             key: str, port: int, description: str, *, cidr=None, target: str | None = None, prefix_list=None
         ):
             label = "internet" if cidr else ("s3" if prefix_list is not None else target)
-            aws.vpc.SecurityGroupEgressRule(
-                f"{n}-{key}-out-{port}-{label}",
-                security_group_id=sg[key].id,
-                ip_protocol="tcp",
-                from_port=port,
-                to_port=port,
-                cidr_ipv4=cidr,
-                referenced_security_group_id=sg[target].id if target else None,
-                prefix_list_id=prefix_list,
-                description=description,
+            tcp_rule(
+                n,
+                "out",
+                key,
+                sg[key],
+                port,
+                description,
+                label,
+                peer=sg[target] if target else None,
+                prefix_list=prefix_list,
+                cidr=cidr,
                 opts=self._child,
             )
 
@@ -293,6 +286,57 @@ class Network(pulumi.ComponentResource):
                 tags={"Name": f"{prefix}-{service}"},
                 opts=self._child,
             )
+
+
+# -- security groups, shared with the DR network (components/dr_network.py) --------------------------------------
+def security_groups(
+    name: str, prefix: str, vpc: aws.ec2.Vpc, purposes: dict[str, str], opts: pulumi.ResourceOptions
+) -> dict[str, aws.ec2.SecurityGroup]:
+    """One group per key of `purposes` (`<prefix>-<key>`, described by its value), with no rule: the rules are
+    separate resources (`tcp_rule`), so each one is added or removed on its own."""
+    return {
+        key: aws.ec2.SecurityGroup(
+            f"{name}-{key}",
+            name=f"{prefix}-{key}",
+            description=text,
+            vpc_id=vpc.id,
+            tags={"Name": f"{prefix}-{key}"},
+            opts=opts,
+        )
+        for key, text in purposes.items()
+    }
+
+
+def tcp_rule(
+    name: str,
+    direction: Literal["in", "out"],
+    key: str,
+    group: aws.ec2.SecurityGroup,
+    port: int,
+    description: str,
+    label: str,
+    *,
+    peer: aws.ec2.SecurityGroup | None = None,
+    prefix_list: pulumi.Input[str] | None = None,
+    cidr: str | None = None,
+    opts: pulumi.ResourceOptions,
+) -> None:
+    """One TCP port into (`in`) or out of (`out`) `group` (the group `key`), from or to exactly one of: a peer
+    group, a managed prefix list, a CIDR. Named `<name>-<key>-<direction>-<port>-<label>`: the label says who the
+    other side is, so a rule keeps its name when others are added."""
+    rule = aws.vpc.SecurityGroupIngressRule if direction == "in" else aws.vpc.SecurityGroupEgressRule
+    rule(
+        f"{name}-{key}-{direction}-{port}-{label}",
+        security_group_id=group.id,
+        ip_protocol="tcp",
+        from_port=port,
+        to_port=port,
+        referenced_security_group_id=peer.id if peer is not None else None,
+        prefix_list_id=prefix_list,
+        cidr_ipv4=cidr,
+        description=description,
+        opts=opts,
+    )
 
 
 # -- subnets and routes, shared with the DR network (components/dr_network.py) ----------------------------------
