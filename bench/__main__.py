@@ -205,18 +205,44 @@ def rate(session: PolicyPackSession, resources: list[Res]) -> float:
     return len(resources) / (time.perf_counter() - t)
 
 
-def paired_rates(a: PolicyPackSession, b: PolicyPackSession, resources: list[Res], chunk: int = 500) -> tuple:
+def pack_cpu(session: PolicyPackSession) -> float | None:
+    """CPU seconds (user + system) the pack's process has used so far, from /proc (None elsewhere)."""
+    try:
+        fields = Path(f"/proc/{session.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def paired_rates(a: PolicyPackSession, b: PolicyPackSession, resources: list[Res], chunk: int = 500) -> dict:
     """Analyze calls per second of two packs over the same resources, in alternating chunks after a warm-up of
-    both, each the median over its chunks: the machine's speed drifts, and the first calls to a fresh pack pay
-    for its imports and caches."""
+    both: the machine's speed drifts, and the first calls to a fresh pack pay for its imports and caches. The
+    pack that goes first alternates from chunk to chunk (A B, B A, ...), so that neither always runs on what
+    the other left warm. Each rate is the median over its chunks, the ratio the median of the chunks' paired
+    ratios; each pack's CPU time per call (its own process, not the client's) is summed over all chunks."""
     warm = resources[: min(200, len(resources))]
     rate(a, warm), rate(b, warm)
-    ra, rb = [], []
-    for i in range(0, len(resources), chunk):
+    ra, rb, ratios = [], [], []
+    cpu = {id(a): 0.0, id(b): 0.0}
+    for k, i in enumerate(range(0, len(resources), chunk)):
         part = resources[i : i + chunk]
-        ra.append(rate(a, part))
-        rb.append(rate(b, part))
-    return statistics.median(ra), statistics.median(rb)
+        got = {}
+        for s in (a, b) if k % 2 == 0 else (b, a):
+            before = pack_cpu(s)
+            got[id(s)] = rate(s, part)
+            after = pack_cpu(s)
+            if before is not None and after is not None:
+                cpu[id(s)] += after - before
+        ra.append(got[id(a)])
+        rb.append(got[id(b)])
+        ratios.append(got[id(a)] / got[id(b)])
+    return {
+        "a": statistics.median(ra),
+        "b": statistics.median(rb),
+        "ratio": statistics.median(ratios),
+        "aCpuMsPerCall": round(cpu[id(a)] / len(resources) * 1e3, 3) if cpu[id(a)] else None,
+        "bCpuMsPerCall": round(cpu[id(b)] / len(resources) * 1e3, 3) if cpu[id(b)] else None,
+    }
 
 
 def stack_cost(session: PolicyPackSession, resources: list[Res], repeat: int = 3) -> float:
@@ -242,11 +268,13 @@ def bench_pack(sizes: list[int], config_file: Path | None) -> dict:
             for n in sizes:
                 repeat = 3 if n <= 5000 else 1
                 batch = synthetic(template, n)
-                r_ours, r_noop = paired_rates(ours, noop, batch)
+                paired = paired_rates(ours, noop, batch)
                 results[n] = {
-                    "analyzePerSecond": round(r_ours, 1),
-                    "noopAnalyzePerSecond": round(r_noop, 1),
-                    "analyzeRatio": round(r_ours / r_noop, 3),
+                    "analyzePerSecond": round(paired["a"], 1),
+                    "noopAnalyzePerSecond": round(paired["b"], 1),
+                    "analyzeRatio": round(paired["ratio"], 3),
+                    "packCpuMsPerAnalyze": paired["aCpuMsPerCall"],
+                    "noopPackCpuMsPerAnalyze": paired["bCpuMsPerCall"],
                     "analyzeStackUsPerResource": round(stack_cost(ours, batch, repeat), 1),
                     "noopAnalyzeStackUsPerResource": round(stack_cost(noop, batch, repeat), 1),
                 }
@@ -281,11 +309,13 @@ def main() -> int:
         result["pack"] = pack
         print(f"\npolicy pack: {pack['resourcePolicies']} resource + {pack['stackPolicies']} stack policies")
         print(
-            f"{'resources':>9} {'Analyze/s':>10} {'no-op/s':>9} {'ratio':>6} {'AnalyzeStack µs/res':>20} {'no-op':>7}"
+            f"{'resources':>9} {'Analyze/s':>10} {'no-op/s':>9} {'ratio':>6} {'pack CPU ms/call':>17} {'no-op':>6} "
+            f"{'AnalyzeStack µs/res':>20} {'no-op':>7}"
         )
         for n, r in pack["sizes"].items():
             print(
                 f"{n:9d} {r['analyzePerSecond']:10.0f} {r['noopAnalyzePerSecond']:9.0f} {r['analyzeRatio']:6.2f} "
+                f"{r['packCpuMsPerAnalyze'] or 0:17.2f} {r['noopPackCpuMsPerAnalyze'] or 0:6.2f} "
                 f"{r['analyzeStackUsPerResource']:20.1f} {r['noopAnalyzeStackUsPerResource']:7.1f}"
             )
         sizes = sorted(pack["sizes"])

@@ -291,20 +291,61 @@ def matches_any(name: str, patterns: Iterable[str]) -> bool:
     return any(fnmatch.fnmatchcase(name, p) for p in patterns)
 
 
+def _leaf(value: Any) -> Any:
+    """A value of a proxied dict's target as `get` reads it through the proxy: UNKNOWN for an unknown
+    sentinel, whole numbers as ints, anything else as is."""
+    kind = type(value)
+    if kind is str:
+        return UNKNOWN if value in _SENTINELS else value
+    if kind is float and value.is_integer():
+        return int(value)
+    return value
+
+
+def _tag_layer(tags: Any) -> dict[str, Any] | _Unknown:
+    """One set of tags (a resource's own, or its provider's defaults) as a plain dict; UNKNOWN when unknown.
+    A proxied dict is read through its target (one pass, not one `get` through the proxy per tag), with the
+    same values `get` gives, unless a tag is named like the proxy's escape hatch."""
+    if tags is UNKNOWN:
+        return UNKNOWN
+    if type(tags) is proxy._DictProxy:
+        target = tags["__target"]
+        if "__target" not in target:
+            return {str(k): _leaf(v) for k, v in target.items()}
+    if isinstance(tags, Mapping) or hasattr(tags, "keys"):
+        return {str(k): get(tags, k) for k in list(tags.keys())}
+    return {}
+
+
+# A provider's defaultTags reach a policy as the engine encodes provider inputs, one JSON string, the same on
+# every resource of that provider: its tag layer is parsed once per distinct string (a plain function of the
+# string, so the verdict cannot differ), not on every resource. Bounded: a pack sees a handful of providers.
+_DEFAULT_TAG_LAYERS: dict[str, dict[str, Any]] = {}
+
+
+def _default_tag_layer(provider: Any) -> dict[str, Any] | _Unknown:
+    default_tags = get(provider.props, "defaultTags") if provider is not None else None
+    if not isinstance(default_tags, str):
+        return _tag_layer(get(default_tags, "tags") if default_tags is not UNKNOWN else UNKNOWN)
+    layer = _DEFAULT_TAG_LAYERS.get(default_tags)
+    if layer is None:
+        layer = _tag_layer(get(as_json(default_tags), "tags"))
+        if len(_DEFAULT_TAG_LAYERS) >= 64:
+            _DEFAULT_TAG_LAYERS.clear()
+        _DEFAULT_TAG_LAYERS[default_tags] = layer
+    return layer
+
+
 def tags_of(props: Any, provider: Any) -> dict[str, Any] | _Unknown:
     """A resource's effective tags: its provider's defaultTags merged with its own tags. UNKNOWN when either
     set is unknown at preview (any tag may be in it); a tag whose value alone is unknown is set (UNKNOWN)."""
-    merged: dict[str, Any] = {}
-    default_tags = get(provider.props, "defaultTags") if provider is not None else None
-    if isinstance(default_tags, str):
-        default_tags = as_json(default_tags)
-    layers = [get(default_tags, "tags") if default_tags is not UNKNOWN else UNKNOWN, get(props, "tags")]
-    for tags in layers:
-        if tags is UNKNOWN:
-            return UNKNOWN
-        if isinstance(tags, Mapping) or hasattr(tags, "keys"):
-            merged.update({str(k): get(tags, k) for k in list(tags.keys())})
-    return merged
+    defaults = _default_tag_layer(provider)
+    if defaults is UNKNOWN:
+        return UNKNOWN
+    own = _tag_layer(get(props, "tags"))
+    if own is UNKNOWN:
+        return UNKNOWN
+    return {**defaults, **own}
 
 
 # -- failing closed --------------------------------------------------------------------------------------
@@ -420,6 +461,28 @@ def _defaults(config: Mapping[str, dict] | None) -> dict[str, Any]:
 Check = Callable[..., Iterator[str] | Iterable[str] | None]
 
 
+class TypedResourcePolicy(ResourceValidationPolicy):
+    """A resource policy that judges the resource types it declares (`types`; None: every aws: resource).
+
+    The SDK's Analyze calls every resource policy's `validate` method for every resource; subclassing
+    ResourceValidationPolicy and overriding that method is the SDK's own extension point (a subclass need not
+    pass `validate`). The override tests the type first and calls the judging function only on a type it
+    judges, so a policy costs one set look-up on the types it does not judge, where the base method builds a
+    list of its validations and loops over it on every call. Verdicts are the judging function's, unchanged;
+    the function is also passed to the base class, so `has_validation` and direct callers see the same policy.
+    """
+
+    def __init__(self, *, types: frozenset[str] | None, judge: Callable[..., None], **kwargs: Any) -> None:
+        super().__init__(validate=judge, **kwargs)
+        self.types = types
+        self._judge = judge
+
+    def validate(self, args: Any, report_violation: Callable[..., None]) -> None:
+        types = self.types
+        if args.resource_type in types if types is not None else args.resource_type.startswith("aws:"):
+            self._judge(args, report_violation)
+
+
 def resource_policy(
     name: str,
     description: str,
@@ -436,14 +499,17 @@ def resource_policy(
     """A policy judging one resource of `types` (None: every aws: resource): `check(props, cfg, args)` yields
     violation messages."""
     defaults = _defaults(config)
+    # The SDK hands each call a copy of the same configured values: the merged config is rebuilt only when they
+    # change (checks read their config, never write it). One tuple, swapped whole, so threads see a pair.
+    last: list[tuple[Any, dict[str, Any]]] = [(object(), {})]
 
-    def validate(args: Any, report_violation: Callable[[str], None]) -> None:
-        if (types is None and not args.resource_type.startswith("aws:")) or (
-            types is not None and args.resource_type not in types
-        ):
-            return
+    def judge(args: Any, report_violation: Callable[[str], None]) -> None:
         try:
-            cfg = {k: _integral(v) for k, v in {**defaults, **(args.get_config() or {})}.items()}
+            given = args.get_config()
+            seen, cfg = last[0]
+            if given != seen:
+                cfg = {k: _integral(v) for k, v in {**defaults, **(given or {})}.items()}
+                last[0] = (given, cfg)
             for message in check(args.props, cfg, args) or ():
                 report_violation(f"{args.name} ({args.resource_type}): {message}")
         except UnknownValueError:
@@ -453,10 +519,11 @@ def resource_policy(
         except Exception as exc:  # noqa: BLE001 - fail closed, never fail the gRPC call (see module doc)
             report_violation(failure(name, f"{args.name} ({args.resource_type})", exc))
 
-    return ResourceValidationPolicy(
+    return TypedResourcePolicy(
+        types=types,
+        judge=judge,
         name=name,
         description=description,
-        validate=validate,
         enforcement_level=EnforcementLevel(level),
         config_schema=_schema(config),
         severity=Severity(severity),

@@ -276,6 +276,11 @@ class PolicyPackSession:
         grpc.channel_ready_future(self._channel).result(timeout=30)
         self.stub = analyzer_pb2_grpc.AnalyzerStub(self._channel)
 
+    @property
+    def pid(self) -> int | None:
+        """The pack process's id while it runs (the bench reads its CPU time)."""
+        return self._proc.pid if self._proc is not None else None
+
     def close(self) -> None:
         if self._channel is not None:
             self._channel.close()
