@@ -30,7 +30,7 @@ from components.dr_network import DrNetwork, DrNetworkArgs
 from settings.data import CacheSettings, DataSettings, QueueSettings
 from settings.dr import DrSettings
 
-from .iam import service_trust
+from .iam import document, service_trust
 
 # RDS for MySQL log types exported to CloudWatch Logs (the guide: error and slow query logs).
 DB_LOG_EXPORTS = ("error", "slowquery")
@@ -245,7 +245,7 @@ def rotation_policy(
                 "Resource": sorted(read_arns),
             },
         )
-    return json.dumps({"Version": "2012-10-17", "Statement": statements})
+    return document(statements)
 
 
 @dataclass

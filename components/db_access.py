@@ -25,7 +25,7 @@ import pulumi_aws as aws
 from .compute import RDS_CA_BUNDLE_PATH
 from .compute_policies import ecs_tasks_trust, execution_policy
 from .context import RegionContext
-from .iam import service_trust
+from .iam import document, service_trust
 
 BOOTSTRAP_USER = "33:33"
 # Idempotent: safe to run again (after a rotation the current user may be `<name>_clone`; it is created with the
@@ -237,18 +237,15 @@ class DatabaseAccess(pulumi.ComponentResource):
             f"{n}-db-rotation-roll",
             role=machine_role.id,
             policy=service_arns.apply(
-                lambda arns: json.dumps(
-                    {
-                        "Version": "2012-10-17",
-                        "Statement": [
-                            {
-                                "Sid": "RollServices",
-                                "Effect": "Allow",
-                                "Action": "ecs:UpdateService",
-                                "Resource": sorted(arns),
-                            }
-                        ],
-                    }
+                lambda arns: document(
+                    [
+                        {
+                            "Sid": "RollServices",
+                            "Effect": "Allow",
+                            "Action": "ecs:UpdateService",
+                            "Resource": sorted(arns),
+                        }
+                    ]
                 )
             ),
             opts=self._child,
@@ -282,18 +279,15 @@ class DatabaseAccess(pulumi.ComponentResource):
             f"{n}-db-rotated-events",
             role=events_role.id,
             policy=machine.arn.apply(
-                lambda arn: json.dumps(
-                    {
-                        "Version": "2012-10-17",
-                        "Statement": [
-                            {
-                                "Sid": "StartRoll",
-                                "Effect": "Allow",
-                                "Action": "states:StartExecution",
-                                "Resource": arn,
-                            }
-                        ],
-                    }
+                lambda arn: document(
+                    [
+                        {
+                            "Sid": "StartRoll",
+                            "Effect": "Allow",
+                            "Action": "states:StartExecution",
+                            "Resource": arn,
+                        }
+                    ]
                 )
             ),
             opts=self._child,

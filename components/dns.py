@@ -16,7 +16,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 
@@ -28,7 +27,7 @@ from components.providers import GLOBAL_SERVICES_REGION
 from settings import ConfigError
 from settings.dns import DnsSettings
 
-from .iam import enable_iam_policies, log_group_key_policy
+from .iam import document, enable_iam_policies, log_group_key_policy
 from .keys import rotating_key
 
 # Before #14 the edge tier created the zone, as `edge-zone` under the component `edge`: the same zone, moved here.
@@ -61,53 +60,47 @@ def dnssec_key_policy(account_id: str, partition: str, zone_id: str) -> str:
         # AWS's example allows hostedzone/*; the zone is known, so only it.
         "ArnLike": {"aws:SourceArn": f"arn:{partition}:route53:::hostedzone/{zone_id}"},
     }
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                enable_iam_policies(account_id, partition),
-                {
-                    "Sid": "Route53DnssecSigns",
-                    "Effect": "Allow",
-                    "Principal": {"Service": "dnssec-route53.amazonaws.com"},
-                    "Action": ["kms:DescribeKey", "kms:GetPublicKey", "kms:Sign"],
-                    "Resource": "*",
-                    "Condition": from_this_zone,
-                },
-                {
-                    "Sid": "Route53DnssecCreatesGrant",
-                    "Effect": "Allow",
-                    "Principal": {"Service": "dnssec-route53.amazonaws.com"},
-                    "Action": "kms:CreateGrant",
-                    "Resource": "*",
-                    # As AWS documents it: the grant only for an AWS resource; no source keys on this statement.
-                    "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}},
-                },
-            ],
-        }
+    return document(
+        [
+            enable_iam_policies(account_id, partition),
+            {
+                "Sid": "Route53DnssecSigns",
+                "Effect": "Allow",
+                "Principal": {"Service": "dnssec-route53.amazonaws.com"},
+                "Action": ["kms:DescribeKey", "kms:GetPublicKey", "kms:Sign"],
+                "Resource": "*",
+                "Condition": from_this_zone,
+            },
+            {
+                "Sid": "Route53DnssecCreatesGrant",
+                "Effect": "Allow",
+                "Principal": {"Service": "dnssec-route53.amazonaws.com"},
+                "Action": "kms:CreateGrant",
+                "Resource": "*",
+                # As AWS documents it: the grant only for an AWS resource; no source keys on this statement.
+                "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}},
+            },
+        ]
     )
 
 
 def query_log_resource_policy(account_id: str, partition: str, log_group_arn: str, zone_id: str) -> str:
     """Route 53 may write this zone's query logs to this log group, and nothing else (CloudWatch Logs supports
     aws:SourceArn and aws:SourceAccount here: PutResourcePolicy, API reference)."""
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Sid": "Route53WritesThisZonesQueryLogs",
-                    "Effect": "Allow",
-                    "Principal": {"Service": "route53.amazonaws.com"},
-                    "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                    "Resource": f"{log_group_arn}:*",
-                    "Condition": {
-                        "StringEquals": {"aws:SourceAccount": account_id},
-                        "ArnEquals": {"aws:SourceArn": f"arn:{partition}:route53:::hostedzone/{zone_id}"},
-                    },
-                }
-            ],
-        }
+    return document(
+        [
+            {
+                "Sid": "Route53WritesThisZonesQueryLogs",
+                "Effect": "Allow",
+                "Principal": {"Service": "route53.amazonaws.com"},
+                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                "Resource": f"{log_group_arn}:*",
+                "Condition": {
+                    "StringEquals": {"aws:SourceAccount": account_id},
+                    "ArnEquals": {"aws:SourceArn": f"arn:{partition}:route53:::hostedzone/{zone_id}"},
+                },
+            }
+        ]
     )
 
 

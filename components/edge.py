@@ -10,7 +10,6 @@ ALB's one DNS name, `<originSubdomain>.<domain>`, exists for CloudFront to conne
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Literal
 
@@ -23,6 +22,8 @@ from components.contract import API_PORT, WEB_PORT
 from components.failover_switch import FailoverSwitch, FailoverSwitchArgs
 from components.waf import UploadRoutes, guide_rules, visibility, waf_logging
 from settings.edge import EdgeSettings
+
+from .iam import document
 
 # The header CloudFront adds to every request to the ALB origin; the listener forwards only requests that carry it.
 ORIGIN_VERIFY_HEADER = "X-Origin-Verify"
@@ -246,27 +247,24 @@ class Edge(pulumi.ComponentResource):
             f"{n}-access-logs",
             bucket=bucket.id,
             policy=pulumi.Output.all(bucket.arn, account, elb_account_arn).apply(
-                lambda v: json.dumps(
-                    {
-                        "Version": "2012-10-17",
-                        "Statement": [
-                            {
-                                "Sid": "DenyInsecureConnections",
-                                "Effect": "Deny",
-                                "Principal": "*",
-                                "Action": "s3:*",
-                                "Resource": [v[0], f"{v[0]}/*"],
-                                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                            },
-                            {
-                                "Sid": "ElasticLoadBalancingWritesAccessLogs",
-                                "Effect": "Allow",
-                                "Principal": {"AWS": v[2]},
-                                "Action": "s3:PutObject",
-                                "Resource": f"{v[0]}/alb/AWSLogs/{v[1]}/*",
-                            },
-                        ],
-                    }
+                lambda v: document(
+                    [
+                        {
+                            "Sid": "DenyInsecureConnections",
+                            "Effect": "Deny",
+                            "Principal": "*",
+                            "Action": "s3:*",
+                            "Resource": [v[0], f"{v[0]}/*"],
+                            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                        },
+                        {
+                            "Sid": "ElasticLoadBalancingWritesAccessLogs",
+                            "Effect": "Allow",
+                            "Principal": {"AWS": v[2]},
+                            "Action": "s3:PutObject",
+                            "Resource": f"{v[0]}/alb/AWSLogs/{v[1]}/*",
+                        },
+                    ]
                 )
             ),
             opts=self._child,

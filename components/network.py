@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Literal
 
@@ -13,7 +12,7 @@ from components.context import RegionContext
 from components.contract import API_PORT, HTTPS_PORT, MYSQL_PORT, REDIS_PORT, WEB_PORT
 from settings.network import NetworkSettings
 
-from .iam import service_trust
+from .iam import document, service_trust
 
 ANYWHERE_V4 = "0.0.0.0/0"
 CLOUDFRONT_ORIGIN_FACING = "com.amazonaws.global.cloudfront.origin-facing"
@@ -468,22 +467,19 @@ def flow_logs(
         f"{name}-flow-logs",
         role=role.id,
         policy=group.arn.apply(
-            lambda arn: json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Action": [
-                                "logs:CreateLogStream",
-                                "logs:PutLogEvents",
-                                "logs:DescribeLogGroups",
-                                "logs:DescribeLogStreams",
-                            ],
-                            "Resource": [arn, f"{arn}:*"],
-                        }
-                    ],
-                }
+            lambda arn: document(
+                [
+                    {
+                        "Effect": "Allow",
+                        "Action": [
+                            "logs:CreateLogStream",
+                            "logs:PutLogEvents",
+                            "logs:DescribeLogGroups",
+                            "logs:DescribeLogStreams",
+                        ],
+                        "Resource": [arn, f"{arn}:*"],
+                    }
+                ]
             )
         ),
         opts=opts,

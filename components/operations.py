@@ -25,6 +25,7 @@ from settings.operations import OperationsSettings
 from . import alarms
 from .backup import Backups, BackupsArgs
 from .dashboard import DashboardInputs, dashboard_body, with_alarm_widget
+from .iam import document
 from .logging import LogSearch, LogSearchArgs
 
 
@@ -400,55 +401,52 @@ def topic_policy(topic_arn: str, account_id: str, name_prefix: str) -> str:
     _, partition, _, region = topic_arn.split(":")[:4]
     alarms = f"arn:{partition}:cloudwatch:{region}:{account_id}:alarm:{name_prefix}-*"
     rules = f"arn:{partition}:events:{region}:{account_id}:rule/{name_prefix}-*"
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Sid": "CloudWatchAlarmsOfThisStackPublish",
-                    "Effect": "Allow",
-                    "Principal": {"Service": "cloudwatch.amazonaws.com"},
-                    "Action": "sns:Publish",
-                    "Resource": topic_arn,
-                    "Condition": {
-                        "StringEquals": {"aws:SourceAccount": account_id},
-                        "ArnLike": {"aws:SourceArn": alarms},
-                    },
+    return document(
+        [
+            {
+                "Sid": "CloudWatchAlarmsOfThisStackPublish",
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                "Action": "sns:Publish",
+                "Resource": topic_arn,
+                "Condition": {
+                    "StringEquals": {"aws:SourceAccount": account_id},
+                    "ArnLike": {"aws:SourceArn": alarms},
                 },
-                {
-                    # The topic policy takes aws:SourceArn for EventBridge (the rule's ARN: EventBridge user guide,
-                    # "Amazon SNS permissions"); the key policy is another matter (components/keys.py).
-                    "Sid": "EventBridgeRulesOfThisStackPublish",
-                    "Effect": "Allow",
-                    "Principal": {"Service": "events.amazonaws.com"},
-                    "Action": "sns:Publish",
-                    "Resource": topic_arn,
-                    "Condition": {
-                        "StringEquals": {"aws:SourceAccount": account_id},
-                        "ArnLike": {"aws:SourceArn": rules},
-                    },
+            },
+            {
+                # The topic policy takes aws:SourceArn for EventBridge (the rule's ARN: EventBridge user guide,
+                # "Amazon SNS permissions"); the key policy is another matter (components/keys.py).
+                "Sid": "EventBridgeRulesOfThisStackPublish",
+                "Effect": "Allow",
+                "Principal": {"Service": "events.amazonaws.com"},
+                "Action": "sns:Publish",
+                "Resource": topic_arn,
+                "Condition": {
+                    "StringEquals": {"aws:SourceAccount": account_id},
+                    "ArnLike": {"aws:SourceArn": rules},
                 },
-                {
-                    "Sid": "AccountManagesTopic",
-                    "Effect": "Allow",
-                    "Principal": {"AWS": f"arn:{partition}:iam::{account_id}:root"},
-                    "Action": [
-                        "sns:GetTopicAttributes",
-                        "sns:SetTopicAttributes",
-                        "sns:Subscribe",
-                        "sns:ListSubscriptionsByTopic",
-                        "sns:Publish",
-                    ],
-                    "Resource": topic_arn,
-                },
-                {
-                    "Sid": "DenyInsecureTransport",
-                    "Effect": "Deny",
-                    "Principal": "*",
-                    "Action": "sns:Publish",
-                    "Resource": topic_arn,
-                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                },
-            ],
-        }
+            },
+            {
+                "Sid": "AccountManagesTopic",
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:{partition}:iam::{account_id}:root"},
+                "Action": [
+                    "sns:GetTopicAttributes",
+                    "sns:SetTopicAttributes",
+                    "sns:Subscribe",
+                    "sns:ListSubscriptionsByTopic",
+                    "sns:Publish",
+                ],
+                "Resource": topic_arn,
+            },
+            {
+                "Sid": "DenyInsecureTransport",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "sns:Publish",
+                "Resource": topic_arn,
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            },
+        ]
     )

@@ -20,7 +20,7 @@ import pulumi_aws as aws
 from components.context import RegionContext
 from settings.compute import RegistrySettings
 
-from .iam import service_trust
+from .iam import document, service_trust
 
 # The two applications of the guide; the ECR repositories and task families are named after them.
 
@@ -82,24 +82,21 @@ def lifecycle_policy(untagged_days: int, keep_releases: int, running_tags: list[
 def replica_creation_policy(replica_arns: list[str], key_arn: str) -> str:
     """What ECR needs, as the creation template's role, to create the DR replicas and encrypt them with the DR
     key (ECR user guide, "Create a custom policy for repository creation templates"), scoped to them."""
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Sid": "CreateReplicas",
-                    "Effect": "Allow",
-                    "Action": ["ecr:CreateRepository", "ecr:ReplicateImage", "ecr:TagResource"],
-                    "Resource": sorted(replica_arns),
-                },
-                {
-                    "Sid": "EncryptReplicas",
-                    "Effect": "Allow",
-                    "Action": ["kms:CreateGrant", "kms:RetireGrant", "kms:DescribeKey"],
-                    "Resource": key_arn,
-                },
-            ],
-        }
+    return document(
+        [
+            {
+                "Sid": "CreateReplicas",
+                "Effect": "Allow",
+                "Action": ["ecr:CreateRepository", "ecr:ReplicateImage", "ecr:TagResource"],
+                "Resource": sorted(replica_arns),
+            },
+            {
+                "Sid": "EncryptReplicas",
+                "Effect": "Allow",
+                "Action": ["kms:CreateGrant", "kms:RetireGrant", "kms:DescribeKey"],
+                "Resource": key_arn,
+            },
+        ]
     )
 
 

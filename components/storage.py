@@ -12,7 +12,6 @@ rules about the layout stay here and each bucket and key has exactly one policy 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -23,7 +22,7 @@ from components.context import Region
 from components.providers import GLOBAL_SERVICES_REGION
 from settings.storage import StorageSettings
 
-from .iam import enable_iam_policies, service_trust
+from .iam import document, enable_iam_policies, service_trust
 from .keys import rotating_key
 
 TLS_DENY_SID = "DenyInsecureConnections"
@@ -61,29 +60,26 @@ def assets_bucket_policy(bucket_arn: str, distribution_arn: str, public_prefixes
     prefixes and nothing else. The guide's `Principal: "*"` public read is gone: the bucket stays private."""
     public = [f"{bucket_arn}/{p}*" for p in public_prefixes]
     only_this_distribution = {"StringEquals": {"AWS:SourceArn": distribution_arn}}
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                deny_insecure_transport(bucket_arn),
-                {
-                    "Sid": "CloudFrontReadsPublicPrefixes",
-                    "Effect": "Allow",
-                    "Principal": {"Service": "cloudfront.amazonaws.com"},
-                    "Action": "s3:GetObject",
-                    "Resource": public,
-                    "Condition": only_this_distribution,
-                },
-                {
-                    # Defence in depth: even a later, broader Allow cannot open customers/ or backups/ to CloudFront.
-                    "Sid": "DenyCloudFrontOutsidePublicPrefixes",
-                    "Effect": "Deny",
-                    "Principal": {"Service": "cloudfront.amazonaws.com"},
-                    "Action": "s3:*",
-                    "NotResource": public,
-                },
-            ],
-        }
+    return document(
+        [
+            deny_insecure_transport(bucket_arn),
+            {
+                "Sid": "CloudFrontReadsPublicPrefixes",
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudfront.amazonaws.com"},
+                "Action": "s3:GetObject",
+                "Resource": public,
+                "Condition": only_this_distribution,
+            },
+            {
+                # Defence in depth: even a later, broader Allow cannot open customers/ or backups/ to CloudFront.
+                "Sid": "DenyCloudFrontOutsidePublicPrefixes",
+                "Effect": "Deny",
+                "Principal": {"Service": "cloudfront.amazonaws.com"},
+                "Action": "s3:*",
+                "NotResource": public,
+            },
+        ]
     )
 
 
@@ -91,21 +87,18 @@ def assets_key_policy(account_id: str, partition: str, distribution_arn: str) ->
     """The assets key policy: IAM policies of the account govern use (root statement, as every key here); the
     distribution may decrypt, since OAC reads SSE-KMS objects (CloudFront developer guide, "Restrict access to an
     Amazon S3 origin": SSE-KMS)."""
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                enable_iam_policies(account_id, partition),
-                {
-                    "Sid": "CloudFrontDecryptsThroughOac",
-                    "Effect": "Allow",
-                    "Principal": {"Service": "cloudfront.amazonaws.com"},
-                    "Action": "kms:Decrypt",
-                    "Resource": "*",
-                    "Condition": {"StringEquals": {"AWS:SourceArn": distribution_arn}},
-                },
-            ],
-        }
+    return document(
+        [
+            enable_iam_policies(account_id, partition),
+            {
+                "Sid": "CloudFrontDecryptsThroughOac",
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudfront.amazonaws.com"},
+                "Action": "kms:Decrypt",
+                "Resource": "*",
+                "Condition": {"StringEquals": {"AWS:SourceArn": distribution_arn}},
+            },
+        ]
     )
 
 
@@ -117,39 +110,36 @@ def log_key_policy(account_id: str, partition: str, source_bucket: str) -> str:
     """A log bucket's key: IAM governs people (root statement); S3 server access logging (logging.s3) and
     CloudWatch Logs vended-log delivery (delivery.logs, CloudFront standard logging v2) may encrypt new log objects
     for this account only. Read access stays with IAM principals granted kms:Decrypt."""
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                enable_iam_policies(account_id, partition),
-                {
-                    # S3 server access logging of the one source bucket (as the bucket policy scopes it).
-                    "Sid": "S3ServerAccessLoggingEncrypts",
-                    "Effect": "Allow",
-                    "Principal": {"Service": "logging.s3.amazonaws.com"},
-                    "Action": LOG_KEY_ACTIONS,
-                    "Resource": "*",
-                    "Condition": {
-                        "StringEquals": {"aws:SourceAccount": account_id},
-                        "ArnLike": {"aws:SourceArn": f"arn:{partition}:s3:::{source_bucket}"},
+    return document(
+        [
+            enable_iam_policies(account_id, partition),
+            {
+                # S3 server access logging of the one source bucket (as the bucket policy scopes it).
+                "Sid": "S3ServerAccessLoggingEncrypts",
+                "Effect": "Allow",
+                "Principal": {"Service": "logging.s3.amazonaws.com"},
+                "Action": LOG_KEY_ACTIONS,
+                "Resource": "*",
+                "Condition": {
+                    "StringEquals": {"aws:SourceAccount": account_id},
+                    "ArnLike": {"aws:SourceArn": f"arn:{partition}:s3:::{source_bucket}"},
+                },
+            },
+            {
+                # CloudFront standard logging (v2): the delivery sources of this account in us-east-1.
+                "Sid": "LogDeliveryEncrypts",
+                "Effect": "Allow",
+                "Principal": {"Service": "delivery.logs.amazonaws.com"},
+                "Action": LOG_KEY_ACTIONS,
+                "Resource": "*",
+                "Condition": {
+                    "StringEquals": {"aws:SourceAccount": account_id},
+                    "ArnLike": {
+                        "aws:SourceArn": f"arn:{partition}:logs:{GLOBAL_SERVICES_REGION}:{account_id}:delivery-source:*"
                     },
                 },
-                {
-                    # CloudFront standard logging (v2): the delivery sources of this account in us-east-1.
-                    "Sid": "LogDeliveryEncrypts",
-                    "Effect": "Allow",
-                    "Principal": {"Service": "delivery.logs.amazonaws.com"},
-                    "Action": LOG_KEY_ACTIONS,
-                    "Resource": "*",
-                    "Condition": {
-                        "StringEquals": {"aws:SourceAccount": account_id},
-                        "ArnLike": {
-                            "aws:SourceArn": f"arn:{partition}:logs:{GLOBAL_SERVICES_REGION}:{account_id}:delivery-source:*"
-                        },
-                    },
-                },
-            ],
-        }
+            },
+        ]
     )
 
 
@@ -159,54 +149,51 @@ def replication_policy(
     """Least privilege for S3 replication with KMS (S3 user guide, "Replicating encrypted objects"): read the
     source's versions, write replicas to the one destination, decrypt with the source key and encrypt with the
     replica key only through S3 in each region. With bucket keys the encryption context is the bucket ARN."""
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Sid": "ReadReplicationConfiguration",
-                    "Effect": "Allow",
-                    "Action": ["s3:GetReplicationConfiguration", "s3:ListBucket"],
-                    "Resource": source_arn,
+    return document(
+        [
+            {
+                "Sid": "ReadReplicationConfiguration",
+                "Effect": "Allow",
+                "Action": ["s3:GetReplicationConfiguration", "s3:ListBucket"],
+                "Resource": source_arn,
+            },
+            {
+                "Sid": "ReadSourceVersions",
+                "Effect": "Allow",
+                "Action": [
+                    "s3:GetObjectVersionForReplication",
+                    "s3:GetObjectVersionAcl",
+                    "s3:GetObjectVersionTagging",
+                ],
+                "Resource": f"{source_arn}/*",
+            },
+            {
+                "Sid": "WriteReplicas",
+                "Effect": "Allow",
+                "Action": ["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"],
+                "Resource": f"{replica_arn}/*",
+            },
+            {
+                "Sid": "DecryptSource",
+                "Effect": "Allow",
+                "Action": "kms:Decrypt",
+                "Resource": source_key_arn,
+                "Condition": {
+                    "StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"},
+                    "StringLike": {"kms:EncryptionContext:aws:s3:arn": [source_arn, f"{source_arn}/*"]},
                 },
-                {
-                    "Sid": "ReadSourceVersions",
-                    "Effect": "Allow",
-                    "Action": [
-                        "s3:GetObjectVersionForReplication",
-                        "s3:GetObjectVersionAcl",
-                        "s3:GetObjectVersionTagging",
-                    ],
-                    "Resource": f"{source_arn}/*",
+            },
+            {
+                "Sid": "EncryptReplica",
+                "Effect": "Allow",
+                "Action": ["kms:Encrypt", "kms:GenerateDataKey"],
+                "Resource": replica_key_arn,
+                "Condition": {
+                    "StringEquals": {"kms:ViaService": f"s3.{dr_region}.amazonaws.com"},
+                    "StringLike": {"kms:EncryptionContext:aws:s3:arn": [replica_arn, f"{replica_arn}/*"]},
                 },
-                {
-                    "Sid": "WriteReplicas",
-                    "Effect": "Allow",
-                    "Action": ["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"],
-                    "Resource": f"{replica_arn}/*",
-                },
-                {
-                    "Sid": "DecryptSource",
-                    "Effect": "Allow",
-                    "Action": "kms:Decrypt",
-                    "Resource": source_key_arn,
-                    "Condition": {
-                        "StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"},
-                        "StringLike": {"kms:EncryptionContext:aws:s3:arn": [source_arn, f"{source_arn}/*"]},
-                    },
-                },
-                {
-                    "Sid": "EncryptReplica",
-                    "Effect": "Allow",
-                    "Action": ["kms:Encrypt", "kms:GenerateDataKey"],
-                    "Resource": replica_key_arn,
-                    "Condition": {
-                        "StringEquals": {"kms:ViaService": f"s3.{dr_region}.amazonaws.com"},
-                        "StringLike": {"kms:EncryptionContext:aws:s3:arn": [replica_arn, f"{replica_arn}/*"]},
-                    },
-                },
-            ],
-        }
+            },
+        ]
     )
 
 
@@ -381,12 +368,7 @@ class Storage(pulumi.ComponentResource):
             bucket.logical,
             bucket=bucket.resource.id,
             policy=pulumi.Output.all(bucket.resource.arn, self._account, self._partition).apply(
-                lambda v: json.dumps(
-                    {
-                        "Version": "2012-10-17",
-                        "Statement": [deny_insecure_transport(v[0])] + [f(v[0], v[1], v[2]) for f in extra],
-                    }
-                )
+                lambda v: document([deny_insecure_transport(v[0])] + [f(v[0], v[1], v[2]) for f in extra])
             ),
             opts=opts,
         )
@@ -559,52 +541,49 @@ class Storage(pulumi.ComponentResource):
             f"{n}-seed",
             role=role.id,
             policy=pulumi.Output.all(assets.resource.arn, key.arn, logs.resource.arn, self._partition).apply(
-                lambda v: json.dumps(
-                    {
-                        "Version": "2012-10-17",
-                        "Statement": [
-                            {
-                                "Sid": "ReadSourceObjects",
-                                "Effect": "Allow",
-                                "Action": [
-                                    "s3:GetObject",
-                                    "s3:GetObjectVersion",
-                                    "s3:GetObjectTagging",
-                                    "s3:GetObjectVersionTagging",
-                                    "s3:InitiateReplication",
-                                ],
-                                "Resource": f"arn:{v[3]}:s3:::{source}/*",
-                            },
-                            {
-                                "Sid": "ReadSourceBucket",
-                                "Effect": "Allow",
-                                "Action": [
-                                    "s3:ListBucket",
-                                    "s3:GetReplicationConfiguration",
-                                    "s3:PutInventoryConfiguration",
-                                ],
-                                "Resource": f"arn:{v[3]}:s3:::{source}",
-                            },
-                            {
-                                "Sid": "WriteAssets",
-                                "Effect": "Allow",
-                                "Action": ["s3:PutObject", "s3:PutObjectTagging"],
-                                "Resource": f"{v[0]}/*",
-                            },
-                            {
-                                "Sid": "AssetsKey",
-                                "Effect": "Allow",
-                                "Action": ["kms:Decrypt", "kms:GenerateDataKey", "kms:Encrypt"],
-                                "Resource": v[1],
-                            },
-                            {
-                                "Sid": "WriteReports",
-                                "Effect": "Allow",
-                                "Action": "s3:PutObject",
-                                "Resource": f"{v[2]}/s3-batch-operations/*",
-                            },
-                        ],
-                    }
+                lambda v: document(
+                    [
+                        {
+                            "Sid": "ReadSourceObjects",
+                            "Effect": "Allow",
+                            "Action": [
+                                "s3:GetObject",
+                                "s3:GetObjectVersion",
+                                "s3:GetObjectTagging",
+                                "s3:GetObjectVersionTagging",
+                                "s3:InitiateReplication",
+                            ],
+                            "Resource": f"arn:{v[3]}:s3:::{source}/*",
+                        },
+                        {
+                            "Sid": "ReadSourceBucket",
+                            "Effect": "Allow",
+                            "Action": [
+                                "s3:ListBucket",
+                                "s3:GetReplicationConfiguration",
+                                "s3:PutInventoryConfiguration",
+                            ],
+                            "Resource": f"arn:{v[3]}:s3:::{source}",
+                        },
+                        {
+                            "Sid": "WriteAssets",
+                            "Effect": "Allow",
+                            "Action": ["s3:PutObject", "s3:PutObjectTagging"],
+                            "Resource": f"{v[0]}/*",
+                        },
+                        {
+                            "Sid": "AssetsKey",
+                            "Effect": "Allow",
+                            "Action": ["kms:Decrypt", "kms:GenerateDataKey", "kms:Encrypt"],
+                            "Resource": v[1],
+                        },
+                        {
+                            "Sid": "WriteReports",
+                            "Effect": "Allow",
+                            "Action": "s3:PutObject",
+                            "Resource": f"{v[2]}/s3-batch-operations/*",
+                        },
+                    ]
                 )
             ),
             opts=self._child,
