@@ -9,20 +9,18 @@
   the program gets its own stack from it, deployed with this stack's settings and credentials, destroyed when
   the pull request closes (and by its TTL, which the review stack itself registers: components/review.py).
 
-Pure models and functions of the settings; deployments/__main__.py registers the resources.
+Pure models and functions of the settings; their cross-field rules against the stack's deployment and AWS
+settings are DeploySettings._day_two (deploy_settings.py); deployments/__main__.py registers the resources.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
-
-if TYPE_CHECKING:
-    from deploy_settings import DeploySettings
 
 # The webhook events (pulumi_pulumiservice.WebhookFilters values at 1.5.0) the on-call may subscribe to.
 WebhookEvent = Literal[
@@ -137,49 +135,6 @@ class Review(_Model):
             if not re.fullmatch(r"\d{12}", account):
                 raise ValueError(f"isolatedFromAccounts: {account!r} is not a 12-digit AWS account id")
         return self
-
-
-def check(s: DeploySettings) -> None:
-    """Cross-field rules of the day-two keys; raise ValueError('<key>: ...') naming the key."""
-    ops = set(s.deployment.operations)
-    if s.stack == "prod":
-        if s.drift is None:
-            raise ValueError("drift: prod must detect drift on a schedule (set drift.scheduleCron, daily)")
-        if not fires_every_day(s.drift.schedule_cron):
-            raise ValueError(
-                f"drift.scheduleCron: prod must detect drift at least daily; {s.drift.schedule_cron!r} skips days "
-                "(day-of-month, month and day-of-week must be *)"
-            )
-        if s.drift.auto_remediate:
-            raise ValueError(
-                "drift.autoRemediate: prod changes only through an approved release, never by itself"
-            )
-        if s.review is not None:
-            raise ValueError(
-                "review: prod is not a review-stack template (review stacks get their own stack)"
-            )
-    if s.drift is not None:
-        if "detect-drift" not in ops:
-            raise ValueError("deployment.operations: a drift schedule runs as detect-drift; add it")
-        if s.drift.auto_remediate and "remediate-drift" not in ops:
-            raise ValueError("deployment.operations: drift.autoRemediate runs remediate-drift; add it")
-        if s.on_call is None:
-            raise ValueError("onCall: a drift result must reach the on-call; set onCall")
-        needed = DRIFT_EVENTS + (REMEDIATION_EVENTS if s.drift.auto_remediate else ())
-        missing = [e for e in needed if e not in s.on_call.events]
-        if missing:
-            raise ValueError(f"onCall.events: the on-call must hear {', '.join(missing)}")
-    if s.review is not None:
-        if s.deployment.deploy_commits:
-            raise ValueError("deployment.deployCommits: a review-stack template is never deployed itself")
-        if s.aws.guard_stateful_deletes:
-            raise ValueError("aws.guardStatefulDeletes: review stacks are destroyed when their PR closes")
-        if not {"destroy", "update"} <= ops:
-            raise ValueError("deployment.operations: review stacks need update and destroy")
-        if s.aws.account_id in s.review.isolated_from_accounts:
-            raise ValueError(
-                "aws.accountId: review stacks live in their own account, not prod's or staging's"
-            )
 
 
 def review_subject_patterns(

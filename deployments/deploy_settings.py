@@ -18,8 +18,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from day_two import ON_CALL_URL_KEY, Drift, OnCall, Review
-from day_two import check as check_day_two
+from day_two import DRIFT_EVENTS, ON_CALL_URL_KEY, REMEDIATION_EVENTS, Drift, OnCall, Review, fires_every_day
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic.alias_generators import to_camel
 
@@ -202,8 +201,54 @@ class DeploySettings(_Model):
                 raise ValueError(
                     "policyGroup.mode: prod's policy group must block mandatory violations (preventative)"
                 )
-        check_day_two(self)
+        self._day_two()
         return self
+
+    def _day_two(self) -> None:
+        """Cross-field rules of the day-two keys (day_two.py: drift, onCall, review) against the deployment and
+        the AWS settings; raise ValueError('<key>: ...') naming the key. Here rather than in day_two.py, which
+        holds the models and pure functions this module imports: day_two.py never needs DeploySettings."""
+        ops = set(self.deployment.operations)
+        if self.stack == "prod":
+            if self.drift is None:
+                raise ValueError(
+                    "drift: prod must detect drift on a schedule (set drift.scheduleCron, daily)"
+                )
+            if not fires_every_day(self.drift.schedule_cron):
+                raise ValueError(
+                    f"drift.scheduleCron: prod must detect drift at least daily; {self.drift.schedule_cron!r} skips days "
+                    "(day-of-month, month and day-of-week must be *)"
+                )
+            if self.drift.auto_remediate:
+                raise ValueError(
+                    "drift.autoRemediate: prod changes only through an approved release, never by itself"
+                )
+            if self.review is not None:
+                raise ValueError(
+                    "review: prod is not a review-stack template (review stacks get their own stack)"
+                )
+        if self.drift is not None:
+            if "detect-drift" not in ops:
+                raise ValueError("deployment.operations: a drift schedule runs as detect-drift; add it")
+            if self.drift.auto_remediate and "remediate-drift" not in ops:
+                raise ValueError("deployment.operations: drift.autoRemediate runs remediate-drift; add it")
+            if self.on_call is None:
+                raise ValueError("onCall: a drift result must reach the on-call; set onCall")
+            needed = DRIFT_EVENTS + (REMEDIATION_EVENTS if self.drift.auto_remediate else ())
+            missing = [e for e in needed if e not in self.on_call.events]
+            if missing:
+                raise ValueError(f"onCall.events: the on-call must hear {', '.join(missing)}")
+        if self.review is not None:
+            if self.deployment.deploy_commits:
+                raise ValueError("deployment.deployCommits: a review-stack template is never deployed itself")
+            if self.aws.guard_stateful_deletes:
+                raise ValueError("aws.guardStatefulDeletes: review stacks are destroyed when their PR closes")
+            if not {"destroy", "update"} <= ops:
+                raise ValueError("deployment.operations: review stacks need update and destroy")
+            if self.aws.account_id in self.review.isolated_from_accounts:
+                raise ValueError(
+                    "aws.accountId: review stacks live in their own account, not prod's or staging's"
+                )
 
     @property
     def name_prefix(self) -> str:
