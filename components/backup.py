@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from settings.operations import BackupSettings
+from settings.backup import BackupSettings
 
 from .iam import service_trust
 

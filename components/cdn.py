@@ -29,7 +29,7 @@ from components.context import Region
 from components.providers import GLOBAL_SERVICES_REGION
 from components.storage import assets_bucket_policy, assets_key_policy
 from components.waf import UploadRoutes, guide_rules, visibility, waf_logging
-from settings.storage import CdnSettings
+from settings.cdn import CdnSettings
 
 from .iam import account_log_groups, log_group_key_policy
 from .keys import rotating_key

@@ -28,7 +28,7 @@ from components.context import RegionContext
 from components.contract import MYSQL_PORT, REDIS_PORT
 from components.dr_network import DrNetwork, DrNetworkArgs
 from settings.data import CacheSettings, DataSettings, QueueSettings
-from settings.dr import DrSettings
+from settings.dr_site import DrSettings
 
 from .iam import document, service_trust
 
@@ -273,7 +273,7 @@ class DataArgs:
     """The DR region: the DR network, the cross-region replica (its storage under the DR data key, its logs under
     the DR logs key) and the replicas of the database and Redis secrets (DR secrets key)."""
     dr_site: DrSettings | None = None
-    """The DR site (settings/dr.py): its network pieces join the DR VPC, the primary's automated backups are
+    """The DR site (settings/dr_site.py): its network pieces join the DR VPC, the primary's automated backups are
     replicated to the DR region, and when `failedOver` the DR replica is rendered promoted (the writer)."""
 
 

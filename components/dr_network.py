@@ -29,8 +29,8 @@ from components.network import (
     subnet,
     tcp_rule,
 )
-from settings.data import DrNetworkSettings
-from settings.dr import DrSettings
+from settings.dr_network import DrNetworkSettings
+from settings.dr_site import DrSettings
 
 
 @dataclass

@@ -34,7 +34,7 @@ from components.data import RedisPlacement, job_queues, redis_replication_group
 from components.edge import Edge, EdgeArgs, OriginFailover
 from settings.compute import ComputeSettings
 from settings.data import CacheSettings, QueueSettings
-from settings.dr import DrSettings
+from settings.dr_site import DrSettings
 from settings.edge import EdgeSettings
 
 

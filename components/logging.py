@@ -21,7 +21,7 @@ from pathlib import Path
 import pulumi
 import pulumi_aws as aws
 
-from settings.operations import SearchSettings
+from settings.logging import SearchSettings
 
 from .iam import account_root, allow_assume, document, source_account
 

@@ -18,7 +18,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.context import RegionContext
-from settings.compute import RegistrySettings
+from settings.registry import RegistrySettings
 
 from .iam import document, service_trust
 

@@ -21,7 +21,7 @@ import pulumi_random as random
 
 from components.context import RegionContext
 from components.contract import AppParameters
-from settings.operations import ConfigSecrets
+from settings.secrets import ConfigSecrets
 
 SECURE_STRING = "SecureString"
 

@@ -17,17 +17,19 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationError, computed_field, model_validator
 
+from .cdn import CdnSettings
 from .cicd import CicdSettings
 from .common import AWS_PROVIDER_KEYS, Model, Region
 from .compute import ComputeSettings
 from .data import DataSettings
 from .dns import DnsSettings
-from .dr import DrSettings
+from .dr_site import DrSettings
 from .edge import EdgeSettings
 from .network import NetworkSettings
-from .operations import JWT_SECRET_KEY, STRIPE_SECRET_KEY, ConfigSecrets, OperationsSettings, load_app_secrets
+from .operations import OperationsSettings
 from .review import ReviewSettings, expand, review_env_name
-from .storage import CdnSettings, StorageSettings
+from .secrets import JWT_SECRET_KEY, STRIPE_SECRET_KEY, ConfigSecrets, load_app_secrets
+from .storage import StorageSettings
 
 NAMESPACE = "elite-locadora"
 
@@ -79,7 +81,7 @@ class Settings(Model):
     dr: DrSettings | None = Field(
         None,
         description="The DR site in drRegion (pilot light) and the failover switch; needs data.drNetwork and "
-        "data.database.drReplica (settings/dr.py).",
+        "data.database.drReplica (settings/dr_site.py).",
     )
 
     @computed_field

@@ -15,6 +15,10 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
 
+# One label of a DNS host name (RFC 1123): 1-63 letters, digits and hyphens, no hyphen at either end; lowercase
+# only, as the host names in stack config are compared as written.
+DNS_LABEL = r"(?!-)[a-z0-9-]{1,63}(?<!-)"
+
 
 class Model(BaseModel):
     """Base of every settings model: camelCase keys as in the stack files, unknown keys rejected, immutable."""

@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, model_validator
 
 from .common import LogRetentionDays, Model
+from .registry import RegistrySettings
 
 # Fargate's task sizes (AWS docs: "Amazon ECS task definition parameters for Fargate", Task size): the memory
 # (MiB) each CPU value (CPU units, 1024 = 1 vCPU) allows, Linux platform version 1.4.0.
@@ -130,26 +131,6 @@ class ServiceSettings(Model):
         if self.min_count > self.max_count:
             raise ValueError(f"minCount: {self.min_count} exceeds maxCount {self.max_count}")
         return self
-
-
-class RegistrySettings(Model):
-    """ECR: how long images are kept and whether they are copied to the DR region."""
-
-    untagged_expiry_days: int = Field(
-        7,
-        ge=1,
-        le=365,
-        description="Untagged images (layers of failed or superseded pushes) expire after this.",
-    )
-    keep_releases: int = Field(
-        30, ge=1, le=1000, description="Tagged images kept per repository (the newest; older ones expire)."
-    )
-    replicate_to_dr: bool = Field(
-        description=(
-            "Replicate the repositories to the DR region (the guide's ECR image replication). ECR has ONE "
-            "replication configuration per account and region: only one stack of an account may set it."
-        )
-    )
 
 
 class ComputeSettings(Model):

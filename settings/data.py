@@ -6,7 +6,6 @@ Redis 7.0) the allowed values below are the current ones and docs/departures.md 
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from typing import Annotated, Literal
 
@@ -15,7 +14,6 @@ from pydantic import AfterValidator, Field, model_validator
 from .common import (
     SIZES,
     CacheNodeType,
-    Cidr,
     DailyWindow,
     DbInstanceClass,
     LogRetentionDays,
@@ -23,6 +21,7 @@ from .common import (
     WeeklyWindow,
     daily_overlaps_weekly,
 )
+from .dr_network import DrNetworkSettings
 
 # RDS for MySQL major version → DB parameter group family. 8.0 left RDS standard support on 2026-07-31
 # (Extended Support is billed per vCPU-hour) and its minor 8.0.35 is deprecated: 8.4 is the LTS line.
@@ -299,31 +298,6 @@ class CacheSettings(Model):
                 f"maintenanceWindow: {self.maintenance_window} overlaps snapshotWindow {self.snapshot_window}; "
                 "ElastiCache requires them not to overlap"
             )
-        return self
-
-
-class DrNetworkSettings(Model):
-    """The DR region's small network: private subnets only, no internet or NAT gateway."""
-
-    vpc_cidr: Cidr = Field(description="DR VPC range; must not overlap the primary VPC (future peering/VPN).")
-    private_subnets: list[Cidr] = Field(
-        min_length=2, max_length=6, description="One private subnet per DR-region AZ (the DB subnet group)."
-    )
-    flow_log_retention_days: LogRetentionDays = Field(
-        365, description="Days the DR VPC's flow logs are kept."
-    )
-
-    @model_validator(mode="after")
-    def _subnets_fit(self) -> DrNetworkSettings:
-        vpc = ipaddress.IPv4Network(self.vpc_cidr)
-        nets = [ipaddress.IPv4Network(s) for s in self.private_subnets]
-        for s in nets:
-            if not s.subnet_of(vpc):
-                raise ValueError(f"privateSubnets: {s} is outside vpcCidr {vpc}")
-        for i, a in enumerate(nets):
-            for b in nets[i + 1 :]:
-                if a.overlaps(b):
-                    raise ValueError(f"privateSubnets: {a} overlaps {b}")
         return self
 
 

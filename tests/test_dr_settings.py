@@ -1,4 +1,4 @@
-"""`elite-locadora:dr` (settings/dr.py): the DR site's settings fail at config time, naming the key."""
+"""`elite-locadora:dr` (settings/dr_site.py): the DR site's settings fail at config time, naming the key."""
 
 from __future__ import annotations
 

@@ -703,7 +703,7 @@ def test_every_search_instance_type_the_settings_accept_is_a_real_instance() -> 
     """The table is written from AWS's quota page; each type but OpenSearch's own OR families is an EC2 instance
     type that exists (pulumi_aws.ec2.InstanceType), so a typo or an invented size cannot hide in it."""
     from settings.common import EC2_INSTANCE_TYPES
-    from settings.operations import SEARCH_INSTANCE_TYPES
+    from settings.logging import SEARCH_INSTANCE_TYPES
 
     for name, largest in SEARCH_INSTANCE_TYPES.items():
         family = name.split(".", 1)[0]
