@@ -15,8 +15,8 @@ _CACHE: dict[tuple, Render] = {}
 @pytest.fixture(scope="session")
 def render(tmp_path_factory: pytest.TempPathFactory):
     """render(stack, program=None, pack_config=None, mode="existing", config=()) → Render, cached per arguments for
-    the session (mode "first-deploy": every computed output unknown, tools/preview.py MODES; config: overrides
-    `key.path=value` as `pulumi config set --path`, e.g. the failed-over render)."""
+    the session (mode "first-deploy": every computed output unknown, tools/preview/record.py MODES; config:
+    overrides `key.path=value` as `pulumi config set --path`, e.g. the failed-over render)."""
 
     def _do(
         stack: str,
