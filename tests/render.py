@@ -86,7 +86,16 @@ class _Worker:
     def __init__(self) -> None:
         self._proc: subprocess.Popen | None = None
 
-    def run(self, argv: list[str], timeout: float = 600) -> tuple[int, str, str]:
+    def run(self, argv: list[str]) -> tuple[int, str, str]:
+        """`python -m tools.preview ARGV` in the worker: (exit code, stdout, stderr)."""
+        return self._ask({"argv": argv})
+
+    def call(self, target: str, **kwargs: Any) -> tuple[int, str, str]:
+        """`target` ("package.module:function", returning an exit code) called with kwargs in the worker, where
+        the SDK and the pulumi_aws classes are already imported: (exit code, stdout, stderr)."""
+        return self._ask({"call": target, "kwargs": kwargs})
+
+    def _ask(self, request: dict[str, Any]) -> tuple[int, str, str]:
         if self._proc is None or self._proc.poll() is not None:
             self._proc = subprocess.Popen(
                 [sys.executable, "-m", "tests.render_worker"],
@@ -96,12 +105,12 @@ class _Worker:
                 text=True,
             )
         assert self._proc.stdin is not None and self._proc.stdout is not None
-        self._proc.stdin.write(json.dumps({"argv": argv}) + "\n")
+        self._proc.stdin.write(json.dumps(request) + "\n")
         self._proc.stdin.flush()
         line = self._proc.stdout.readline()
         if not line:
             self.close()
-            raise AssertionError(f"the render worker died rendering {argv}")
+            raise AssertionError(f"the render worker died running {request}")
         answer = json.loads(line)
         if answer["code"] not in (0, 1) or answer["crashed"]:
             self.close()

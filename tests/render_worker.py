@@ -8,13 +8,18 @@ of the program (a copied or patched `components/`) must not run with the previou
 The documents are the ones `python -m tools.preview` writes in a fresh process (tests/test_preview.py
 checks that a worker's render and a fresh process's are identical).
 
-Protocol: one JSON request a line on stdin ({"argv": [...]}), one JSON answer a line on the original stdout
-({"code": int, "stdout": str, "stderr": str, "crashed": bool}); anything else the render prints goes to stderr.
+Protocol: one JSON request a line on stdin, one JSON answer a line on the original stdout ({"code": int,
+"stdout": str, "stderr": str, "crashed": bool}); anything else the render prints goes to stderr. A request is
+{"argv": [...]} (`python -m tools.preview` with those arguments) or {"call": "package.module:function",
+"kwargs": {...}}: a test's own run of the program from this repository (e.g. with a config key removed, or as
+an update rather than a preview), which returns its exit code like `main`.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
+import importlib
 import io
 import json
 import os
@@ -45,14 +50,21 @@ def serve() -> None:
     from tools.preview.cli import main
 
     for line in sys.stdin:
-        argv = json.loads(line)["argv"]
-        program = Path(argv[argv.index("--program") + 1] if "--program" in argv else ROOT).resolve()
+        request = json.loads(line)
+        if "call" in request:
+            module, _, function = request["call"].partition(":")
+            run = functools.partial(getattr(importlib.import_module(module), function), **request["kwargs"])
+            program = ROOT
+        else:
+            argv = request["argv"]
+            run = functools.partial(main, argv)
+            program = Path(argv[argv.index("--program") + 1] if "--program" in argv else ROOT).resolve()
         before = set(sys.modules)
         out, err = io.StringIO(), io.StringIO()
         crashed = False
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             try:
-                code = main(argv)
+                code = run()
             except SystemExit as exc:
                 code = exc.code if isinstance(exc.code, int) else 1
             except BaseException:  # what would end a fresh process with a traceback and exit 1

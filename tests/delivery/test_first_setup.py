@@ -7,35 +7,44 @@ preview and the Deployments pre-run gate must still work, and `pulumi up` must s
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import sys
-import textwrap
+from types import SimpleNamespace
 
 import pytest
 
-from tools.preview import ROOT
+from tests.render import WORKER
+from tools.preview import ROOT, ProgramError, load_stack_config, run_program
 
 STRIPE = "elite-locadora:stripeSecretKey"
 
 
-def _run(stack: str, preview: bool) -> subprocess.CompletedProcess:
-    """The real program under the offline mocks, its config without Stripe's key (one program per process)."""
-    script = textwrap.dedent(
-        f"""
-        import dataclasses, sys
-        from tools.preview import ROOT, ProgramError, load_stack_config, run_program
-        config = load_stack_config(ROOT, {stack!r})
-        values = {{k: v for k, v in config.values.items() if k != {STRIPE!r}}}
-        placeholders = {{k: v for k, v in config.placeholders.items() if k != {STRIPE!r}}}
-        config = dataclasses.replace(config, values=values, placeholders=placeholders)
-        try:
-            monitor = run_program(ROOT, config, preview={preview!r})
-        except ProgramError as exc:
-            print("PROGRAM ERROR:", exc, "registered:", exc.registered)
-            sys.exit(2)
-        print("REGISTERED", len(monitor.recorded))
-        """
-    )
+def run_without_stripe(stack: str, preview: bool) -> int:
+    """The real program under the offline mocks, its config without Stripe's key (the offline preview's own
+    config loader gives every declared secret a placeholder, so the key is taken out here)."""
+    config = load_stack_config(ROOT, stack)
+    values = {k: v for k, v in config.values.items() if k != STRIPE}
+    placeholders = {k: v for k, v in config.placeholders.items() if k != STRIPE}
+    config = dataclasses.replace(config, values=values, placeholders=placeholders)
+    try:
+        monitor = run_program(ROOT, config, preview=preview)
+    except ProgramError as exc:
+        print("PROGRAM ERROR:", exc, "registered:", exc.registered)
+        return 2
+    print("REGISTERED", len(monitor.recorded))
+    return 0
+
+
+def _run(stack: str, preview: bool) -> SimpleNamespace:
+    """A preview runs in the session's render worker (tests/render_worker.py: the SDK's state afresh, as in a new
+    process, without importing the SDK again). An update that stops with an error runs in a process of its own:
+    it stops at the settings, before any pulumi_aws resource class is imported (about a second of CPU), while
+    the worker would be restarted after it (a run that raised may leave the SDK's state half torn down)."""
+    if preview:
+        code, stdout, stderr = WORKER.call(f"{__name__}:run_without_stripe", stack=stack, preview=True)
+        return SimpleNamespace(returncode=code, stdout=stdout, stderr=stderr)
+    script = f"import sys; from {__name__} import run_without_stripe; sys.exit(run_without_stripe({stack!r}, False))"
     return subprocess.run(
         [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=300, check=False
     )
