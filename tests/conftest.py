@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from tests import variants
 from tests.render import Render
 from tests.render import render as _render
 
@@ -13,10 +14,11 @@ _CACHE: dict[tuple, Render] = {}
 
 
 @pytest.fixture(scope="session")
-def render(tmp_path_factory: pytest.TempPathFactory):
-    """render(stack, program=None, pack_config=None, mode="existing", config=()) → Render, cached per arguments for
-    the session (mode "first-deploy": every computed output unknown, tools/preview/record.py MODES; config:
-    overrides `key.path=value` as `pulumi config set --path`, e.g. the failed-over render)."""
+def session_render(tmp_path_factory: pytest.TempPathFactory):
+    """render(stack, program=None, pack_config=None, mode="existing", config=(), policy=True) → Render, cached per
+    arguments for the session (mode "first-deploy": every computed output unknown, tools/preview/record.py MODES;
+    config: overrides `key.path=value` as `pulumi config set --path`, e.g. the failed-over render; policy=False:
+    no pack run, for a render whose tests read no verdict)."""
 
     def _do(
         stack: str,
@@ -24,13 +26,16 @@ def render(tmp_path_factory: pytest.TempPathFactory):
         pack_config: str | Path | None = None,
         mode: str = "existing",
         config: tuple[str, ...] = (),
+        policy: bool = True,
     ) -> Render:
-        key = (stack, str(program), str(pack_config), mode, config)
+        key = (stack, str(program), str(pack_config), mode, config, policy)
         if key not in _CACHE:
             out = tmp_path_factory.mktemp(f"render-{stack}-{mode}")
-            extra = (["--mode", mode] if mode != "existing" else []) + [
-                a for c in config for a in ("--config", c)
-            ]
+            extra = (
+                (["--mode", mode] if mode != "existing" else [])
+                + [a for c in config for a in ("--config", c)]
+                + ([] if policy else ["--no-policy"])
+            )
             _CACHE[key] = _render(stack, out, program=program, pack_config=pack_config, extra=extra or None)
         return _CACHE[key]
 
@@ -38,13 +43,39 @@ def render(tmp_path_factory: pytest.TempPathFactory):
 
 
 @pytest.fixture(scope="session")
-def prod(render) -> Render:
-    return render("prod")
+def render(session_render):
+    """The session's renders (session_render), under the name tests use; a module may override `render` (the
+    tier modules that read the primary region only do) while the session fixtures below keep the whole render."""
+    return session_render
 
 
 @pytest.fixture(scope="session")
-def staging(render) -> Render:
-    return render("staging")
+def prod(session_render) -> Render:
+    return session_render("prod")
+
+
+@pytest.fixture(scope="session")
+def staging(session_render) -> Render:
+    return session_render("staging")
+
+
+@pytest.fixture(scope="session")
+def prod_variant(session_render, tmp_path_factory) -> Render:
+    """prod with the settings its stack file leaves off (tests/variants.py), judged with prod's pack config."""
+    return _variant(session_render, tmp_path_factory, "prod")
+
+
+@pytest.fixture(scope="session")
+def staging_variant(session_render, tmp_path_factory) -> Render:
+    """staging with the settings its stack file leaves off (tests/variants.py), judged with staging's pack config
+    but a $1 budget."""
+    return _variant(session_render, tmp_path_factory, "staging")
+
+
+def _variant(render, tmp_path_factory: pytest.TempPathFactory, stack: str) -> Render:
+    dst = tmp_path_factory.mktemp(f"{stack}-variant")
+    program = variants.program(dst, stack, variants.CHANGES[stack])
+    return render(stack, program=program, pack_config=variants.pack_config(dst, stack))
 
 
 @pytest.fixture(scope="session", autouse=True)

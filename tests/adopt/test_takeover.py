@@ -4,28 +4,22 @@ from __future__ import annotations
 
 import copy
 import json
-from pathlib import Path
 
 import pytest
 
 from settings import ConfigError, build_settings
 from tests.render import Render
 from tests.test_settings import with_change
-from tests.tiers.test_data import _program_with_data
+from tests.variants import LEGACY_BUCKET, SNAPSHOT
 from tools.adopt.render import ROOT
 from tools.adopt.terraform import Provider
 from tools.adopt.tfstate import load_state
 
 RDS = "aws:rds/instance:Instance"
-SNAPSHOT = "elite-locadora-production-84-datakey"
 
 
-def test_primary_is_restored_from_the_configured_snapshot(render, tmp_path: Path) -> None:
-    def restore(data: dict) -> None:
-        data["database"]["restoreFromSnapshot"] = SNAPSHOT
-
-    program = _program_with_data(tmp_path, "prod", restore)
-    r: Render = render("prod", program=program, pack_config=ROOT / "policies/config/prod.json")
+def test_primary_is_restored_from_the_configured_snapshot(prod_variant: Render) -> None:
+    r = prod_variant  # data.database.restoreFromSnapshot = SNAPSHOT (tests/variants.py)
     primary = r.one(RDS, "data-mysql")
     assert primary["inputs"]["snapshotIdentifier"] == SNAPSHOT, primary["urn"]
     # Still the stack's key, engine and protections: the snapshot must already be 8.4 under the data key.
@@ -74,31 +68,8 @@ def test_the_provider_replaces_an_existing_database_given_a_snapshot_and_not_whe
     assert "delete" not in removed.actions, removed
 
 
-def _program_with_storage(tmp_path: Path, stack: str, change) -> str:
-    """A copy of the program whose stack file has a changed storage block."""
-    import shutil
-
-    import yaml
-
-    dst = tmp_path / "program"
-    dst.mkdir()
-    for name in ("__main__.py", "Pulumi.yaml", "components", "settings"):
-        src = ROOT / name
-        (shutil.copytree if src.is_dir() else shutil.copy)(src, dst / name)
-    doc = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())
-    change(doc["config"]["elite-locadora:storage"])
-    (dst / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump(doc))
-    return str(dst)
-
-
-def test_seed_role_lets_batch_operations_carry_the_old_objects_over(render, tmp_path: Path) -> None:
-    old = "elite-locadora-assets-legacy"
-
-    def seed(storage: dict) -> None:
-        storage["seedFromBucket"] = old
-
-    program = _program_with_storage(tmp_path, "prod", seed)
-    r: Render = render("prod", program=program, pack_config=ROOT / "policies/config/prod.json")
+def test_seed_role_lets_batch_operations_carry_the_old_objects_over(prod_variant: Render) -> None:
+    r, old = prod_variant, LEGACY_BUCKET  # storage.seedFromBucket (tests/variants.py)
     role = r.one("aws:iam/role:Role", "storage-seed")
     trust = json.loads(role["inputs"]["assumeRolePolicy"])["Statement"][0]
     assert trust["Principal"] == {"Service": "batchoperations.s3.amazonaws.com"}, role["urn"]

@@ -861,20 +861,11 @@ def test_bootstrap_replaces_the_release_and_only_it(stack_name: str) -> None:
 
 # -- first deploy of an empty account -----------------------------------------------------------------------------
 @pytest.fixture(scope="module", params=STACKS)
-def bootstrap(request, render, tmp_path_factory) -> Render:
-    """The stack as docs/first-deploy.md first deploys it: `bootstrap: true` instead of `images`."""
-    import shutil
-
-    dst = tmp_path_factory.mktemp(f"bootstrap-{request.param}")
-    for name in ("__main__.py", "Pulumi.yaml", "components", "settings"):
-        src = ROOT / name
-        (shutil.copytree if src.is_dir() else shutil.copy)(src, dst / name)
-    doc = yaml.safe_load((ROOT / f"Pulumi.{request.param}.yaml").read_text())
-    block = doc["config"]["elite-locadora:compute"]
-    del block["images"]
-    block["bootstrap"] = True
-    (dst / f"Pulumi.{request.param}.yaml").write_text(yaml.safe_dump(doc))
-    return render(request.param, program=dst, pack_config=ROOT / f"policies/config/{request.param}.json")
+def bootstrap(request, prod_variant: Render, staging_variant: Render) -> Render:
+    """The stack as docs/first-deploy.md first deploys it: `bootstrap: true` instead of `images` (the stack
+    variants of tests/variants.py; their other settings belong to other tiers), without the DR site, as the
+    rest of this module reads it."""
+    return {"prod": prod_variant, "staging": staging_variant}[request.param].primary_site
 
 
 def test_first_deploy_creates_services_that_pull_nothing_and_passes_the_pack(bootstrap: Render) -> None:

@@ -15,6 +15,7 @@ from settings import ConfigError, build_settings
 from settings.common import daily_overlaps_weekly
 from settings.data import APP_PRIVILEGES
 from tests.render import Render
+from tests.variants import TOKEN_VERSION
 from tools.preview import ROOT, load_stack_config
 
 RDS = "aws:rds/instance:Instance"
@@ -551,20 +552,12 @@ def test_the_redis_token_rotates_without_breaking_running_clients(prod: Render) 
         assert refs["REDIS_PASSWORD"] == f"{arn}:authToken::{vid}", f"compute-{key}: pinned to this version"
 
 
-def test_a_new_token_version_and_reordered_replicas_replace_nothing(render, tmp_path) -> None:
-    """Issue #14 items 16 and 17 on a changed staging: authTokenVersion 2 feeds the keeper and the secret
-    version; replicas keyed by name keep their logical names and identifiers whatever their order."""
-
-    def change(data: dict) -> None:
-        data["cache"]["authTokenVersion"] = 2
-        data["database"]["replicas"] = [
-            {"name": "reports", "instanceClass": "db.t4g.medium"},
-            {"name": "replica-1", "instanceClass": "db.t4g.medium"},
-        ]
-
-    r: Render = render("staging", program=_program_with_data(tmp_path, "staging", change))
-    assert r.one(RANDOM, "data-redis-auth")["inputs"]["keepers"] == {"version": "2"}
-    assert r.one(VERSION, "data-redis-auth")["inputs"]["secretStringWoVersion"] == 2
+def test_a_new_token_version_and_reordered_replicas_replace_nothing(staging_variant: Render) -> None:
+    """Issue #14 items 16 and 17 on a changed staging (tests/variants.py): authTokenVersion 2 feeds the keeper and
+    the secret version; replicas keyed by name keep their logical names and identifiers whatever their order."""
+    r = staging_variant
+    assert r.one(RANDOM, "data-redis-auth")["inputs"]["keepers"] == {"version": str(TOKEN_VERSION)}
+    assert r.one(VERSION, "data-redis-auth")["inputs"]["secretStringWoVersion"] == TOKEN_VERSION
     # The in-region replicas come from data.database.replicas; the DR replica (item 18) is keyed apart.
     replicas = {
         x["name"]: x["inputs"]["identifier"]
@@ -645,42 +638,22 @@ def test_staging_is_the_same_shape_right_sized(staging: Render) -> None:
     assert rg["inputs"]["automaticFailoverEnabled"] is True, f"{rg['urn']}: still fails over"
 
 
-def _program_with_data(tmp_path, stack: str, change, dr_change=None) -> str:
-    """A copy of the program whose stack file has a changed data block (and DR block, with dr_change)."""
-    import shutil
-
-    import yaml
-
-    dst = tmp_path / "program"
-    dst.mkdir()
-    for name in ("__main__.py", "Pulumi.yaml", "components", "settings"):
-        src = ROOT / name
-        (shutil.copytree if src.is_dir() else shutil.copy)(src, dst / name)
-    doc = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())
-    change(doc["config"]["elite-locadora:data"])
-    if dr_change is not None:
-        dr_change(doc["config"]["elite-locadora:dr"])
-    (dst / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump(doc))
-    return str(dst)
-
-
-def test_staging_gets_a_dr_replica_when_configured(render, tmp_path) -> None:
-    def add_dr(data: dict) -> None:
-        data["database"]["drReplica"] = {"instanceClass": "db.t4g.medium"}
-        data["drNetwork"] = {"vpcCidr": "10.101.0.0/16", "privateSubnets": ["10.101.1.0/24", "10.101.2.0/24"]}
-
-    def two_azs(site: dict) -> None:
-        site["publicSubnets"] = ["10.101.101.0/24", "10.101.102.0/24"]
-
-    program = _program_with_data(tmp_path, "staging", add_dr, two_azs)
-    r: Render = render("staging", program=program, pack_config=ROOT / "policies/config/staging.json")
+def test_staging_gets_a_dr_replica_when_configured(staging: Render) -> None:
+    """Staging configures the cross-region replica itself (issue 14, item 18: the DR path is exercised there
+    first): in its own DR network, one private subnet per configured range, each in its own AZ of the DR region."""
+    r = staging
     dr = r.one(RDS, "data-mysql-dr")
     assert dr["region"] == "us-west-2" and dr["inputs"]["instanceClass"] == "db.t4g.medium", dr["urn"]
     assert dr["inputs"]["replicateSourceDb"] == r.one(RDS, "data-mysql")["outputs"]["arn"], dr["urn"]
     assert dr["inputs"]["kmsKeyId"] == key_arn(r, "dr", "data"), dr["urn"]
     assert dr["protect"] is False, f"{dr['urn']}: staging protects nothing"
+    ranges = _raw("staging")["elite-locadora:data"]["drNetwork"]["privateSubnets"]
     subnets = [s for s in r.of_type(SUBNET) if s["name"].startswith("data-dr-network-private-")]
-    assert {s["inputs"]["availabilityZone"] for s in subnets} == {"us-west-2a", "us-west-2b"}
+    assert sorted(s["inputs"]["cidrBlock"] for s in subnets) == sorted(ranges), (
+        "data.drNetwork.privateSubnets"
+    )
+    zones = {s["inputs"]["availabilityZone"] for s in subnets}
+    assert len(zones) == len(ranges) and all(z.startswith("us-west-2") for z in zones), zones
     assert r.outputs["drReplicaArn"] == dr["outputs"]["arn"]
     urns = {x["urn"] for x in in_data_tier(r)}
     assert not [v for v in r.mandatory() if v["urn"] in urns], [v["message"] for v in r.mandatory()]

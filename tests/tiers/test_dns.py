@@ -13,6 +13,7 @@ import yaml
 
 from settings import ConfigError, build_settings
 from tests.render import Render
+from tests.variants import STAGING_DS, STAGING_NAME_SERVERS
 from tools.preview import ROOT
 
 ZONE = "aws:route53/zone:Zone"
@@ -140,28 +141,19 @@ def test_query_logs_go_to_a_us_east_1_group_route53_may_write_for_this_zone_only
 
 
 @pytest.fixture(scope="module")
-def delegating(render, tmp_path_factory) -> Render:
-    """prod once staging's zone exists: its name servers and DS record set in prod's dns.delegations."""
-
-    def change(config: dict) -> None:
-        config["elite-locadora:dns"]["delegations"] = {
-            "review.elitelocadora.com": {"nameServers": ["ns-1.awsdns-01.org", "ns-2.awsdns-02.net"]},
-            "staging.elitelocadora.com": {
-                "nameServers": ["ns-9.awsdns-09.com", "ns-3.awsdns-03.co.uk"],
-                "dsRecord": "12345 13 2 " + "AB" * 32,
-            },
-        }
-
-    return render("prod", program=_program(tmp_path_factory.mktemp("delegating"), "prod", change))
+def delegating(prod_variant: Render) -> Render:
+    """prod once staging's zone exists: its name servers and DS record set in prod's dns.delegations (the prod
+    variant of tests/variants.py; its other settings belong to other tiers)."""
+    return prod_variant
 
 
 def test_prod_delegates_staging_with_ns_and_ds_records_keyed_by_name(delegating: Render) -> None:
     zone_id = delegating.outputs["dnsZoneId"]
     ns = delegating.one(RECORD, "dns-staging.elitelocadora.com-ns")["inputs"]
     assert (ns["zoneId"], ns["name"], ns["type"]) == (zone_id, "staging.elitelocadora.com", "NS")
-    assert ns["records"] == sorted(["ns-9.awsdns-09.com", "ns-3.awsdns-03.co.uk"])
+    assert ns["records"] == sorted(STAGING_NAME_SERVERS)
     ds = delegating.one(RECORD, "dns-staging.elitelocadora.com-ds")["inputs"]
-    assert (ds["type"], ds["records"]) == ("DS", ["12345 13 2 " + "AB" * 32]), "the DNSSEC chain to staging"
+    assert (ds["type"], ds["records"]) == ("DS", [STAGING_DS]), "the DNSSEC chain to staging"
     review = delegating.one(RECORD, "dns-review.elitelocadora.com-ns")["inputs"]
     assert review["name"] == "review.elitelocadora.com" and review["type"] == "NS"
     names = [r["name"] for r in delegating.of_type(RECORD) if r["name"].startswith("dns-")]

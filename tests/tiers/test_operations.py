@@ -15,6 +15,7 @@ from settings import ConfigError, build_settings
 from tests.render import Render
 from tests.test_settings import raw
 from tests.tiers.ops_helpers import ALARM, TOPIC, alarms, by_physical_name, key_arn, statements
+from tests.variants import RESPONSE_TIME_SECONDS
 
 LB = "aws:lb/loadBalancer:LoadBalancer"
 TG = "aws:lb/targetGroup:TargetGroup"
@@ -52,11 +53,11 @@ def test_response_time_alarm_is_two_seconds_on_each_target_group(render, stack: 
     }, f"{urn}: dimensions must name the load balancer and the {service} target group"
 
 
-def test_response_time_threshold_follows_the_setting_not_a_literal(render, tmp_path) -> None:
-    """The threshold is what operations.alarms.responseTimeSeconds says (here changed to 1.5 s)."""
-    program = _program_with(tmp_path, "staging", lambda ops: ops["alarms"].update(responseTimeSeconds=1.5))
-    r = render("staging", program=program)
-    assert alarms(r)["api-response-time-high"]["inputs"]["threshold"] == 1.5
+def test_response_time_threshold_follows_the_setting_not_a_literal(staging_variant: Render) -> None:
+    """The threshold is what operations.alarms.responseTimeSeconds says (the staging variant of tests/variants.py
+    sets 1.5 s), on the web and the API target groups alike."""
+    for name in ("api-response-time-high", "web-response-time-high"):
+        assert alarms(staging_variant)[name]["inputs"]["threshold"] == RESPONSE_TIME_SECONDS, name
 
 
 RDS = "aws:rds/instance:Instance"
@@ -331,25 +332,6 @@ def _build(stack: str, change) -> None:
     change(ops)
     cfg["elite-locadora:operations"] = ops
     build_settings(cfg, "elite-locadora", stack)
-
-
-def _program_with(tmp_path, stack: str, change) -> str:
-    """A copy of the program whose stack file has a changed operations block."""
-    import shutil
-
-    import yaml
-
-    from tools.preview import ROOT
-
-    dst = tmp_path / "program"
-    dst.mkdir()
-    for name in ("__main__.py", "Pulumi.yaml", "components", "settings"):
-        src = ROOT / name
-        (shutil.copytree if src.is_dir() else shutil.copy)(src, dst / name)
-    doc = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())
-    change(doc["config"]["elite-locadora:operations"])
-    (dst / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump(doc))
-    return str(dst)
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 
 import pytest
 import yaml
@@ -13,7 +12,6 @@ import yaml
 from components.secrets import database_url
 from settings import SECRET_KEYS
 from tests.render import Render
-from tests.render import render as render_once
 from tests.tiers.ops_helpers import PARAMETER, key_arn
 from tools.preview import ROOT, placeholder
 
@@ -91,16 +89,8 @@ def test_jwt_secret_is_generated_when_not_configured(prod: Render) -> None:
     )
 
 
-def test_configured_jwt_secret_replaces_the_generator(tmp_path) -> None:
-    program = tmp_path / "program"
-    program.mkdir()
-    for name in ("__main__.py", "Pulumi.yaml", "components", "settings"):
-        src = ROOT / name
-        (shutil.copytree if src.is_dir() else shutil.copy)(src, program / name)
-    doc = yaml.safe_load((ROOT / "Pulumi.staging.yaml").read_text())
-    doc["config"]["elite-locadora:jwtSecret"] = {"secure": "v1:c2VjcmV0"}
-    (program / "Pulumi.staging.yaml").write_text(yaml.safe_dump(doc))
-    r = render_once("staging", tmp_path / "out", program=program, extra=["--no-policy"])
+def test_configured_jwt_secret_replaces_the_generator(staging_variant: Render) -> None:
+    r = staging_variant  # jwtSecret set as a config secret (tests/variants.py)
     assert not [g for g in r.of_type(RANDOM) if g["name"] == "secrets-jwt-secret-value"], (
         "generator still created"
     )
