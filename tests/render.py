@@ -80,8 +80,9 @@ class Render:
 
 
 class _Worker:
-    """tests/render_worker.py, started on first use and restarted after a render that failed or crashed (a
-    program that raised may leave the SDK's global state half torn down: the next render gets a fresh one)."""
+    """tests/render_worker.py, started on first use and restarted after a program that failed or crashed under
+    the SDK (one that raised may leave the SDK's global state half torn down: the next render gets a fresh one);
+    a preview refused before any program ran (a bad stack file or pack config) leaves it in use."""
 
     def __init__(self) -> None:
         self._proc: subprocess.Popen | None = None
@@ -112,7 +113,7 @@ class _Worker:
             self.close()
             raise AssertionError(f"the render worker died running {request}")
         answer = json.loads(line)
-        if answer["code"] not in (0, 1) or answer["crashed"]:
+        if answer["crashed"] or (answer["code"] not in (0, 1) and answer["ran"]):
             self.close()
         return answer["code"], answer["stdout"], answer["stderr"]
 

@@ -9,7 +9,9 @@ The documents are the ones `python -m tools.preview` writes in a fresh process (
 checks that a worker's render and a fresh process's are identical).
 
 Protocol: one JSON request a line on stdin, one JSON answer a line on the original stdout ({"code": int,
-"stdout": str, "stderr": str, "crashed": bool}); anything else the render prints goes to stderr. A request is
+"stdout": str, "stderr": str, "crashed": bool, "ran": bool}); anything else the render prints goes to stderr.
+`ran` says whether a program ran under the SDK (tools/preview/record.py run_program): a preview refused before
+that (a bad stack file, a bad pack config) leaves the SDK's state as it was, and the worker as good as new. A request is
 {"argv": [...]} (`python -m tools.preview` with those arguments) or {"call": "package.module:function",
 "kwargs": {...}}: a test's own run of the program from this repository (e.g. with a config key removed, or as
 an update rather than a preview), which returns its exit code like `main`.
@@ -47,17 +49,27 @@ def _program_modules(program: Path, before: set[str]) -> list[str]:
 def serve() -> None:
     answers = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)  # stray writes to fd 1 (a program's print through C) must not corrupt the answers
-    from tools.preview.cli import main
+    from tools.preview import cli
 
+    ran = [False]
+    run_program = cli.run_program
+
+    def running(*args: object, **kwargs: object) -> object:
+        ran[0] = True
+        return run_program(*args, **kwargs)
+
+    cli.run_program = running  # the CLI's only way to the SDK: a preview that fails before it touched nothing
     for line in sys.stdin:
         request = json.loads(line)
         if "call" in request:
             module, _, function = request["call"].partition(":")
             run = functools.partial(getattr(importlib.import_module(module), function), **request["kwargs"])
             program = ROOT
+            ran[0] = True  # a test's own run of the program: counted as one whatever it does
         else:
             argv = request["argv"]
-            run = functools.partial(main, argv)
+            run = functools.partial(cli.main, argv)
+            ran[0] = False
             program = Path(argv[argv.index("--program") + 1] if "--program" in argv else ROOT).resolve()
         before = set(sys.modules)
         out, err = io.StringIO(), io.StringIO()
@@ -70,9 +82,18 @@ def serve() -> None:
             except BaseException:  # what would end a fresh process with a traceback and exit 1
                 traceback.print_exc()
                 code, crashed = 1, True
-        for name in _program_modules(program, before):
+        loaded = _program_modules(program, before)
+        for name in loaded:
             del sys.modules[name]
-        answer = {"code": code, "stdout": out.getvalue(), "stderr": err.getvalue(), "crashed": crashed}
+        # The program's own modules were imported: it ran, whichever way the CLI reached it.
+        ran[0] = ran[0] or bool(loaded)
+        answer = {
+            "code": code,
+            "stdout": out.getvalue(),
+            "stderr": err.getvalue(),
+            "crashed": crashed,
+            "ran": ran[0],
+        }
         answers.write(json.dumps(answer) + "\n")
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.render import ROOT, Render
+from tests.render import ROOT, WORKER, Render
 from tools.preview import placeholder
 
 RESOURCE_KEYS = {
@@ -38,6 +38,15 @@ def run(args: list[str], cwd: Path = ROOT) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "tools.preview", *args], cwd=cwd, capture_output=True, text=True, timeout=600
     )
+
+
+def refused(args: list[str]) -> subprocess.CompletedProcess:
+    """`python -m tools.preview ARGS` for a preview refused before any program runs (a bad stack file or pack
+    config), in the session's render worker: it leaves the worker as it was (tests/render_worker.py), where a
+    process of its own would start an interpreter for one line of output. A preview the program itself stops
+    goes through run(): the worker would be restarted after it."""
+    code, stdout, stderr = WORKER.run(args)
+    return subprocess.CompletedProcess(["tools.preview", *args], code, stdout, stderr)
 
 
 @pytest.mark.parametrize("stack", ["prod", "staging"])
@@ -93,7 +102,7 @@ def test_a_bad_config_value_fails_before_any_resource_is_registered(tmp_path: Pa
 
 
 def test_an_unknown_stack_names_the_stacks_there() -> None:
-    proc = run(["--stack", "nope", "--no-policy"])
+    proc = refused(["--stack", "nope", "--no-policy"])
     assert proc.returncode == 2 and "stacks here: prod, review, staging" in proc.stderr, proc.stderr
 
 
@@ -169,12 +178,18 @@ BAD_STACK_FILES = {
 }
 
 
+# The cases the stack file's loader refuses (tools/preview/config.py), before any program runs; the others stop in
+# the program's settings.
+STACK_FILE_REFUSED = {"unclosed-bracket", "tab", "misspelled-root", "secret-in-clear-text"}
+
+
 @pytest.mark.parametrize("case", sorted(BAD_STACK_FILES))
 def test_a_bad_stack_file_exits_2_with_one_line_naming_what_is_wrong(tmp_path: Path, case: str) -> None:
     text, words = BAD_STACK_FILES[case]
     assert text != PROD, f"{case}: the case must change the stack file"
     program = program_copy(tmp_path / "program", stack_text=text)
-    proc = run(["--stack", "prod", "--program", str(program), "--out", str(tmp_path / "out")])
+    args = ["--stack", "prod", "--program", str(program), "--out", str(tmp_path / "out")]
+    proc = refused(args) if case in STACK_FILE_REFUSED else run(args)
     assert proc.returncode == 2, f"{case}: exit {proc.returncode}\n{proc.stderr}"
     assert "Traceback" not in proc.stderr, f"{case}: a traceback instead of one line:\n{proc.stderr}"
     first = proc.stderr.splitlines()[0]
@@ -217,7 +232,9 @@ def test_a_missing_secret_stops_an_update_before_any_resource() -> None:
 def test_a_bad_policy_or_cost_config_exits_2_with_one_line(tmp_path: Path, content: str, words: str) -> None:
     config = tmp_path / "pack.json"
     config.write_text(content)
-    proc = run(["--stack", "staging", "--policy-pack-config", str(config), "--out", str(tmp_path / "out")])
+    proc = refused(
+        ["--stack", "staging", "--policy-pack-config", str(config), "--out", str(tmp_path / "out")]
+    )
     assert proc.returncode == 2, f"exit {proc.returncode}:\n{proc.stderr}"
     assert "Traceback" not in proc.stderr and words in proc.stderr.splitlines()[0], proc.stderr
 
@@ -230,7 +247,7 @@ def test_a_failed_preview_leaves_no_render_and_a_stale_one_is_refused(
     (out / "preview.json").write_text(json.dumps(staging.data))
     bad = tmp_path / "pack.json"
     bad.write_text("[]")
-    proc = run(["--stack", "staging", "--policy-pack-config", str(bad), "--out", str(out)])
+    proc = refused(["--stack", "staging", "--policy-pack-config", str(bad), "--out", str(out)])
     assert proc.returncode == 2 and not (out / "preview.json").exists(), "the old render must not survive"
 
     record = staging.data["renderedFrom"]
