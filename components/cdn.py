@@ -27,7 +27,7 @@ import pulumi_aws as aws
 
 from components.context import Region
 from components.providers import GLOBAL_SERVICES_REGION
-from components.storage import assets_bucket_policy, assets_key_policy
+from components.storage_policies import assets_bucket_policy, assets_key_policy
 from components.waf import UploadRoutes, guide_rules, visibility, waf_logging
 from settings.cdn import CdnSettings
 

@@ -23,7 +23,7 @@ from components.failover_switch import FailoverSwitch, FailoverSwitchArgs
 from components.waf import UploadRoutes, guide_rules, visibility, waf_logging
 from settings.edge import EdgeSettings
 
-from .iam import document
+from .iam import deny_insecure_transport, document
 
 # The header CloudFront adds to every request to the ALB origin; the listener forwards only requests that carry it.
 ORIGIN_VERIFY_HEADER = "X-Origin-Verify"
@@ -249,14 +249,7 @@ class Edge(pulumi.ComponentResource):
             policy=pulumi.Output.all(bucket.arn, account, elb_account_arn).apply(
                 lambda v: document(
                     [
-                        {
-                            "Sid": "DenyInsecureConnections",
-                            "Effect": "Deny",
-                            "Principal": "*",
-                            "Action": "s3:*",
-                            "Resource": [v[0], f"{v[0]}/*"],
-                            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                        },
+                        deny_insecure_transport(v[0]),
                         {
                             "Sid": "ElasticLoadBalancingWritesAccessLogs",
                             "Effect": "Allow",

@@ -33,6 +33,18 @@ def account_root(account_id: str, partition: str) -> str:
     return f"arn:{partition}:iam::{account_id}:root"
 
 
+def deny_insecure_transport(bucket_arn: str, sid: str = "DenyInsecureConnections") -> dict:
+    """The guide's DenyInsecureConnections bucket-policy statement: no request without TLS, from anyone."""
+    return {
+        "Sid": sid,
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": [bucket_arn, f"{bucket_arn}/*"],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+
+
 # -- trust policies ---------------------------------------------------------------------------------------------
 def allow_assume(
     principal: Mapping[str, str], condition: Mapping | None = None, sid: str | None = None

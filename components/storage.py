@@ -6,8 +6,8 @@ only by this stack's CloudFront distribution through Origin Access Control; ever
 
 The data buckets' policies (assets and its DR replica) and their keys' policies name the distribution, which is
 created after this tier (it needs the buckets' domain names). To break the cycle the CDN tier creates those four
-resources, from the documents this module builds (:func:`assets_bucket_policy`, :func:`assets_key_policy`), so the
-rules about the layout stay here and each bucket and key has exactly one policy resource.
+resources, from the documents components/storage_policies.py builds (`assets_bucket_policy`, `assets_key_policy`),
+so the rules about the layout stay with this tier and each bucket and key has exactly one policy resource.
 """
 
 from __future__ import annotations
@@ -22,10 +22,10 @@ from components.context import Region
 from components.providers import GLOBAL_SERVICES_REGION
 from settings.storage import StorageSettings
 
-from .iam import document, enable_iam_policies, service_trust
+from .iam import deny_insecure_transport, document, service_trust
 from .keys import rotating_key
+from .storage_policies import log_key_policy, replication_policy
 
-TLS_DENY_SID = "DenyInsecureConnections"
 # Where S3 server access logs go in a log bucket (CloudFront v2 logs go under AWSLogs/).
 S3_LOG_PREFIX = "s3/"
 
@@ -40,161 +40,6 @@ class _Bucket:
     logical: str
     resource: aws.s3.Bucket
     versioning: aws.s3.BucketVersioning
-
-
-# -- policy documents (pure: the tests and the CDN tier use them) ------------------------------------------------
-def deny_insecure_transport(bucket_arn: str) -> dict:
-    """The guide's DenyInsecureConnections statement: no request without TLS, from anyone."""
-    return {
-        "Sid": TLS_DENY_SID,
-        "Effect": "Deny",
-        "Principal": "*",
-        "Action": "s3:*",
-        "Resource": [bucket_arn, f"{bucket_arn}/*"],
-        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-    }
-
-
-def assets_bucket_policy(bucket_arn: str, distribution_arn: str, public_prefixes: list[str]) -> str:
-    """The assets bucket policy: TLS only; CloudFront (this distribution only, through OAC) reads the public
-    prefixes and nothing else. The guide's `Principal: "*"` public read is gone: the bucket stays private."""
-    public = [f"{bucket_arn}/{p}*" for p in public_prefixes]
-    only_this_distribution = {"StringEquals": {"AWS:SourceArn": distribution_arn}}
-    return document(
-        [
-            deny_insecure_transport(bucket_arn),
-            {
-                "Sid": "CloudFrontReadsPublicPrefixes",
-                "Effect": "Allow",
-                "Principal": {"Service": "cloudfront.amazonaws.com"},
-                "Action": "s3:GetObject",
-                "Resource": public,
-                "Condition": only_this_distribution,
-            },
-            {
-                # Defence in depth: even a later, broader Allow cannot open customers/ or backups/ to CloudFront.
-                "Sid": "DenyCloudFrontOutsidePublicPrefixes",
-                "Effect": "Deny",
-                "Principal": {"Service": "cloudfront.amazonaws.com"},
-                "Action": "s3:*",
-                "NotResource": public,
-            },
-        ]
-    )
-
-
-def assets_key_policy(account_id: str, partition: str, distribution_arn: str) -> str:
-    """The assets key policy: IAM policies of the account govern use (root statement, as every key here); the
-    distribution may decrypt, since OAC reads SSE-KMS objects (CloudFront developer guide, "Restrict access to an
-    Amazon S3 origin": SSE-KMS)."""
-    return document(
-        [
-            enable_iam_policies(account_id, partition),
-            {
-                "Sid": "CloudFrontDecryptsThroughOac",
-                "Effect": "Allow",
-                "Principal": {"Service": "cloudfront.amazonaws.com"},
-                "Action": "kms:Decrypt",
-                "Resource": "*",
-                "Condition": {"StringEquals": {"AWS:SourceArn": distribution_arn}},
-            },
-        ]
-    )
-
-
-# The actions the CloudWatch Logs user guide lists for SSE-KMS destinations of vended logs.
-LOG_KEY_ACTIONS = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"]
-
-
-def log_key_policy(account_id: str, partition: str, source_bucket: str) -> str:
-    """A log bucket's key: IAM governs people (root statement); S3 server access logging (logging.s3) and
-    CloudWatch Logs vended-log delivery (delivery.logs, CloudFront standard logging v2) may encrypt new log objects
-    for this account only. Read access stays with IAM principals granted kms:Decrypt."""
-    return document(
-        [
-            enable_iam_policies(account_id, partition),
-            {
-                # S3 server access logging of the one source bucket (as the bucket policy scopes it).
-                "Sid": "S3ServerAccessLoggingEncrypts",
-                "Effect": "Allow",
-                "Principal": {"Service": "logging.s3.amazonaws.com"},
-                "Action": LOG_KEY_ACTIONS,
-                "Resource": "*",
-                "Condition": {
-                    "StringEquals": {"aws:SourceAccount": account_id},
-                    "ArnLike": {"aws:SourceArn": f"arn:{partition}:s3:::{source_bucket}"},
-                },
-            },
-            {
-                # CloudFront standard logging (v2): the delivery sources of this account in us-east-1.
-                "Sid": "LogDeliveryEncrypts",
-                "Effect": "Allow",
-                "Principal": {"Service": "delivery.logs.amazonaws.com"},
-                "Action": LOG_KEY_ACTIONS,
-                "Resource": "*",
-                "Condition": {
-                    "StringEquals": {"aws:SourceAccount": account_id},
-                    "ArnLike": {
-                        "aws:SourceArn": f"arn:{partition}:logs:{GLOBAL_SERVICES_REGION}:{account_id}:delivery-source:*"
-                    },
-                },
-            },
-        ]
-    )
-
-
-def replication_policy(
-    source_arn: str, replica_arn: str, source_key_arn: str, replica_key_arn: str, region: str, dr_region: str
-) -> str:
-    """Least privilege for S3 replication with KMS (S3 user guide, "Replicating encrypted objects"): read the
-    source's versions, write replicas to the one destination, decrypt with the source key and encrypt with the
-    replica key only through S3 in each region. With bucket keys the encryption context is the bucket ARN."""
-    return document(
-        [
-            {
-                "Sid": "ReadReplicationConfiguration",
-                "Effect": "Allow",
-                "Action": ["s3:GetReplicationConfiguration", "s3:ListBucket"],
-                "Resource": source_arn,
-            },
-            {
-                "Sid": "ReadSourceVersions",
-                "Effect": "Allow",
-                "Action": [
-                    "s3:GetObjectVersionForReplication",
-                    "s3:GetObjectVersionAcl",
-                    "s3:GetObjectVersionTagging",
-                ],
-                "Resource": f"{source_arn}/*",
-            },
-            {
-                "Sid": "WriteReplicas",
-                "Effect": "Allow",
-                "Action": ["s3:ReplicateObject", "s3:ReplicateDelete", "s3:ReplicateTags"],
-                "Resource": f"{replica_arn}/*",
-            },
-            {
-                "Sid": "DecryptSource",
-                "Effect": "Allow",
-                "Action": "kms:Decrypt",
-                "Resource": source_key_arn,
-                "Condition": {
-                    "StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"},
-                    "StringLike": {"kms:EncryptionContext:aws:s3:arn": [source_arn, f"{source_arn}/*"]},
-                },
-            },
-            {
-                "Sid": "EncryptReplica",
-                "Effect": "Allow",
-                "Action": ["kms:Encrypt", "kms:GenerateDataKey"],
-                "Resource": replica_key_arn,
-                "Condition": {
-                    "StringEquals": {"kms:ViaService": f"s3.{dr_region}.amazonaws.com"},
-                    "StringLike": {"kms:EncryptionContext:aws:s3:arn": [replica_arn, f"{replica_arn}/*"]},
-                },
-            },
-        ]
-    )
 
 
 @dataclass
