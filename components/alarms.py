@@ -59,6 +59,32 @@ def _query(
     )
 
 
+def _none_left(
+    a: AlarmSettings,
+    key: str,
+    description: str,
+    namespace: str,
+    metric: str,
+    dims: Mapping[str, pulumi.Input[str]],
+) -> AlarmRow:
+    """A count (tasks running, healthy targets) at 0 for `unhealthy_evaluation_periods` minutes: an outage. Missing
+    data breaches: a service or load balancer that stops reporting (or its region) is down, not quiet."""
+    return AlarmRow(
+        key,
+        description,
+        namespace=namespace,
+        metric=metric,
+        dimensions=dims,
+        statistic="Minimum",
+        threshold=1,
+        comparison="LessThanThreshold",
+        periods=a.unhealthy_evaluation_periods,
+        period=60,
+        unit="Count",
+        missing="breaching",
+    )
+
+
 # -- ECS services -----------------------------------------------------------------------------------------------
 def service_rows(
     a: AlarmSettings, key: str, dims: Mapping[str, pulumi.Input[str]], task_count_metrics: bool
@@ -71,20 +97,14 @@ def service_rows(
     rows = []
     if task_count_metrics:
         rows.append(
-            AlarmRow(
+            _none_left(
+                a,
                 f"{key}-no-running-tasks",
                 f"{key} service: no task running for {a.unhealthy_evaluation_periods} minute(s), or no report from "
                 "its cluster at all (the service, its cluster or its region is down)",
-                namespace="ECS/ContainerInsights",
-                metric="RunningTaskCount",
-                dimensions=dims,
-                statistic="Minimum",
-                threshold=1,
-                comparison="LessThanThreshold",
-                periods=a.unhealthy_evaluation_periods,
-                period=60,
-                unit="Count",
-                missing="breaching",
+                "ECS/ContainerInsights",
+                "RunningTaskCount",
+                dims,
             )
         )
     for metric, word, percent, guide in (
@@ -113,20 +133,14 @@ def no_healthy_targets_row(a: AlarmSettings, key: str, dims: Mapping[str, pulumi
     """UnHealthyHostCount stays 0 when a target group has no targets at all, and the 5xx rate has nothing to
     divide when no request arrives: only HealthyHostCount below 1 sees an empty target group. Missing data
     breaches, so a load balancer (or region) that stops reporting is an outage, not a quiet night."""
-    return AlarmRow(
+    return _none_left(
+        a,
         f"{key}-no-healthy-targets",
         f"{key} target group: no healthy target for {a.unhealthy_evaluation_periods} minute(s), or no report "
         "from its load balancer at all: every request to it fails",
-        namespace="AWS/ApplicationELB",
-        metric="HealthyHostCount",
-        dimensions=dims,
-        statistic="Minimum",
-        threshold=1,
-        comparison="LessThanThreshold",
-        periods=a.unhealthy_evaluation_periods,
-        period=60,
-        unit="Count",
-        missing="breaching",
+        "AWS/ApplicationELB",
+        "HealthyHostCount",
+        dims,
     )
 
 
