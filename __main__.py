@@ -78,9 +78,7 @@ edge = Edge(
         settings=settings.edge,
         domain=settings.domain,
         zone_id=dns.zone_id,
-        vpc_id=network.vpc_id,
-        public_subnet_ids=network.public_subnet_ids,
-        alb_sg_id=network.alb_sg_id,
+        network=network.site,
         region=primary,
         protect=settings.protect,
         # With a DR site, origin.<domain> is a failover pair; the primary record obeys the operators' switch.
@@ -105,10 +103,7 @@ data = Data(
         name_prefix=settings.name_prefix,
         settings=settings.data,
         protect=settings.protect,
-        private_subnet_ids=network.private_subnet_ids,
-        availability_zones=network.availability_zones,
-        db_sg_id=network.db_sg_id,
-        cache_sg_id=network.cache_sg_id,
+        network=network.site,
         rotation_sg_id=network.rotation_sg_id,
         region=primary,
         dr=dr,
@@ -143,15 +138,9 @@ cdn = Cdn(
         zone_id=dns.zone_id,
         region=primary,
         global_services=global_services,
-        assets_bucket_name=storage.assets_bucket_name,
-        assets_bucket_arn=storage.assets_bucket_arn,
-        assets_bucket_regional_domain_name=storage.assets_bucket_regional_domain_name,
-        assets_key_id=storage.assets_key_id,
         dr=dr,
-        replica_bucket_name=storage.replica_bucket_name,
-        replica_bucket_arn=storage.replica_bucket_arn,
-        replica_bucket_regional_domain_name=storage.replica_bucket_regional_domain_name,
-        replica_key_id=storage.replica_key_id,
+        assets=storage.assets,
+        replica=storage.replica,
         public_prefixes=storage.public_prefixes,
         log_bucket_arn=storage.log_bucket_arn,
         uploads=UploadRoutes(tuple(settings.edge.upload_paths), settings.edge.upload_max_bytes),
@@ -168,11 +157,9 @@ app_secrets = AppSecrets(
         config_secrets=config_secrets,
         jwt_secret_length=settings.operations.jwt_secret_length,
         region=primary,
-        db_address=data.db_address,
-        db_port=data.db_port,
-        db_name=data.db_name,
+        database=data.database,
         dr=dr,
-        dr_db_address=data.dr_replica_address,
+        dr_database=data.dr_database,
         protect=settings.protect,
     ),
     opts=in_primary,
@@ -188,33 +175,14 @@ compute = Compute(
         protect=settings.protect,
         region=primary,
         dr=dr,
-        private_subnet_ids=network.private_subnet_ids,
-        web_sg_id=network.web_sg_id,
-        api_sg_id=network.api_sg_id,
-        web_target_group_arn=edge.web_target_group_arn,
-        api_target_group_arn=edge.api_target_group_arn,
-        alb_arn_suffix=edge.alb_arn_suffix,
-        web_target_group_arn_suffix=edge.web_target_group_arn_suffix,
-        api_target_group_arn_suffix=edge.api_target_group_arn_suffix,
-        web_health_check_path=settings.edge.web_health_check_path,
-        api_health_check_path=settings.edge.api_health_check_path,
+        network=network.site,
+        targets=edge.targets,
         app_url=cdn.site_url,
-        db_address=data.db_address,
-        db_port=data.db_port,
-        db_name=data.db_name,
-        db_app_secret_arn=data.db_app_secret_arn,
-        redis_primary_endpoint=data.redis_primary_endpoint,
-        redis_port=data.redis_port,
-        redis_auth_secret_arn=data.redis_auth_secret_arn,
-        redis_auth_secret_version_id=data.redis_auth_secret_version_id,
+        database=data.database,
+        cache=data.cache,
         parameters=app_secrets.parameters,
-        assets_bucket_name=storage.assets_bucket_name,
-        assets_bucket_arn=storage.assets_bucket_arn,
-        assets_key_arn=storage.assets_key_arn,
-        jobs_queue_arn=data.jobs_queue_arn,
-        jobs_queue_url=data.jobs_queue_url,
-        jobs_queue_key_arn=primary.keys.data,
-        load_balancer_dependencies=[edge],
+        assets=storage.assets,
+        queue=data.queue,
         # After a failover the old primary's services are fenced: no task may write to the old database.
         role="fenced" if failed_over else "serving",
     ),
@@ -223,13 +191,13 @@ compute = Compute(
 
 # --- the DR site (pilot light; serving when failed over) ---
 dr_site = None
+dr_network = data.dr_network.site if data.dr_network is not None else None
 if (
     settings.dr is not None
-    and data.dr_network is not None
-    and data.dr_replica_address is not None
+    and dr_network is not None
+    and data.dr_database is not None
     and app_secrets.dr_parameters is not None
 ):
-    dr_net = data.dr_network
     dr_site = DrSite(
         "dr",
         DrSiteArgs(
@@ -241,27 +209,14 @@ if (
             cache_settings=settings.data.cache,
             queue_settings=settings.data.queue,
             protect=settings.protect,
-            primary=primary,
             region=dr,
+            network=dr_network,
             domain=settings.domain,
             zone_id=dns.zone_id,
             origin_verify_value=edge.origin_verify_value,
-            vpc_id=dr_net.vpc_id,
-            public_subnet_ids=dr_net.public_subnet_ids,
-            private_subnet_ids=dr_net.private_subnet_ids,
-            availability_zones=dr_net.availability_zones,
-            alb_sg_id=dr_net.alb_sg_id,
-            web_sg_id=dr_net.web_sg_id,
-            app_sg_id=dr_net.app_sg_id,
-            cache_sg_id=dr_net.cache_sg_id,
-            db_address=data.dr_replica_address,
-            db_port=data.db_port,
-            db_name=data.db_name,
-            db_app_secret_arn=data.db_app_secret_arn,
+            database=data.dr_database,
             parameters=app_secrets.dr_parameters,
-            assets_bucket_name=storage.replica_bucket_name,
-            assets_bucket_arn=storage.replica_bucket_arn,
-            assets_key_arn=storage.replica_key_arn,
+            assets=storage.replica,
             app_url=cdn.site_url,
         ),
         opts=in_primary,
@@ -281,12 +236,9 @@ db_access = DatabaseAccess(
         ),
         backend_repository_arn=compute.backend_repository_arn,
         cpu_architecture=settings.compute.cpu_architecture,
-        db_address=data.db_address,
-        db_port=data.db_port,
-        db_name=data.db_name,
+        database=data.database,
         app_privileges=settings.data.database.app_privileges,
         master_secret_arn=data.db_master_secret_arn,
-        app_secret_arn=data.db_app_secret_arn,
         log_retention_days=settings.compute.log_retention_days,
         cluster_arn=compute.cluster_arn,
         rolled_service_names=[compute.api_service_name, compute.worker_service_name],
@@ -310,10 +262,9 @@ operations = Operations(
         dr_backups_key_arn=dr.keys.backups,
         private_subnet_ids=network.private_subnet_ids,
         search_sg_id=network.search_sg_id,
-        alb_arn_suffix=edge.alb_arn_suffix,
+        alb_arn_suffix=edge.targets.alb_arn_suffix,
         target_group_arn_suffixes={
-            "web": edge.web_target_group_arn_suffix,
-            "api": edge.api_target_group_arn_suffix,
+            key: target.target_group_arn_suffix for key, target in edge.targets.by_service().items()
         },
         db_instance_id=data.db_instance_id,
         db_instance_arn=data.db_instance_arn,
@@ -332,7 +283,7 @@ operations = Operations(
         dr_target_group_arn_suffixes=dr_site.target_group_arn_suffixes if dr_site is not None else {},
         dr_cluster_name=dr_site.cluster_name if dr_site is not None else None,
         dr_service_names=dr_site.service_names if dr_site is not None else {},
-        backup_resource_arns=[storage.assets_bucket_arn],
+        backup_resource_arns=[storage.assets.arn],
         signed_zone_id=dns.zone_id if settings.dns.dnssec else None,
         log_sources={
             "ecs": [*compute.log_group_names, db_access.bootstrap_log_group_name],
@@ -392,7 +343,7 @@ if dns.ds_record is not None:
 # Everything public goes through CloudFront: the site at its apex, the API under /api/ of the same origin.
 pulumi.export("siteUrl", cdn.site_url)
 pulumi.export("apiUrl", f"{cdn.site_url}/api")
-pulumi.export("dbAddress", data.db_address)
+pulumi.export("dbAddress", data.database.address)
 pulumi.export("dbMasterSecretArn", data.db_master_secret_arn)
 pulumi.export("dbAppSecretArn", data.db_app_secret_arn)
 pulumi.export("dbBootstrapTaskFamily", db_access.bootstrap_task_definition_family)
@@ -409,10 +360,10 @@ if dr_site is not None and edge.failover_switch_alarm_name is not None:
     pulumi.export("drBackupReplicationArn", data.dr_backup_replication_arn)
     pulumi.export("failoverSwitchAlarmName", edge.failover_switch_alarm_name)
     pulumi.export("failoverHealthCheckId", edge.failover_health_check_id)
-pulumi.export("redisPrimaryEndpoint", data.redis_primary_endpoint)
-pulumi.export("redisAuthSecretArn", data.redis_auth_secret_arn)
-pulumi.export("assetsBucketName", storage.assets_bucket_name)
-pulumi.export("replicaBucketArn", storage.replica_bucket_arn)
+pulumi.export("redisPrimaryEndpoint", data.cache.endpoint)
+pulumi.export("redisAuthSecretArn", data.cache.auth_secret_arn)
+pulumi.export("assetsBucketName", storage.assets.name)
+pulumi.export("replicaBucketArn", storage.replica.arn)
 pulumi.export("cdnDomainName", cdn.distribution_domain_name)
 pulumi.export("cdnDistributionId", cdn.distribution_id)
 pulumi.export("clusterName", compute.cluster_name)

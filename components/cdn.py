@@ -26,6 +26,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.context import Region
+from components.contract import Bucket
 from components.providers import GLOBAL_SERVICES_REGION
 from components.storage_policies import assets_bucket_policy, assets_key_policy
 from components.waf import UploadRoutes, guide_rules, visibility, waf_logging
@@ -92,18 +93,13 @@ class CdnArgs:
     """The primary region (the assets bucket and its key)."""
     global_services: Region
     """CloudFront's region (us-east-1): its certificate, its WAF web ACL and its log delivery live there."""
-    assets_bucket_name: pulumi.Input[str]
-    assets_bucket_arn: pulumi.Input[str]
-    assets_bucket_regional_domain_name: pulumi.Input[str]
-    assets_key_id: pulumi.Input[str]
-    """The assets key; this tier writes its policy (it names the distribution)."""
+    assets: Bucket
+    """The assets bucket (storage tier), the distribution's S3 origin; this tier writes its bucket and key policies
+    (they name the distribution)."""
     dr: Region
     """The DR region: the replica's bucket policy and key policy."""
-    replica_bucket_name: pulumi.Input[str]
-    replica_bucket_arn: pulumi.Input[str]
-    replica_bucket_regional_domain_name: pulumi.Input[str]
-    replica_key_id: pulumi.Input[str]
-    """The replica's key (DR region); this tier writes its policy."""
+    replica: Bucket
+    """The assets bucket's replica in the DR region, the origin group's failover; this tier writes its policies."""
     public_prefixes: list[str]
     """Bucket prefixes the distribution may read (storage tier's layout)."""
     log_bucket_arn: pulumi.Input[str]
@@ -312,12 +308,12 @@ class Cdn(pulumi.ComponentResource):
             origins=[
                 {
                     "origin_id": S3_ORIGIN_ID,
-                    "domain_name": a.assets_bucket_regional_domain_name,
+                    "domain_name": a.assets.regional_domain_name,
                     "origin_access_control_id": oac.id,
                 },
                 {
                     "origin_id": S3_REPLICA_ORIGIN_ID,
-                    "domain_name": a.replica_bucket_regional_domain_name,
+                    "domain_name": a.replica.regional_domain_name,
                     "origin_access_control_id": oac.id,
                 },
                 {
@@ -381,21 +377,21 @@ class Cdn(pulumi.ComponentResource):
     def _grant_origin_read(self, distribution: aws.cloudfront.Distribution) -> None:
         a, n = self._args, self._name
         dr = pulumi.ResourceOptions(parent=self, provider=a.dr.provider)
-        for suffix, bucket_name, bucket_arn, key_id, region, opts in (
-            ("assets", a.assets_bucket_name, a.assets_bucket_arn, a.assets_key_id, a.region, self._child),
-            ("replica", a.replica_bucket_name, a.replica_bucket_arn, a.replica_key_id, a.dr, dr),
+        for suffix, bucket, region, opts in (
+            ("assets", a.assets, a.region, self._child),
+            ("replica", a.replica, a.dr, dr),
         ):
             aws.s3.BucketPolicy(
                 f"{n}-{suffix}",
-                bucket=bucket_name,
-                policy=pulumi.Output.all(bucket_arn, distribution.arn).apply(
+                bucket=bucket.name,
+                policy=pulumi.Output.all(bucket.arn, distribution.arn).apply(
                     lambda v: assets_bucket_policy(v[0], v[1], a.public_prefixes)
                 ),
                 opts=opts,
             )
             aws.kms.KeyPolicy(
                 f"{n}-{suffix}",
-                key_id=key_id,
+                key_id=bucket.key_id,
                 policy=pulumi.Output.all(region.account_id, region.partition, distribution.arn).apply(
                     lambda v: assets_key_policy(v[0], v[1], v[2])
                 ),

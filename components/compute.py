@@ -14,7 +14,6 @@ definition revision and the services roll to it (README, "Compute").
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -32,7 +31,19 @@ from .compute_policies import (
     task_policy,
 )
 from .context import RegionContext
-from .contract import API_PORT, APPLICATIONS, SERVICES, WEB_PORT, AppParameters
+from .contract import (
+    APPLICATIONS,
+    CONTAINERS,
+    SERVICES,
+    AppParameters,
+    Bucket,
+    Cache,
+    Database,
+    EdgeTargets,
+    JobQueue,
+    ServiceTarget,
+    SiteNetwork,
+)
 from .registry import Registry, RegistryArgs
 
 # The RDS CA bundle the backend image ships (docs/data.md, "TLS to MySQL"): Laravel's `MYSQL_ATTR_SSL_CA`.
@@ -52,14 +63,15 @@ WRITABLE_PATHS = {
 }
 
 
-# Container health checks: a cheap HTTP request to the route the target group also checks (one setting,
-# `edge.webHealthCheckPath` / `edge.apiHealthCheckPath`, drives both). The guide's `php artisan tinker
-# --execute=...` boots the whole framework and a REPL every 30 s (docs/departures.md). nginx images carry
+# Container health checks: a cheap HTTP request to the port and route the target group also checks (the edge tier's
+# ServiceTarget, from one setting, `edge.webHealthCheckPath` / `edge.apiHealthCheckPath`). The guide's `php artisan
+# tinker --execute=...` boots the whole framework and a REPL every 30 s (docs/departures.md). nginx images carry
 # busybox wget, PHP images curl.
-def health_check_command(key: str, path: str) -> str:
+def health_check_command(key: str, target: ServiceTarget) -> str:
+    url = f"http://localhost:{target.port}{target.health_check_path}"
     if key == "web":
-        return f"wget -q -O /dev/null http://localhost:{WEB_PORT}{path} || exit 1"
-    return f"curl -fsS -o /dev/null http://localhost:{API_PORT}{path} || exit 1"
+        return f"wget -q -O /dev/null {url} || exit 1"
+    return f"curl -fsS -o /dev/null {url} || exit 1"
 
 
 # The web app's configuration is read at run time, not baked into the bundle (REACT_APP_* are build-time only, so
@@ -109,63 +121,27 @@ class ComputeArgs:
     container log groups and ECS Exec sessions (logs), the parameters and secrets the tasks receive (secrets)."""
     dr: RegionContext
     """The DR region: the repositories' replicas (DR data key) and the APP_KEY's copy (DR secrets key)."""
-    private_subnet_ids: pulumi.Input[Sequence[str]]
-    """Private subnets (one per AZ) the tasks run in."""
-    web_sg_id: pulumi.Input[str]
-    """Security group of the web tasks."""
-    api_sg_id: pulumi.Input[str]
-    """Security group of the API and worker tasks."""
-    web_target_group_arn: pulumi.Input[str]
-    """Target group the web service registers with (port 80)."""
-    api_target_group_arn: pulumi.Input[str]
-    """Target group the API service registers with (port 8000)."""
-    alb_arn_suffix: pulumi.Input[str]
-    """`app/<name>/<id>` of the load balancer (ALBRequestCountPerTarget's resource label)."""
-    web_target_group_arn_suffix: pulumi.Input[str]
-    """`targetgroup/<name>/<id>` of the web target group."""
-    api_target_group_arn_suffix: pulumi.Input[str]
-    """`targetgroup/<name>/<id>` of the API target group."""
-    web_health_check_path: str
-    """Path the web target group checks (`/health`); the container health check requests it too."""
-    api_health_check_path: str
-    """Path the API target group checks (`/up`); the container health check requests it too."""
+    network: SiteNetwork
+    """The VPC the tasks run in: its private subnets (no public IPs), the `web` group for the web tasks and the `app`
+    group for the API and worker tasks."""
+    targets: EdgeTargets
+    """The load balancer's target groups the web and API services attach to (edge tier), with the ports and the
+    health-check paths the containers must agree with."""
     app_url: str
     """Public URL of the API (`APP_URL`, and the web app's API URL)."""
-    db_address: pulumi.Input[str]
-    """Address of the primary database (`DB_HOST`)."""
-    db_port: pulumi.Input[int]
-    """Port of the database (`DB_PORT`)."""
-    db_name: pulumi.Input[str]
-    """Application database (`DB_DATABASE`)."""
-    db_app_secret_arn: pulumi.Input[str]
-    """Secret of the application's own database user (`DB_USERNAME`/`DB_PASSWORD` from its keys): rotation
-    alternates two users, so the name comes from the secret too, never from the environment."""
-    redis_primary_endpoint: pulumi.Input[str]
-    """Redis primary endpoint (`REDIS_HOST`)."""
-    redis_port: pulumi.Input[int]
-    """Redis port (`REDIS_PORT`)."""
-    redis_auth_secret_arn: pulumi.Input[str]
-    """Secrets Manager secret holding the Redis AUTH token (`REDIS_PASSWORD` from its `authToken` key)."""
-    redis_auth_secret_version_id: pulumi.Input[str]
-    """The token's secret version the tasks read: a rotated token is a new version, so the services roll."""
+    database: Database
+    """The database (`DB_HOST`, `DB_PORT`, `DB_DATABASE`) and the application user's secret (`DB_USERNAME` and
+    `DB_PASSWORD` from its keys: rotation alternates two users, so the name comes from the secret too)."""
+    cache: Cache
+    """Redis (`REDIS_HOST`, `REDIS_PORT`) and its AUTH token's secret (`REDIS_PASSWORD`, the version this deploy
+    wrote)."""
     parameters: AppParameters
     """The application's SSM SecureStrings in this region (secrets tier): `DB_URL` (the database URL, no password),
     `JWT_SECRET`, `STRIPE_SECRET` and Laravel's `APP_KEY`."""
-    assets_bucket_name: pulumi.Input[str]
-    """The assets bucket (`AWS_BUCKET`)."""
-    assets_bucket_arn: pulumi.Input[str]
-    """ARN of the assets bucket; the API and the worker may use only their prefixes of it."""
-    assets_key_arn: pulumi.Input[str]
-    """KMS key of the assets bucket (SSE-KMS objects need it to be read and written)."""
-    jobs_queue_arn: pulumi.Input[str]
-    """The SQS job queue (data tier): the API sends jobs, the worker receives and deletes them."""
-    jobs_queue_url: pulumi.Input[str]
-    """Its URL: Laravel's SQS_PREFIX (the URL without the name) and SQS_QUEUE (the name)."""
-    jobs_queue_key_arn: pulumi.Input[str]
-    """KMS key of the queue: producers and consumers use it through SQS only."""
-    load_balancer_dependencies: Sequence[pulumi.Resource] = ()
-    """What attaches the target groups to the load balancer (the edge tier): ECS refuses to create a service whose
-    target group no listener or rule uses yet, so the services wait for it."""
+    assets: Bucket
+    """The assets bucket (`AWS_BUCKET`): the API and the worker may use only their prefixes of it, with its key."""
+    queue: JobQueue
+    """The SQS job queue: the API sends jobs, the worker receives and deletes them."""
     images: ImageRepositories | None = None
     """Repositories to pull from instead of creating them (the DR site pulls the ECR replicas in its region)."""
     role: ServiceRole = "serving"
@@ -210,7 +186,7 @@ class Compute(pulumi.ComponentResource):
         self._child = pulumi.ResourceOptions(parent=self)
         # What must exist before a service starts tasks: the cluster's default strategy, the roles' permissions,
         # and (from the edge tier) the listener and rules that attach the target groups to the load balancer.
-        self._ready: list[pulumi.Resource] = list(args.load_balancer_dependencies)
+        self._ready: list[pulumi.Resource] = list(args.targets.attachments)
         # The policy of each role (`execution`, and the services' task roles that have one): whatever names a role
         # waits for its permissions (AWS checks some when the resource is created; IAM is eventually consistent).
         self._grants: dict[str, aws.iam.RolePolicy] = {}
@@ -373,7 +349,7 @@ class Compute(pulumi.ComponentResource):
             a.parameters.stripe_secret,
             a.parameters.app_key,
         ]
-        secrets = [a.db_app_secret_arn, a.redis_auth_secret_arn]
+        secrets = [a.database.app_secret_arn, a.cache.auth_secret_arn]
         return parameters, secrets
 
     def _create_execution_role(
@@ -422,12 +398,12 @@ class Compute(pulumi.ComponentResource):
             parts: list[pulumi.Input] = []
             if key != "web":
                 parts.append(
-                    pulumi.Output.all(a.assets_bucket_arn, a.assets_key_arn).apply(
+                    pulumi.Output.all(a.assets.arn, a.assets.key_arn).apply(
                         lambda v: assets_statements(v[0], list(s.api_bucket_prefixes), v[1], a.region.name)
                     )
                 )
                 parts.append(
-                    pulumi.Output.all(a.jobs_queue_arn, a.jobs_queue_key_arn).apply(
+                    pulumi.Output.all(a.queue.arn, a.queue.key_arn).apply(
                         lambda v, key=key: queue_statements(
                             v[0], v[1], a.region.name, consume=key == "worker"
                         )
@@ -471,7 +447,7 @@ class Compute(pulumi.ComponentResource):
     ) -> dict:
         """The parts of a container definition common to the three services."""
         return {
-            "name": {"web": "frontend", "api": "backend", "worker": "worker"}[key],
+            "name": CONTAINERS[key],
             "image": image,
             "essential": True,
             "user": svc.user,
@@ -490,13 +466,13 @@ class Compute(pulumi.ComponentResource):
         a = self._args
         app_env = "production" if a.environment == "prod" else a.environment
         return pulumi.Output.all(
-            a.db_address,
-            a.db_port,
-            a.db_name,
-            a.redis_primary_endpoint,
-            a.redis_port,
-            a.assets_bucket_name,
-            a.jobs_queue_url,
+            a.database.address,
+            a.database.port,
+            a.database.name,
+            a.cache.endpoint,
+            a.cache.port,
+            a.assets.name,
+            a.queue.url,
         ).apply(
             lambda v: _env(
                 {
@@ -533,13 +509,13 @@ class Compute(pulumi.ComponentResource):
         """Every secret of the API, by reference: ECS reads it at task start with the execution role."""
         a = self._args
         return pulumi.Output.all(
-            a.db_app_secret_arn,
-            a.redis_auth_secret_arn,
+            a.database.app_secret_arn,
+            a.cache.auth_secret_arn,
             a.parameters.database_url,
             a.parameters.jwt_secret,
             a.parameters.stripe_secret,
             a.parameters.app_key,
-            a.redis_auth_secret_version_id,
+            a.cache.auth_secret_version_id,
         ).apply(
             lambda v: [
                 # `<secret ARN>:<json key>:<stage>:<version id>` picks one key of a JSON secret; the database user
@@ -575,22 +551,22 @@ class Compute(pulumi.ComponentResource):
                 **self._container(
                     "web", s.web, frontend_image, self._log_configuration(log_groups["web"], "web")
                 ),
-                "portMappings": [{"containerPort": WEB_PORT, "protocol": "tcp", "name": "http"}],
+                "portMappings": [{"containerPort": a.targets.web.port, "protocol": "tcp", "name": "http"}],
                 "environment": _env(web_env),
                 "secrets": [],
                 # nginx listens on 80 as uid 101: let unprivileged users bind low ports in the task's namespace.
                 "systemControls": [{"namespace": "net.ipv4.ip_unprivileged_port_start", "value": "0"}],
-                "healthCheck": _health_check(health_check_command("web", a.web_health_check_path)),
+                "healthCheck": _health_check(health_check_command("web", a.targets.web)),
                 "stopTimeout": 30,
             },
             "api": {
                 **self._container(
                     "api", s.api, backend_image, self._log_configuration(log_groups["api"], "api")
                 ),
-                "portMappings": [{"containerPort": API_PORT, "protocol": "tcp", "name": "http"}],
+                "portMappings": [{"containerPort": a.targets.api.port, "protocol": "tcp", "name": "http"}],
                 "environment": self._backend_environment(),
                 "secrets": self._backend_secrets(),
-                "healthCheck": _health_check(health_check_command("api", a.api_health_check_path)),
+                "healthCheck": _health_check(health_check_command("api", a.targets.api)),
                 "stopTimeout": 30,
             },
             "worker": {
@@ -637,11 +613,8 @@ class Compute(pulumi.ComponentResource):
         self, cluster: aws.ecs.Cluster, task_defs: dict[str, aws.ecs.TaskDefinition]
     ) -> dict[str, aws.ecs.Service]:
         a, s = self._args, self._s
-        behind_alb = {
-            "web": (a.web_target_group_arn, "frontend", WEB_PORT),
-            "api": (a.api_target_group_arn, "backend", API_PORT),
-        }
-        groups = {"web": a.web_sg_id, "api": a.api_sg_id, "worker": a.api_sg_id}
+        behind_alb = a.targets.by_service()
+        groups = {"web": a.network.web_sg_id, "api": a.network.app_sg_id, "worker": a.network.app_sg_id}
         families = self._families()
         strategy = [
             {"capacity_provider": p.capacity_provider, "weight": p.weight, "base": p.base}
@@ -668,11 +641,17 @@ class Compute(pulumi.ComponentResource):
                 force_new_deployment=True,
                 platform_version="1.4.0",
                 network_configuration={
-                    "subnets": a.private_subnet_ids,
+                    "subnets": a.network.private_subnet_ids,
                     "security_groups": [groups[key]],
                     "assign_public_ip": False,
                 },
-                load_balancers=[{"target_group_arn": lb[0], "container_name": lb[1], "container_port": lb[2]}]
+                load_balancers=[
+                    {
+                        "target_group_arn": lb.target_group_arn,
+                        "container_name": CONTAINERS[key],
+                        "container_port": lb.port,
+                    }
+                ]
                 if lb
                 else None,
                 health_check_grace_period_seconds=s.health_check_grace_period_seconds if lb else None,
@@ -699,8 +678,8 @@ class Compute(pulumi.ComponentResource):
     def _create_autoscaling(self, cluster: aws.ecs.Cluster, services: dict[str, aws.ecs.Service]) -> None:
         a, s = self._args, self._s
         labels = {
-            "web": pulumi.Output.concat(a.alb_arn_suffix, "/", a.web_target_group_arn_suffix),
-            "api": pulumi.Output.concat(a.alb_arn_suffix, "/", a.api_target_group_arn_suffix),
+            key: pulumi.Output.concat(a.targets.alb_arn_suffix, "/", target.target_group_arn_suffix)
+            for key, target in a.targets.by_service().items()
         }
         for key, service in services.items():
             svc: ServiceSettings = getattr(s, key)

@@ -25,7 +25,7 @@ import pulumi_random as random
 import pymysql
 
 from components.context import RegionContext
-from components.contract import MYSQL_PORT, REDIS_PORT
+from components.contract import MYSQL_PORT, REDIS_PORT, Cache, Database, JobQueue, SiteNetwork
 from components.dr_network import DrNetwork, DrNetworkArgs
 from settings.data import CacheSettings, DataSettings, QueueSettings
 from settings.dr_site import DrSettings
@@ -248,6 +248,15 @@ def rotation_policy(
     return document(statements)
 
 
+def replica_secret_arn(primary_arn: str, region: str, dr_region: str) -> str:
+    """A Secrets Manager replica keeps its primary's ARN but for the region (the same name and random suffix;
+    Secrets Manager user guide, "Replicate secrets across Regions"): the DR tasks read the replica by it."""
+    head, sep, tail = primary_arn.partition(f":{region}:")
+    if not sep:
+        raise ValueError(f"{primary_arn} is not a secret of {region}")
+    return f"{head}:{dr_region}:{tail}"
+
+
 @dataclass
 class DataArgs:
     name_prefix: str
@@ -256,14 +265,9 @@ class DataArgs:
     """The validated data settings of the stack."""
     protect: bool
     """Protect the databases, cache and their secrets from deletion and replacement, and retain them (prod)."""
-    private_subnet_ids: pulumi.Input[list[str]]
-    """Private subnets of the primary VPC, one per AZ: the DB and cache subnet groups span them."""
-    availability_zones: pulumi.Input[list[str]]
-    """The primary VPC's AZ names in subnet order (network tier): the replica goes to the second."""
-    db_sg_id: pulumi.Input[str]
-    """Security group of the database (network tier): MySQL from the API and worker tasks only."""
-    cache_sg_id: pulumi.Input[str]
-    """Security group of the cache (network tier): Redis from the API and worker tasks only."""
+    network: SiteNetwork
+    """The primary VPC (network tier): the DB and cache subnet groups span its private subnets, the replica goes to
+    its second AZ, the database and the cache take its `db` and `cache` security groups."""
     rotation_sg_id: pulumi.Input[str]
     """Security group of the rotation functions (network tier): MySQL to the database, HTTPS to the endpoints."""
     region: RegionContext
@@ -310,6 +314,13 @@ class Data(pulumi.ComponentResource):
     jobs_queue_url: pulumi.Output[str]
     jobs_queue_name: pulumi.Output[str]
     jobs_dead_letter_queue_name: pulumi.Output[str]
+    database: Database
+    """The primary database as the application connects to it."""
+    dr_database: Database | None
+    """The cross-region replica as the DR site connects to it (the replica of the application user's secret); None
+    without one."""
+    cache: Cache
+    queue: JobQueue
 
     def __init__(self, name: str, args: DataArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("elite-locadora:data:Data", name, None, opts)
@@ -344,6 +355,24 @@ class Data(pulumi.ComponentResource):
         self.dr_replica_id = dr_replica.identifier if dr_replica else None
         self.dr_replica_arn = dr_replica.arn if dr_replica else None
         self.dr_replica_address = dr_replica.address if dr_replica else None
+        self.database = Database(primary.address, primary.port, primary.db_name, self.db_app_secret_arn)
+        self.dr_database = None
+        if dr_replica is not None:
+            self.dr_database = Database(
+                dr_replica.address,
+                primary.port,
+                primary.db_name,
+                self.db_app_secret_arn.apply(
+                    lambda arn: replica_secret_arn(arn, args.region.name, args.dr.name)
+                ),
+            )
+        self.cache = Cache(
+            self.redis_primary_endpoint,
+            self.redis_port,
+            self.redis_auth_secret_arn,
+            self.redis_auth_secret_version_id,
+        )
+        self.queue = JobQueue(self.jobs_queue_arn, self.jobs_queue_url, args.region.keys.data)
         self.register_outputs(
             {
                 "db_instance_id": self.db_instance_id,
@@ -474,7 +503,7 @@ class Data(pulumi.ComponentResource):
             f"{n}-mysql",
             name=f"{a.name_prefix}-mysql",
             description="Private subnets of the primary VPC, one per AZ",
-            subnet_ids=a.private_subnet_ids,
+            subnet_ids=a.network.private_subnet_ids,
             opts=self._child,
         )
         self._parameter_group = self._db_parameter_group("", self._child)
@@ -501,7 +530,7 @@ class Data(pulumi.ComponentResource):
             # master password); the rotation function owns it afterwards.
             password=master_password.result,
             db_subnet_group_name=subnet_group.name,
-            vpc_security_group_ids=[a.db_sg_id],
+            vpc_security_group_ids=[a.network.db_sg_id],
             parameter_group_name=self._parameter_group.name,
             backup_retention_period=db.backup_retention_days,
             backup_window=db.backup_window,
@@ -651,7 +680,10 @@ class Data(pulumi.ComponentResource):
                 role=role.arn,
                 timeout=60,
                 memory_size=256,
-                vpc_config={"subnet_ids": a.private_subnet_ids, "security_group_ids": [a.rotation_sg_id]},
+                vpc_config={
+                    "subnet_ids": a.network.private_subnet_ids,
+                    "security_group_ids": [a.rotation_sg_id],
+                },
                 environment={
                     "variables": {
                         "ROTATION_MODE": mode,
@@ -688,7 +720,7 @@ class Data(pulumi.ComponentResource):
         the AZs. The AZ is fixed at creation (changing it replaces the instance), so a later reordering that
         would pick another AZ is ignored rather than applied."""
         a, n = self._args, self._name
-        azs = pulumi.Output.from_input(a.availability_zones)
+        azs = pulumi.Output.from_input(a.network.availability_zones)
         replicas = {}
         for i, replica in enumerate(a.settings.database.replicas):
             identifier = f"{a.name_prefix}-mysql-{replica.name}"
@@ -702,7 +734,7 @@ class Data(pulumi.ComponentResource):
                 replicate_source_db=primary.identifier,
                 instance_class=replica.instance_class,
                 availability_zone=azs.apply(lambda z, i=i: z[(i + 1) % len(z)]),
-                vpc_security_group_ids=[a.db_sg_id],
+                vpc_security_group_ids=[a.network.db_sg_id],
                 parameter_group_name=self._parameter_group.name,
                 # A replica takes no final snapshot (RDS refuses one); the primary's backups cover its data.
                 skip_final_snapshot=True,
@@ -832,9 +864,9 @@ class Data(pulumi.ComponentResource):
                 description=REDIS_DESCRIPTION,
                 node_type=c.node_type,
                 nodes=c.num_cache_clusters,
-                availability_zones=a.availability_zones,
-                subnet_ids=a.private_subnet_ids,
-                security_group_id=a.cache_sg_id,
+                availability_zones=a.network.availability_zones,
+                subnet_ids=a.network.private_subnet_ids,
+                security_group_id=a.network.cache_sg_id,
             ),
             data_key_arn=a.region.keys.data,
             logs_key_arn=a.region.keys.logs,

@@ -25,6 +25,7 @@ import pulumi_aws as aws
 from .compute import RDS_CA_BUNDLE_PATH
 from .compute_policies import ecs_tasks_trust, execution_policy
 from .context import RegionContext
+from .contract import Database
 from .iam import document, service_trust
 
 BOOTSTRAP_USER = "33:33"
@@ -73,18 +74,13 @@ class DatabaseAccessArgs:
     """Repository of the backend image: the bootstrap task's execution role pulls from it only."""
     cpu_architecture: str
     """CPU architecture of the backend image (the compute settings')."""
-    db_address: pulumi.Input[str]
-    """Address of the primary database."""
-    db_port: pulumi.Input[int]
-    """Port of the database."""
-    db_name: pulumi.Input[str]
-    """The application schema the user is granted on."""
+    database: Database
+    """The primary database and the application user's secret (username, password) the bootstrap task creates the
+    user from; its rotation is what rolls the services."""
     app_privileges: Sequence[str]
     """Privileges of the application user on the schema (validated settings)."""
     master_secret_arn: pulumi.Input[str]
     """Secret of the master user (username, password)."""
-    app_secret_arn: pulumi.Input[str]
-    """Secret of the application user (username, password)."""
     log_retention_days: int
     """Days the bootstrap task's logs are kept."""
     cluster_arn: pulumi.Input[str]
@@ -158,7 +154,7 @@ class DatabaseAccess(pulumi.ComponentResource):
                 a.backend_repository_arn,
                 log_group.arn,
                 a.master_secret_arn,
-                a.app_secret_arn,
+                a.database.app_secret_arn,
                 a.region.keys.secrets,
             ).apply(lambda v: execution_policy([v[0]], [v[1]], [], [v[2], v[3]], v[4], a.region.name)),
             opts=self._child,
@@ -166,11 +162,11 @@ class DatabaseAccess(pulumi.ComponentResource):
         container = pulumi.Output.all(
             a.backend_image,
             log_group.name,
-            a.db_address,
-            a.db_port,
-            a.db_name,
+            a.database.address,
+            a.database.port,
+            a.database.name,
             a.master_secret_arn,
-            a.app_secret_arn,
+            a.database.app_secret_arn,
         ).apply(
             lambda v: [
                 {
@@ -265,7 +261,7 @@ class DatabaseAccess(pulumi.ComponentResource):
             f"{n}-db-rotated",
             name=f"{a.name_prefix}-db-app-user-rotated",
             description="The application database user's secret rotated: roll the API and worker",
-            event_pattern=pulumi.Output.from_input(a.app_secret_arn).apply(
+            event_pattern=pulumi.Output.from_input(a.database.app_secret_arn).apply(
                 lambda arn: json.dumps(rotation_succeeded_pattern(arn))
             ),
             opts=self._child,

@@ -18,7 +18,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.context import RegionContext
-from components.contract import API_PORT, HTTPS_PORT, MYSQL_PORT, REDIS_PORT, WEB_PORT
+from components.contract import API_PORT, HTTPS_PORT, MYSQL_PORT, REDIS_PORT, WEB_PORT, SiteNetwork
 from components.network import (
     ANYWHERE_V4,
     CLOUDFRONT_ORIGIN_FACING,
@@ -52,11 +52,9 @@ class DrNetwork(pulumi.ComponentResource):
     private_subnet_ids: pulumi.Output[list[str]]
     db_sg_id: pulumi.Output[str]
     app_sg_id: pulumi.Output[str]
-    public_subnet_ids: pulumi.Output[list[str]] | None
-    """The DR site's public subnets (load balancer, NAT gateways); None without a site."""
-    alb_sg_id: pulumi.Output[str] | None
-    web_sg_id: pulumi.Output[str] | None
-    cache_sg_id: pulumi.Output[str] | None
+    site: SiteNetwork | None
+    """The DR site's network (public subnets for its load balancer and NAT gateways, its security groups); None
+    without a site (the replica's private network only)."""
 
     def __init__(self, name: str, args: DrNetworkArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("elite-locadora:data:DrNetwork", name, None, opts)
@@ -90,15 +88,20 @@ class DrNetwork(pulumi.ComponentResource):
         self.vpc_id = vpc.id
         self.private_subnet_ids = pulumi.Output.all(*[sn.id for sn in subnets])
         self.db_sg_id, self.app_sg_id = db_sg.id, app_sg.id
-        self.public_subnet_ids = self.alb_sg_id = self.web_sg_id = self.cache_sg_id = None
+        self.site = None
         if args.site is not None:
             public = self._create_site_routes(vpc, subnets, prefix, args.site)
-            self.public_subnet_ids = pulumi.Output.all(*[sn.id for sn in public])
             site_sgs = self._create_site_security_groups(vpc, prefix, app_sg)
-            self.alb_sg_id, self.web_sg_id, self.cache_sg_id = (
-                site_sgs["alb"].id,
-                site_sgs["web"].id,
-                site_sgs["cache"].id,
+            self.site = SiteNetwork(
+                vpc_id=self.vpc_id,
+                availability_zones=self.availability_zones,
+                public_subnet_ids=pulumi.Output.all(*[sn.id for sn in public]),
+                private_subnet_ids=self.private_subnet_ids,
+                alb_sg_id=site_sgs["alb"].id,
+                web_sg_id=site_sgs["web"].id,
+                app_sg_id=app_sg.id,
+                db_sg_id=db_sg.id,
+                cache_sg_id=site_sgs["cache"].id,
             )
         self.register_outputs(
             {
@@ -107,10 +110,16 @@ class DrNetwork(pulumi.ComponentResource):
                 "private_subnet_ids": self.private_subnet_ids,
                 "db_sg_id": self.db_sg_id,
                 "app_sg_id": self.app_sg_id,
-                "public_subnet_ids": self.public_subnet_ids,
-                "alb_sg_id": self.alb_sg_id,
-                "web_sg_id": self.web_sg_id,
-                "cache_sg_id": self.cache_sg_id,
+                **(
+                    {
+                        "public_subnet_ids": self.site.public_subnet_ids,
+                        "alb_sg_id": self.site.alb_sg_id,
+                        "web_sg_id": self.site.web_sg_id,
+                        "cache_sg_id": self.site.cache_sg_id,
+                    }
+                    if self.site is not None
+                    else {}
+                ),
             }
         )
 

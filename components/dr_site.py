@@ -28,23 +28,23 @@ import pulumi_aws as aws
 import pulumi_random as random
 
 from components.compute import Compute, ComputeArgs, ImageRepositories, app_name
-from components.context import Region, RegionContext
-from components.contract import APPLICATIONS, REDIS_PORT, AppParameters
+from components.context import RegionContext
+from components.contract import (
+    APPLICATIONS,
+    REDIS_PORT,
+    AppParameters,
+    Bucket,
+    Cache,
+    Database,
+    JobQueue,
+    SiteNetwork,
+)
 from components.data import RedisPlacement, job_queues, redis_replication_group
 from components.edge import Edge, EdgeArgs, OriginFailover
 from settings.compute import ComputeSettings
 from settings.data import CacheSettings, QueueSettings
 from settings.dr_site import DrSettings
 from settings.edge import EdgeSettings
-
-
-def replica_secret_arn(primary_arn: str, region: str, dr_region: str) -> str:
-    """A Secrets Manager replica keeps its primary's ARN but for the region (the same name and random suffix;
-    Secrets Manager user guide, "Replicate secrets across Regions"): the DR tasks read the replica by it."""
-    head, sep, tail = primary_arn.partition(f":{region}:")
-    if not sep:
-        raise ValueError(f"{primary_arn} is not a secret of {region}")
-    return f"{head}:{dr_region}:{tail}"
 
 
 @dataclass
@@ -65,8 +65,6 @@ class DrSiteArgs:
     """The primary queue's settings (retention, visibility, redrive)."""
     protect: bool
     """Protect the stateful pieces (queue, cache, token) in prod."""
-    primary: Region
-    """The primary region (to name the DR replicas of its secrets)."""
     region: RegionContext
     """The DR region: everything here is created in it; its keys encrypt the queue and the cache (data), the
     container, WAF and cache log groups (logs), the Redis token and the DR parameters (secrets)."""
@@ -76,28 +74,16 @@ class DrSiteArgs:
     """The domain's Route 53 zone: the certificate's validation record and the SECONDARY origin record."""
     origin_verify_value: pulumi.Input[str]
     """The value CloudFront sends in `X-Origin-Verify` (the primary edge's): required here too."""
-    vpc_id: pulumi.Input[str]
-    public_subnet_ids: pulumi.Input[list[str]]
-    private_subnet_ids: pulumi.Input[list[str]]
-    availability_zones: pulumi.Input[list[str]]
-    alb_sg_id: pulumi.Input[str]
-    web_sg_id: pulumi.Input[str]
-    app_sg_id: pulumi.Input[str]
-    """The API and worker tasks' group (the only group the DR database admits)."""
-    cache_sg_id: pulumi.Input[str]
-    db_address: pulumi.Input[str]
-    """The DR database (the replica; after the failover, the promoted writer)."""
-    db_port: pulumi.Input[int]
-    db_name: pulumi.Input[str]
-    db_app_secret_arn: pulumi.Input[str]
-    """The application user's secret in the primary region; the tasks read its DR replica."""
+    network: SiteNetwork
+    """The DR VPC (data tier's DR network): the load balancer in its public subnets, the tasks and the cache in its
+    private ones, each in its group (`app` is the only group the DR database admits)."""
+    database: Database
+    """The DR database (the replica; after the failover, the promoted writer) and the DR replica of the application
+    user's secret."""
     parameters: AppParameters
     """The DR copies of the application's parameters (secrets tier)."""
-    assets_bucket_name: pulumi.Input[str]
-    """The S3 replica bucket (the API writes uploads there after a failover)."""
-    assets_bucket_arn: pulumi.Input[str]
-    assets_key_arn: pulumi.Input[str]
-    """KMS key of the replica bucket."""
+    assets: Bucket
+    """The S3 replica bucket and its key (the API writes uploads there after a failover)."""
     app_url: str
     """The public URL (CloudFront's; unchanged by a failover)."""
 
@@ -133,9 +119,7 @@ class DrSite(pulumi.ComponentResource):
                 settings=args.edge_settings,
                 domain=args.domain,
                 zone_id=args.zone_id,
-                vpc_id=args.vpc_id,
-                public_subnet_ids=args.public_subnet_ids,
-                alb_sg_id=args.alb_sg_id,
+                network=args.network,
                 region=args.region,
                 protect=args.protect,
                 origin_verify_value=args.origin_verify_value,
@@ -144,7 +128,6 @@ class DrSite(pulumi.ComponentResource):
             opts=self._child,
         )
         queue, dead = self._create_queue()
-        redis_endpoint, redis_secret_arn, redis_version = self._create_cache()
         compute = Compute(
             f"{name}-compute",
             ComputeArgs(
@@ -155,45 +138,23 @@ class DrSite(pulumi.ComponentResource):
                 region=args.region,
                 # The site pulls the ECR replicas (no registry of its own): nothing is replicated further from here.
                 dr=args.region,
-                private_subnet_ids=args.private_subnet_ids,
-                web_sg_id=args.web_sg_id,
-                api_sg_id=args.app_sg_id,
-                web_target_group_arn=edge.web_target_group_arn,
-                api_target_group_arn=edge.api_target_group_arn,
-                alb_arn_suffix=edge.alb_arn_suffix,
-                web_target_group_arn_suffix=edge.web_target_group_arn_suffix,
-                api_target_group_arn_suffix=edge.api_target_group_arn_suffix,
-                web_health_check_path=args.edge_settings.web_health_check_path,
-                api_health_check_path=args.edge_settings.api_health_check_path,
+                network=args.network,
+                targets=edge.targets,
                 app_url=args.app_url,
-                db_address=args.db_address,
-                db_port=args.db_port,
-                db_name=args.db_name,
-                db_app_secret_arn=pulumi.Output.from_input(args.db_app_secret_arn).apply(
-                    lambda arn: replica_secret_arn(arn, args.primary.name, args.region.name)
-                ),
-                redis_primary_endpoint=redis_endpoint,
-                redis_port=REDIS_PORT,
-                redis_auth_secret_arn=redis_secret_arn,
-                redis_auth_secret_version_id=redis_version,
+                database=args.database,
+                cache=self._create_cache(),
                 parameters=args.parameters,
-                assets_bucket_name=args.assets_bucket_name,
-                assets_bucket_arn=args.assets_bucket_arn,
-                assets_key_arn=args.assets_key_arn,
-                jobs_queue_arn=queue.arn,
-                jobs_queue_url=queue.url,
-                jobs_queue_key_arn=args.region.keys.data,
-                load_balancer_dependencies=[edge],
+                assets=args.assets,
+                queue=JobQueue(queue.arn, queue.url, args.region.keys.data),
                 images=self._replica_repositories(),
                 role="serving" if args.site.failed_over else "pilot-light",
             ),
             opts=self._child,
         )
 
-        self.alb_arn_suffix, self.alb_dns_name = edge.alb_arn_suffix, edge.alb_dns_name
+        self.alb_arn_suffix, self.alb_dns_name = edge.targets.alb_arn_suffix, edge.alb_dns_name
         self.target_group_arn_suffixes = {
-            "web": edge.web_target_group_arn_suffix,
-            "api": edge.api_target_group_arn_suffix,
+            key: target.target_group_arn_suffix for key, target in edge.targets.by_service().items()
         }
         self.cluster_name = compute.cluster_name
         self.service_names = {
@@ -246,7 +207,7 @@ class DrSite(pulumi.ComponentResource):
         return job_queues(self._name, self._prefix, a.queue_settings, a.region.keys.data, self._stateful)
 
     # -- the cache --------------------------------------------------------------------------------------------
-    def _create_cache(self) -> tuple[pulumi.Output[str], pulumi.Output[str], pulumi.Output[str]]:
+    def _create_cache(self) -> Cache:
         """Redis for cache and sessions, as in the primary region (TLS, AUTH, KMS, automatic failover), smaller:
         a cache refills from MySQL, and sessions of the lost region are lost anyway (users sign in again)."""
         a, c, n, prefix = self._args, self._args.cache_settings, self._name, self._prefix
@@ -262,9 +223,9 @@ class DrSite(pulumi.ComponentResource):
                 description="Elite Locadora DR Redis (cache and sessions of the DR site)",
                 node_type=a.site.cache_node_type,
                 nodes=a.site.cache_nodes,
-                availability_zones=a.availability_zones,
-                subnet_ids=a.private_subnet_ids,
-                security_group_id=a.cache_sg_id,
+                availability_zones=a.network.availability_zones,
+                subnet_ids=a.network.private_subnet_ids,
+                security_group_id=a.network.cache_sg_id,
             ),
             data_key_arn=a.region.keys.data,
             logs_key_arn=a.region.keys.logs,
@@ -299,4 +260,4 @@ class DrSite(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions.merge(self._stateful, pulumi.ResourceOptions(depends_on=[group])),
         )
         self.redis_replication_group_id = group.replication_group_id
-        return group.primary_endpoint_address, secret.arn, version.version_id
+        return Cache(group.primary_endpoint_address, REDIS_PORT, secret.arn, version.version_id)

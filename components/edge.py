@@ -18,7 +18,7 @@ import pulumi_aws as aws
 import pulumi_random as random
 
 from components.context import RegionContext
-from components.contract import API_PORT, WEB_PORT
+from components.contract import API_PORT, WEB_PORT, EdgeTargets, ServiceTarget, SiteNetwork
 from components.failover_switch import FailoverSwitch, FailoverSwitchArgs
 from components.waf import UploadRoutes, guide_rules, visibility, waf_logging
 from settings.edge import EdgeSettings
@@ -50,9 +50,9 @@ class EdgeArgs:
     """Apex domain; the ALB's origin name is `<originSubdomain>.<domain>` (covered by the `*.<domain>` certificate)."""
     zone_id: pulumi.Input[str]
     """Route 53 zone of the domain (DNS tier): certificate validation and the origin record."""
-    vpc_id: pulumi.Input[str]
-    public_subnet_ids: pulumi.Input[list[str]]
-    alb_sg_id: pulumi.Input[str]
+    network: SiteNetwork
+    """The VPC the load balancer serves from: its public subnets and the `alb` security group; the target groups
+    live in its VPC."""
     region: RegionContext
     """The region the load balancer serves from: its account names the access-log bucket, its logs key encrypts
     the WAF log group."""
@@ -71,10 +71,8 @@ class Edge(pulumi.ComponentResource):
     alb_dns_name: pulumi.Output[str]
     alb_zone_id: pulumi.Output[str]
     https_listener_arn: pulumi.Output[str]
-    web_target_group_arn: pulumi.Output[str]
-    api_target_group_arn: pulumi.Output[str]
-    web_target_group_arn_suffix: pulumi.Output[str]
-    api_target_group_arn_suffix: pulumi.Output[str]
+    targets: EdgeTargets
+    """The target groups the compute tier's services attach to, with their ports and health-check paths."""
     waf_log_group_name: pulumi.Output[str]
     access_log_bucket_name: pulumi.Output[str]
     origin_host: str
@@ -111,8 +109,8 @@ class Edge(pulumi.ComponentResource):
             name=f"{args.name_prefix}-alb",
             load_balancer_type="application",
             internal=False,
-            security_groups=[args.alb_sg_id],
-            subnets=args.public_subnet_ids,
+            security_groups=[args.network.alb_sg_id],
+            subnets=args.network.public_subnet_ids,
             drop_invalid_header_fields=True,
             enable_deletion_protection=args.settings.deletion_protection,
             access_logs={"bucket": log_bucket.bucket, "enabled": True, "prefix": "alb"},
@@ -126,10 +124,12 @@ class Edge(pulumi.ComponentResource):
         self.alb_arn, self.alb_arn_suffix = alb.arn, alb.arn_suffix
         self.alb_dns_name, self.alb_zone_id = alb.dns_name, alb.zone_id
         self.https_listener_arn = https.arn
-        self.web_target_group_arn, self.api_target_group_arn = web_tg.arn, api_tg.arn
-        self.web_target_group_arn_suffix, self.api_target_group_arn_suffix = (
-            web_tg.arn_suffix,
-            api_tg.arn_suffix,
+        self.targets = EdgeTargets(
+            alb_arn_suffix=alb.arn_suffix,
+            web=ServiceTarget(web_tg.arn, web_tg.arn_suffix, WEB_PORT, args.settings.web_health_check_path),
+            api=ServiceTarget(api_tg.arn, api_tg.arn_suffix, API_PORT, args.settings.api_health_check_path),
+            # The listener and its rules are this component's children: waiting for it waits for them.
+            attachments=(self,),
         )
         self.waf_log_group_name = waf_log_group.name
         self.access_log_bucket_name = log_bucket.bucket
@@ -140,10 +140,11 @@ class Edge(pulumi.ComponentResource):
                 "alb_dns_name": self.alb_dns_name,
                 "alb_zone_id": self.alb_zone_id,
                 "https_listener_arn": self.https_listener_arn,
-                "web_target_group_arn": self.web_target_group_arn,
-                "api_target_group_arn": self.api_target_group_arn,
-                "web_target_group_arn_suffix": self.web_target_group_arn_suffix,
-                "api_target_group_arn_suffix": self.api_target_group_arn_suffix,
+                **{
+                    f"{key}_target_group_{part}": getattr(target, f"target_group_{part}")
+                    for key, target in self.targets.by_service().items()
+                    for part in ("arn", "arn_suffix")
+                },
                 "waf_log_group_name": self.waf_log_group_name,
                 "access_log_bucket_name": self.access_log_bucket_name,
                 "origin_verify_value": self.origin_verify_value,
@@ -313,7 +314,7 @@ class Edge(pulumi.ComponentResource):
                 port=port,
                 protocol="HTTP",
                 target_type="ip",
-                vpc_id=a.vpc_id,
+                vpc_id=a.network.vpc_id,
                 deregistration_delay=30,
                 health_check={
                     "enabled": True,

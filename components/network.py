@@ -9,7 +9,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.context import RegionContext
-from components.contract import API_PORT, HTTPS_PORT, MYSQL_PORT, REDIS_PORT, WEB_PORT
+from components.contract import API_PORT, HTTPS_PORT, MYSQL_PORT, REDIS_PORT, WEB_PORT, SiteNetwork
 from settings.network import NetworkSettings
 
 from .iam import document, service_trust
@@ -35,11 +35,8 @@ class Network(pulumi.ComponentResource):
     private_subnet_ids: pulumi.Output[list[str]]
     public_subnet_ids: pulumi.Output[list[str]]
     private_route_table_ids: pulumi.Output[list[str]]
-    alb_sg_id: pulumi.Output[str]
-    web_sg_id: pulumi.Output[str]
-    api_sg_id: pulumi.Output[str]
-    db_sg_id: pulumi.Output[str]
-    cache_sg_id: pulumi.Output[str]
+    site: SiteNetwork
+    """The subnets and the serving tiers' security groups, as the edge, data and compute tiers take them."""
     search_sg_id: pulumi.Output[str]
     endpoints_sg_id: pulumi.Output[str]
     rotation_sg_id: pulumi.Output[str]
@@ -77,8 +74,20 @@ class Network(pulumi.ComponentResource):
         self.public_subnet_ids = pulumi.Output.all(*[sn.id for sn in public])
         self.private_subnet_ids = pulumi.Output.all(*[sn.id for sn in private])
         self.private_route_table_ids = pulumi.Output.all(*[t.id for t in private_tables])
-        for key, sg in groups.items():
-            setattr(self, f"{key}_sg_id", sg.id)
+        self.search_sg_id = groups["search"].id
+        self.endpoints_sg_id = groups["endpoints"].id
+        self.rotation_sg_id = groups["rotation"].id
+        self.site = SiteNetwork(
+            vpc_id=self.vpc_id,
+            availability_zones=self.availability_zones,
+            public_subnet_ids=self.public_subnet_ids,
+            private_subnet_ids=self.private_subnet_ids,
+            alb_sg_id=groups["alb"].id,
+            web_sg_id=groups["web"].id,
+            app_sg_id=groups["api"].id,
+            db_sg_id=groups["db"].id,
+            cache_sg_id=groups["cache"].id,
+        )
         self.register_outputs(
             {
                 "vpc_id": self.vpc_id,

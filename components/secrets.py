@@ -20,7 +20,7 @@ import pulumi_aws as aws
 import pulumi_random as random
 
 from components.context import RegionContext
-from components.contract import AppParameters
+from components.contract import AppParameters, Database
 from settings.secrets import ConfigSecrets
 
 SECURE_STRING = "SecureString"
@@ -43,18 +43,14 @@ class AppSecretsArgs:
     """Length of the JWT secret generated when none is configured."""
     region: RegionContext
     """The primary region: its secrets key encrypts the SecureString parameters."""
-    db_address: pulumi.Input[str]
-    """Endpoint address of the primary database."""
-    db_port: pulumi.Input[int]
-    """Port of the database (3306)."""
-    db_name: pulumi.Input[str]
-    """Name of the application database."""
+    database: Database
+    """The primary database (data tier): the database URL names its address, port and schema."""
     dr: RegionContext
     """The disaster-recovery region, where the parameters are replicated (under its secrets key)."""
     protect: bool = False
     """Protect the generated secret and the parameters from deletion and replacement (prod)."""
-    dr_db_address: pulumi.Input[str] | None = None
-    """Endpoint of the cross-region read replica; the DR copy of the database URL points at it."""
+    dr_database: Database | None = None
+    """The cross-region read replica (data tier); the DR copy of the database URL points at it."""
 
 
 def database_url(address: str, port: int, name: str) -> str:
@@ -77,7 +73,7 @@ class AppSecrets(pulumi.ComponentResource):
 
         jwt = self._jwt_secret()
         url = pulumi.Output.secret(
-            pulumi.Output.all(args.db_address, args.db_port, args.db_name).apply(
+            pulumi.Output.all(args.database.address, args.database.port, args.database.name).apply(
                 lambda a: database_url(a[0], a[1], a[2])
             )
         )
@@ -181,12 +177,12 @@ class AppSecrets(pulumi.ComponentResource):
         arns = {}
         for key, (path, value, text) in values.items():
             if key == "database-url":
-                if args.dr_db_address is None:
+                if args.dr_database is None:
                     continue
                 value = pulumi.Output.secret(
-                    pulumi.Output.all(args.dr_db_address, args.db_port, args.db_name).apply(
-                        lambda a: database_url(a[0], a[1], a[2])
-                    )
+                    pulumi.Output.all(
+                        args.dr_database.address, args.dr_database.port, args.dr_database.name
+                    ).apply(lambda a: database_url(a[0], a[1], a[2]))
                 )
                 text = "Database URL in the DR region: the cross-region replica, promoted at failover"
             arns[key] = self._parameter(

@@ -19,6 +19,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.context import Region
+from components.contract import Bucket
 from components.providers import GLOBAL_SERVICES_REGION
 from settings.storage import StorageSettings
 
@@ -57,16 +58,10 @@ class StorageArgs:
 
 
 class Storage(pulumi.ComponentResource):
-    assets_bucket_name: pulumi.Output[str]
-    assets_bucket_arn: pulumi.Output[str]
-    assets_bucket_regional_domain_name: pulumi.Output[str]
-    assets_key_arn: pulumi.Output[str]
-    assets_key_id: pulumi.Output[str]
-    replica_bucket_name: pulumi.Output[str]
-    replica_bucket_arn: pulumi.Output[str]
-    replica_bucket_regional_domain_name: pulumi.Output[str]
-    replica_key_arn: pulumi.Output[str]
-    replica_key_id: pulumi.Output[str]
+    assets: Bucket
+    """The assets bucket (primary region) and its key."""
+    replica: Bucket
+    """Its replica in the DR region and that region's key."""
     replication_role_arn: pulumi.Output[str]
     log_bucket_name: pulumi.Output[str]
     log_bucket_arn: pulumi.Output[str]
@@ -109,30 +104,19 @@ class Storage(pulumi.ComponentResource):
         if s.seed_from_bucket:
             self._create_seed_role(s.seed_from_bucket, assets, key, log_bucket)
 
-        self.assets_bucket_name = assets.resource.bucket
-        self.assets_bucket_arn = assets.resource.arn
-        self.assets_bucket_regional_domain_name = assets.resource.bucket_regional_domain_name
-        self.assets_key_arn, self.assets_key_id = key.arn, key.key_id
-        self.replica_bucket_name = replica.resource.bucket
-        self.replica_bucket_arn = replica.resource.arn
-        self.replica_bucket_regional_domain_name = replica.resource.bucket_regional_domain_name
-        self.replica_key_arn, self.replica_key_id = replica_key.arn, replica_key.key_id
+        self.assets = _bucket(assets, key)
+        self.replica = _bucket(replica, replica_key)
         self.replication_role_arn = role.arn
         self.log_bucket_name = log_bucket.resource.bucket
         self.log_bucket_arn = log_bucket.resource.arn
         self.public_prefixes = list(s.public_prefixes)
         self.register_outputs(
             {
-                "assets_bucket_name": self.assets_bucket_name,
-                "assets_bucket_arn": self.assets_bucket_arn,
-                "assets_bucket_regional_domain_name": self.assets_bucket_regional_domain_name,
-                "assets_key_arn": self.assets_key_arn,
-                "assets_key_id": self.assets_key_id,
-                "replica_bucket_name": self.replica_bucket_name,
-                "replica_bucket_arn": self.replica_bucket_arn,
-                "replica_bucket_regional_domain_name": self.replica_bucket_regional_domain_name,
-                "replica_key_arn": self.replica_key_arn,
-                "replica_key_id": self.replica_key_id,
+                **{
+                    f"{which}_{field}": getattr(bucket, field)
+                    for which, bucket in (("assets", self.assets), ("replica", self.replica))
+                    for field in ("name", "arn", "regional_domain_name", "key_arn", "key_id")
+                },
                 "replication_role_arn": self.replication_role_arn,
                 "log_bucket_name": self.log_bucket_name,
                 "log_bucket_arn": self.log_bucket_arn,
@@ -478,3 +462,8 @@ class Storage(pulumi.ComponentResource):
             ),
         )
         return role
+
+
+def _bucket(bucket: _Bucket, key: aws.kms.Key) -> Bucket:
+    resource = bucket.resource
+    return Bucket(resource.bucket, resource.arn, resource.bucket_regional_domain_name, key.arn, key.key_id)
