@@ -12,6 +12,7 @@ from components.cdn import Cdn, CdnArgs
 from components.cicd import Cicd, CicdArgs
 from components.compute import Compute, ComputeArgs
 from components.context import look_up_regions, with_keys
+from components.contract import ServedSite
 from components.data import Data, DataArgs
 from components.db_access import DatabaseAccess, DatabaseAccessArgs
 from components.dns import Dns, DnsArgs
@@ -241,7 +242,7 @@ db_access = DatabaseAccess(
         master_secret_arn=data.db_master_secret_arn,
         log_retention_days=settings.compute.log_retention_days,
         cluster_arn=compute.cluster_arn,
-        rolled_service_names=[compute.api_service_name, compute.worker_service_name],
+        rolled_service_names=[compute.services.names["api"], compute.services.names["worker"]],
     ),
     opts=in_primary,
 )
@@ -253,36 +254,19 @@ operations = Operations(
         name_prefix=settings.name_prefix,
         settings=settings.operations,
         protect=settings.protect,
-        region=settings.region,
-        dr_region=settings.dr_region,
-        dr_provider=dr.provider,
-        logs_key_arn=primary.keys.logs,
-        dr_logs_key_arn=dr.keys.logs,
-        backups_key_arn=primary.keys.backups,
-        dr_backups_key_arn=dr.keys.backups,
+        region=primary,
+        dr=dr,
         private_subnet_ids=network.private_subnet_ids,
         search_sg_id=network.search_sg_id,
-        alb_arn_suffix=edge.targets.alb_arn_suffix,
-        target_group_arn_suffixes={
-            key: target.target_group_arn_suffix for key, target in edge.targets.by_service().items()
-        },
+        site=ServedSite(edge.targets, compute.services),
         db_instance_id=data.db_instance_id,
         db_instance_arn=data.db_instance_arn,
         db_replica_ids=data.db_replica_ids,
         dr_replica_id=data.dr_replica_id,
         redis_member_cluster_ids=data.redis_member_cluster_ids,
-        cluster_name=compute.cluster_name,
-        service_names={
-            "web": compute.web_service_name,
-            "api": compute.api_service_name,
-            "worker": compute.worker_service_name,
-        },
         # RunningTaskCount exists only while Container Insights is on (ECS/ContainerInsights).
         task_count_metrics=settings.compute.container_insights != "disabled",
-        dr_alb_arn_suffix=dr_site.alb_arn_suffix if dr_site is not None else None,
-        dr_target_group_arn_suffixes=dr_site.target_group_arn_suffixes if dr_site is not None else {},
-        dr_cluster_name=dr_site.cluster_name if dr_site is not None else None,
-        dr_service_names=dr_site.service_names if dr_site is not None else {},
+        dr_site=dr_site.served if dr_site is not None else None,
         backup_resource_arns=[storage.assets.arn],
         signed_zone_id=dns.zone_id if settings.dns.dnssec else None,
         log_sources={
@@ -307,11 +291,7 @@ cicd = Cicd(
             "frontend": compute.frontend_repository_arn,
             "backend": compute.backend_repository_arn,
         },
-        service_names={
-            "web": compute.web_service_name,
-            "api": compute.api_service_name,
-            "worker": compute.worker_service_name,
-        },
+        service_names=compute.services.names,
     ),
     opts=in_primary,
 )
@@ -355,8 +335,8 @@ if dr_site is not None and edge.failover_switch_alarm_name is not None:
     pulumi.export("drStrategy", settings.dr.strategy)
     pulumi.export("drFailedOver", failed_over)
     pulumi.export("drAlbDnsName", dr_site.alb_dns_name)
-    pulumi.export("drClusterName", dr_site.cluster_name)
-    pulumi.export("drServiceNames", dr_site.service_names)
+    pulumi.export("drClusterName", dr_site.served.services.cluster_name)
+    pulumi.export("drServiceNames", dr_site.served.services.names)
     pulumi.export("drBackupReplicationArn", data.dr_backup_replication_arn)
     pulumi.export("failoverSwitchAlarmName", edge.failover_switch_alarm_name)
     pulumi.export("failoverHealthCheckId", edge.failover_health_check_id)

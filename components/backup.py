@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
+from components.context import RegionContext
 from settings.backup import BackupSettings
 
 from .iam import service_trust
@@ -41,12 +42,10 @@ class BackupsArgs:
     """Window, completion window, retention and the DR copy."""
     protect: bool
     """Protect the vaults: deleting one deletes its recovery points."""
-    backups_key_arn: pulumi.Input[str]
-    """KMS key (primary region) of the vault."""
-    dr_backups_key_arn: pulumi.Input[str]
-    """KMS key (DR region) of the copy vault."""
-    dr_provider: aws.Provider
-    """Provider of the DR region."""
+    region: RegionContext
+    """The primary region: its backups key encrypts the vault; the managed policies' ARNs name its partition."""
+    dr: RegionContext
+    """The DR region: the copy vault, under its backups key."""
     resource_arns: Sequence[pulumi.Input[str]]
     """What the plan protects: the database instance and the buckets."""
 
@@ -65,17 +64,17 @@ class Backups(pulumi.ComponentResource):
         vault = aws.backup.Vault(
             f"{name}-vault",
             name=f"{args.name_prefix}-vault",
-            kms_key_arn=args.backups_key_arn,
+            kms_key_arn=args.region.keys.backups,
             force_destroy=not args.protect,
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect, retain_on_delete=args.protect),
         )
         dr_vault = aws.backup.Vault(
             f"{name}-dr-vault",
             name=f"{args.name_prefix}-dr-vault",
-            kms_key_arn=args.dr_backups_key_arn,
+            kms_key_arn=args.dr.keys.backups,
             force_destroy=not args.protect,
             opts=pulumi.ResourceOptions(
-                parent=self, provider=args.dr_provider, protect=args.protect, retain_on_delete=args.protect
+                parent=self, provider=args.dr.provider, protect=args.protect, retain_on_delete=args.protect
             ),
         )
         if args.settings.lock_vaults:
@@ -84,7 +83,7 @@ class Backups(pulumi.ComponentResource):
                 f"{name}-dr-vault",
                 dr_vault,
                 args.settings.dr_retention_days,
-                pulumi.ResourceOptions(parent=self, provider=args.dr_provider),
+                pulumi.ResourceOptions(parent=self, provider=args.dr.provider),
             )
         role, attachments = self._create_role()
         plan = self._create_plan(vault, dr_vault)
@@ -132,7 +131,7 @@ class Backups(pulumi.ComponentResource):
             assume_role_policy=service_trust("backup.amazonaws.com"),
             opts=self._child,
         )
-        partition = aws.get_partition_output(opts=pulumi.InvokeOptions(parent=self)).partition
+        partition = self._args.region.partition
         attachments = [
             aws.iam.RolePolicyAttachment(
                 f"{self._name}-role-{key}",

@@ -39,6 +39,7 @@ from .contract import (
     Bucket,
     Cache,
     Database,
+    EcsServices,
     EdgeTargets,
     JobQueue,
     ServiceTarget,
@@ -168,9 +169,8 @@ def app_name(environment: str, purpose: str) -> str:
 class Compute(pulumi.ComponentResource):
     cluster_name: pulumi.Output[str]
     cluster_arn: pulumi.Output[str]
-    web_service_name: pulumi.Output[str]
-    api_service_name: pulumi.Output[str]
-    worker_service_name: pulumi.Output[str]
+    services: EcsServices
+    """The cluster and the services by key (web, api, worker)."""
     frontend_repository_url: pulumi.Output[str]
     backend_repository_url: pulumi.Output[str]
     frontend_repository_arn: pulumi.Output[str]
@@ -229,17 +229,13 @@ class Compute(pulumi.ComponentResource):
         services = self._create_services(cluster, task_defs)
         if not self._s.bootstrap:
             self._create_autoscaling(cluster, services)
-        self.web_service_name = services["web"].name
-        self.api_service_name = services["api"].name
-        self.worker_service_name = services["worker"].name
+        self.services = EcsServices(cluster.name, cluster.arn, {key: services[key].name for key in SERVICES})
 
         self.register_outputs(
             {
                 "cluster_name": self.cluster_name,
                 "cluster_arn": self.cluster_arn,
-                "web_service_name": self.web_service_name,
-                "api_service_name": self.api_service_name,
-                "worker_service_name": self.worker_service_name,
+                **{f"{key}_service_name": name for key, name in self.services.names.items()},
                 "frontend_repository_url": self.frontend_repository_url,
                 "backend_repository_url": self.backend_repository_url,
                 "frontend_repository_arn": self.frontend_repository_arn,

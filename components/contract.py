@@ -146,3 +146,24 @@ class Bucket:
     """SSE-KMS objects need the key to be read and written."""
     key_id: pulumi.Output[str]
     """The key's id: the CDN tier writes its policy (it names the distribution)."""
+
+
+@dataclass(frozen=True)
+class EcsServices:
+    """A site's ECS cluster and services (compute tier): what the alarms, the dashboard, the pipelines and the
+    database access tier name."""
+
+    cluster_name: pulumi.Output[str]
+    """CloudWatch's `ClusterName` dimension."""
+    cluster_arn: pulumi.Output[str]
+    names: dict[str, pulumi.Output[str]]
+    """Service name by service key (`web`, `api`, `worker`): CloudWatch's `ServiceName` dimension."""
+
+
+@dataclass(frozen=True)
+class ServedSite:
+    """A site that serves traffic (the primary region's, or the DR site): its load balancer's targets and its ECS
+    services, what the alarms and the dashboard watch."""
+
+    targets: EdgeTargets
+    services: EcsServices

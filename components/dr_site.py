@@ -37,6 +37,7 @@ from components.contract import (
     Cache,
     Database,
     JobQueue,
+    ServedSite,
     SiteNetwork,
 )
 from components.data import RedisPlacement, job_queues, redis_replication_group
@@ -89,14 +90,10 @@ class DrSiteArgs:
 
 
 class DrSite(pulumi.ComponentResource):
-    alb_arn_suffix: pulumi.Output[str]
-    """`app/<name>/<id>` of the DR load balancer (CloudWatch's LoadBalancer dimension)."""
     alb_dns_name: pulumi.Output[str]
-    target_group_arn_suffixes: dict[str, pulumi.Output[str]]
-    """`web`/`api` → `targetgroup/<name>/<id>` (CloudWatch's TargetGroup dimension)."""
-    cluster_name: pulumi.Output[str]
-    service_names: dict[str, pulumi.Output[str]]
-    """`web`/`api`/`worker` → the DR services' names (what the failover tool scales)."""
+    served: ServedSite
+    """The DR load balancer's targets and the DR services (what the DR alarms watch, what the failover tool
+    scales)."""
     redis_replication_group_id: pulumi.Output[str]
     jobs_queue_name: pulumi.Output[str]
     jobs_dead_letter_queue_name: pulumi.Output[str]
@@ -152,25 +149,16 @@ class DrSite(pulumi.ComponentResource):
             opts=self._child,
         )
 
-        self.alb_arn_suffix, self.alb_dns_name = edge.targets.alb_arn_suffix, edge.alb_dns_name
-        self.target_group_arn_suffixes = {
-            key: target.target_group_arn_suffix for key, target in edge.targets.by_service().items()
-        }
-        self.cluster_name = compute.cluster_name
-        self.service_names = {
-            "web": compute.web_service_name,
-            "api": compute.api_service_name,
-            "worker": compute.worker_service_name,
-        }
+        self.alb_dns_name = edge.alb_dns_name
+        self.served = ServedSite(edge.targets, compute.services)
         self.jobs_queue_name, self.jobs_dead_letter_queue_name = queue.name, dead.name
         self.log_group_names = [*compute.log_group_names, edge.waf_log_group_name]
         self.register_outputs(
             {
-                "alb_arn_suffix": self.alb_arn_suffix,
+                "alb_arn_suffix": self.served.targets.alb_arn_suffix,
                 "alb_dns_name": self.alb_dns_name,
-                "target_group_arn_suffixes": self.target_group_arn_suffixes,
-                "cluster_name": self.cluster_name,
-                "service_names": self.service_names,
+                "cluster_name": self.served.services.cluster_name,
+                "service_names": self.served.services.names,
                 "redis_replication_group_id": self.redis_replication_group_id,
                 "jobs_queue_name": self.jobs_queue_name,
                 "jobs_dead_letter_queue_name": self.jobs_dead_letter_queue_name,

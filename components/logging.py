@@ -21,6 +21,7 @@ from pathlib import Path
 import pulumi
 import pulumi_aws as aws
 
+from components.context import RegionContext
 from settings.logging import SearchSettings
 
 from .iam import account_root, allow_assume, deny_insecure_transport, document, source_account
@@ -50,8 +51,9 @@ class LogSearchArgs:
     """Domain sizing and delivery settings."""
     protect: bool
     """Protect the domain and the failed-records bucket."""
-    logs_key_arn: pulumi.Input[str]
-    """KMS key for the domain, the delivery streams, their error logs and the failed-records bucket."""
+    region: RegionContext
+    """The primary region: its logs key encrypts the domain, the delivery streams, their error logs and the
+    failed-records bucket; its account and partition name them."""
     private_subnet_ids: pulumi.Input[list[str]]
     """Private subnets; the domain takes one per AZ it spans, the streams' interfaces all of them."""
     search_sg_id: pulumi.Input[str]
@@ -74,10 +76,8 @@ class LogSearch(pulumi.ComponentResource):
         super().__init__("elite-locadora:operations:LogSearch", name, None, opts)
         self._name, self._args, self._s = name, args, args.settings
         self._child = pulumi.ResourceOptions(parent=self)
-        invoke = pulumi.InvokeOptions(parent=self)
-        self._account = aws.get_caller_identity_output(opts=invoke).account_id
-        self._region = aws.get_region_output(opts=invoke).region
-        self._partition = aws.get_partition_output(opts=invoke).partition
+        self._account, self._partition = args.region.account_id, args.region.partition
+        self._region = args.region.name
         self._domain_physical = f"{args.name_prefix}-logs"
 
         admin = self._create_admin_role()
@@ -143,7 +143,7 @@ class LogSearch(pulumi.ComponentResource):
             n,
             name=f"/aws/lambda/{args.name_prefix}-search-roles",
             retention_in_days=30,
-            kms_key_id=args.logs_key_arn,
+            kms_key_id=args.region.keys.logs,
             opts=self._child,
         )
         policy = aws.iam.RolePolicy(
@@ -265,7 +265,7 @@ class LogSearch(pulumi.ComponentResource):
             rules=[
                 aws.s3.BucketServerSideEncryptionConfigurationRuleArgs(
                     apply_server_side_encryption_by_default=aws.s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs(
-                        sse_algorithm="aws:kms", kms_master_key_id=args.logs_key_arn
+                        sse_algorithm="aws:kms", kms_master_key_id=args.region.keys.logs
                     ),
                     bucket_key_enabled=True,
                 )
@@ -322,7 +322,7 @@ class LogSearch(pulumi.ComponentResource):
                 retention_in_days=(
                     self._s.audit_log_retention_days if kind == "audit" else self._s.domain_log_retention_days
                 ),
-                kms_key_id=args.logs_key_arn,
+                kms_key_id=args.region.keys.logs,
                 opts=self._child,
             )
             for kind in ("application", "audit")
@@ -386,7 +386,7 @@ class LogSearch(pulumi.ComponentResource):
                 security_group_ids=[args.search_sg_id],
             ),
             encrypt_at_rest=aws.opensearch.DomainEncryptAtRestArgs(
-                enabled=True, kms_key_id=args.logs_key_arn
+                enabled=True, kms_key_id=args.region.keys.logs
             ),
             node_to_node_encryption=aws.opensearch.DomainNodeToNodeEncryptionArgs(enabled=True),
             domain_endpoint_options=aws.opensearch.DomainDomainEndpointOptionsArgs(
@@ -427,7 +427,7 @@ class LogSearch(pulumi.ComponentResource):
             )
         )
         policy = pulumi.Output.all(
-            domain.arn, bucket.arn, self._args.logs_key_arn, log_group_arn, self._region
+            domain.arn, bucket.arn, self._args.region.keys.logs, log_group_arn, self._region
         ).apply(lambda a: delivery_policy(a[0], a[1], a[2], a[3], a[4]))
         return aws.iam.RolePolicy(f"{self._name}-firehose", role=role.id, policy=policy, opts=self._child)
 
@@ -447,7 +447,7 @@ class LogSearch(pulumi.ComponentResource):
             f"{self._name}-firehose-errors",
             name=f"/aws/kinesisfirehose/{args.name_prefix}-logs-delivery",
             retention_in_days=30,
-            kms_key_id=args.logs_key_arn,
+            kms_key_id=args.region.keys.logs,
             opts=self._child,
         )
         # CloudWatch Logs puts subscription data into the streams through this role.
@@ -475,7 +475,7 @@ class LogSearch(pulumi.ComponentResource):
                 name=stream_name,
                 destination="opensearch",
                 server_side_encryption=aws.kinesis.FirehoseDeliveryStreamServerSideEncryptionArgs(
-                    enabled=True, key_type="CUSTOMER_MANAGED_CMK", key_arn=args.logs_key_arn
+                    enabled=True, key_type="CUSTOMER_MANAGED_CMK", key_arn=args.region.keys.logs
                 ),
                 opensearch_configuration=aws.kinesis.FirehoseDeliveryStreamOpensearchConfigurationArgs(
                     domain_arn=domain.arn,
@@ -492,7 +492,7 @@ class LogSearch(pulumi.ComponentResource):
                         prefix=f"{source}/",
                         error_output_prefix=f"{source}-errors/!{{firehose:error-output-type}}/",
                         compression_format="GZIP",
-                        kms_key_arn=args.logs_key_arn,
+                        kms_key_arn=args.region.keys.logs,
                     ),
                     vpc_config=aws.kinesis.FirehoseDeliveryStreamOpensearchConfigurationVpcConfigArgs(
                         role_arn=role.arn,

@@ -19,6 +19,8 @@ from urllib.parse import urlsplit
 import pulumi
 import pulumi_aws as aws
 
+from components.context import RegionContext
+from components.contract import ServedSite
 from components.providers import GLOBAL_SERVICES_REGION
 from settings.operations import OperationsSettings
 
@@ -37,47 +39,27 @@ class OperationsArgs:
     """The validated operations settings of the stack."""
     protect: bool
     """Protect the stateful resources (log domain, vaults, failed-records bucket)."""
-    region: str
-    """Primary region (dashboard widgets name it)."""
-    dr_region: str
-    """DR region (replicated secrets, the DR alarm topic, the backup copy vault)."""
-    dr_provider: aws.Provider
-    """Provider of the DR region."""
-    logs_key_arn: pulumi.Input[str]
-    """KMS key (primary) for the alarm topic, the log domain, the delivery streams and their bucket."""
-    dr_logs_key_arn: pulumi.Input[str]
-    """KMS key (DR) for the DR alarm topic."""
-    backups_key_arn: pulumi.Input[str]
-    """KMS key (primary) of the backup vault."""
-    dr_backups_key_arn: pulumi.Input[str]
-    """KMS key (DR) of the copy vault."""
+    region: RegionContext
+    """The primary region (dashboard widgets name it): its logs key encrypts the alarm topic, the log domain, the
+    delivery streams and their bucket, its backups key the backup vault."""
+    dr: RegionContext
+    """The DR region: the DR alarm topic (DR logs key) and the backup copy vault (DR backups key)."""
     private_subnet_ids: pulumi.Input[list[str]]
     """Private subnets (one per AZ): the log domain and the delivery streams' interfaces live there."""
     search_sg_id: pulumi.Input[str]
     """Security group of the log domain and of the delivery streams that write to it."""
     # --- what the alarms and the dashboard watch ---
-    alb_arn_suffix: pulumi.Input[str]
-    """`app/<name>/<id>` of the load balancer (the `LoadBalancer` dimension)."""
-    target_group_arn_suffixes: Mapping[str, pulumi.Input[str]]
-    """`targetgroup/<name>/<id>` per service key (web, api): the `TargetGroup` dimension."""
-    cluster_name: pulumi.Input[str]
-    """ECS cluster (the `ClusterName` dimension)."""
-    service_names: Mapping[str, pulumi.Input[str]]
-    """ECS service name per key (web, api, worker): the `ServiceName` dimension."""
+    site: ServedSite
+    """The primary region's load balancer targets and ECS services (the `LoadBalancer`, `TargetGroup`,
+    `ClusterName` and `ServiceName` dimensions)."""
     db_instance_id: pulumi.Input[str]
     """Primary RDS instance identifier (`DBInstanceIdentifier`)."""
     db_instance_arn: pulumi.Input[str]
     """Primary RDS instance ARN (backup selection)."""
     task_count_metrics: bool = False
     """The clusters publish Container Insights metrics (RunningTaskCount): zero-task alarms are possible."""
-    dr_alb_arn_suffix: pulumi.Input[str] | None = None
-    """The DR site's load balancer (`app/<name>/<id>`), when the stack has a DR site."""
-    dr_target_group_arn_suffixes: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
-    """The DR site's target groups per service key (web, api)."""
-    dr_cluster_name: pulumi.Input[str] | None = None
-    """The DR site's ECS cluster."""
-    dr_service_names: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
-    """The DR site's ECS services per key (web, api, worker)."""
+    dr_site: ServedSite | None = None
+    """The DR site's targets and services, when the stack has a DR site."""
     db_replica_ids: Sequence[pulumi.Input[str]] = ()
     """In-region read replicas (ReplicaLag alarms in the primary region)."""
     dr_replica_id: pulumi.Input[str] | None = None
@@ -106,12 +88,12 @@ class Operations(pulumi.ComponentResource):
         super().__init__("elite-locadora:operations:Operations", name, None, opts)
         self._name, self._args, self._s = name, args, args.settings
         self._child = pulumi.ResourceOptions(parent=self)
-        self._dr = pulumi.ResourceOptions(parent=self, provider=args.dr_provider)
+        self._dr = pulumi.ResourceOptions(parent=self, provider=args.dr.provider)
         self._alarms: list[aws.cloudwatch.MetricAlarm] = []
         self.alarm_names = []
 
-        topic = self._create_topic(f"{name}-alarms", args.logs_key_arn, self._child)
-        dr_topic = self._create_topic(f"{name}-dr-alarms", args.dr_logs_key_arn, self._dr)
+        topic = self._create_topic(f"{name}-alarms", args.region, self._child)
+        dr_topic = self._create_topic(f"{name}-dr-alarms", args.dr, self._dr)
         self.alarm_topic_arn, self.dr_alarm_topic_arn = topic.arn, dr_topic.arn
 
         logs = LogSearch(
@@ -120,7 +102,7 @@ class Operations(pulumi.ComponentResource):
                 name_prefix=args.name_prefix,
                 settings=self._s.search,
                 protect=args.protect,
-                logs_key_arn=args.logs_key_arn,
+                region=args.region,
                 private_subnet_ids=args.private_subnet_ids,
                 search_sg_id=args.search_sg_id,
                 log_sources=args.log_sources,
@@ -135,9 +117,8 @@ class Operations(pulumi.ComponentResource):
                 name_prefix=args.name_prefix,
                 settings=self._s.backup,
                 protect=args.protect,
-                backups_key_arn=args.backups_key_arn,
-                dr_backups_key_arn=args.dr_backups_key_arn,
-                dr_provider=args.dr_provider,
+                region=args.region,
+                dr=args.dr,
                 resource_arns=[args.db_instance_arn, *args.backup_resource_arns],
             ),
             opts=self._child,
@@ -162,9 +143,7 @@ class Operations(pulumi.ComponentResource):
         )
 
     # -- notifications ---------------------------------------------------------------------------------------
-    def _create_topic(
-        self, name: str, key_arn: pulumi.Input[str], opts: pulumi.ResourceOptions
-    ) -> aws.sns.Topic:
+    def _create_topic(self, name: str, region: RegionContext, opts: pulumi.ResourceOptions) -> aws.sns.Topic:
         """An SNS topic encrypted with the logs key (its key policy lets cloudwatch.amazonaws.com use it),
         publishable by CloudWatch alarms of this account only, over TLS only, with the configured subscribers."""
         suffix = "dr-alarms" if name.endswith("-dr-alarms") else "alarms"
@@ -172,11 +151,10 @@ class Operations(pulumi.ComponentResource):
             name,
             name=f"{self._args.name_prefix}-{suffix}",
             display_name=f"Elite Locadora {self._args.name_prefix.rsplit('-', 1)[-1]} alarms",
-            kms_master_key_id=key_arn,
+            kms_master_key_id=region.keys.logs,
             opts=opts,
         )
-        invoke = pulumi.InvokeOptions(parent=self, provider=opts.provider)
-        account = aws.get_caller_identity_output(opts=invoke).account_id
+        account = region.account_id
         aws.sns.TopicPolicy(
             f"{name}-policy",
             arn=topic.arn,
@@ -268,13 +246,14 @@ class Operations(pulumi.ComponentResource):
         there; here, which topic it notifies and which region it lives in."""
         a, args = self._s.alarms, self._args
         primary, dr = (topic, self._child), (dr_topic, self._dr)
-        for key, service in args.service_names.items():
-            dims = {"ClusterName": args.cluster_name, "ServiceName": service}
+        services, targets = args.site.services, args.site.targets
+        for key, service in services.names.items():
+            dims = {"ClusterName": services.cluster_name, "ServiceName": service}
             self._alarms_from(alarms.service_rows(a, key, dims, args.task_count_metrics), *primary)
-        for key, tg in args.target_group_arn_suffixes.items():
-            dims = {"LoadBalancer": args.alb_arn_suffix, "TargetGroup": tg}
+        for key, target in targets.by_service().items():
+            dims = {"LoadBalancer": targets.alb_arn_suffix, "TargetGroup": target.target_group_arn_suffix}
             self._alarms_from(alarms.target_group_rows(a, key, dims), *primary)
-        self._alarms_from([alarms.error_rate_row(a, args.alb_arn_suffix)], *primary)
+        self._alarms_from([alarms.error_rate_row(a, targets.alb_arn_suffix)], *primary)
         self._alarms_from(alarms.database_rows(a, args.db_instance_id), *primary)
         for i, replica in enumerate(args.db_replica_ids):
             self._alarms_from(alarms.replica_rows(a, f"db-replica-{i + 1}", replica), *primary)
@@ -284,33 +263,36 @@ class Operations(pulumi.ComponentResource):
             self._alarms_from(alarms.replica_rows(a, "db-dr-replica", args.dr_replica_id), *dr)
         for i, member in enumerate(args.redis_member_cluster_ids):
             self._alarms_from(alarms.cache_rows(a, i + 1, member), *primary)
-        account = aws.get_caller_identity_output(opts=pulumi.InvokeOptions(parent=self)).account_id
-        search_dims = {"DomainName": logs.domain_name, "ClientId": account}
+        search_dims = {"DomainName": logs.domain_name, "ClientId": args.region.account_id}
         self._alarms_from(alarms.search_rows(self._s.search.volume_size_gib, search_dims), *primary)
         for source, stream in logs.delivery_stream_names.items():
             self._alarms_from([alarms.delivery_row(source, stream)], *primary)
         if args.signed_zone_id is not None:
             self._create_dnssec_alarms(args.signed_zone_id, topic)
-        if args.dr_cluster_name is not None and args.task_count_metrics:
+        if args.dr_site is not None and args.task_count_metrics:
             # These alarms and their topic live in the DR region, so they work while the primary region is lost.
-            for key, service in args.dr_service_names.items():
-                tg = args.dr_target_group_arn_suffixes.get(key)
+            dr_services, dr_targets = args.dr_site.services, args.dr_site.targets.by_service()
+            for key, service in dr_services.names.items():
+                target = dr_targets.get(key)
                 lb_dims = (
-                    {"LoadBalancer": args.dr_alb_arn_suffix, "TargetGroup": tg}
-                    if tg is not None and args.dr_alb_arn_suffix is not None
+                    {
+                        "LoadBalancer": args.dr_site.targets.alb_arn_suffix,
+                        "TargetGroup": target.target_group_arn_suffix,
+                    }
+                    if target is not None
                     else None
                 )
-                svc_dims = {"ClusterName": args.dr_cluster_name, "ServiceName": service}
+                svc_dims = {"ClusterName": dr_services.cluster_name, "ServiceName": service}
                 self._alarms_from(alarms.dr_service_rows(a, key, svc_dims, lb_dims), *dr)
 
     def _create_dnssec_alarms(self, zone_id: pulumi.Input[str], topic: aws.sns.Topic) -> None:
         """Route 53 publishes the DNSSEC metrics in us-east-1 only (AWS/Route53, HostedZoneId; Route 53 developer
         guide, "Monitoring hosted zones using Amazon CloudWatch"), so the alarms live there, with the alarm topic."""
-        if self._args.region != GLOBAL_SERVICES_REGION:
+        if self._args.region.name != GLOBAL_SERVICES_REGION:
             # The alarm topic is in the primary region and an alarm notifies a topic of its own region.
             pulumi.log.warn(
                 f"no DNSSEC alarms: Route 53 publishes them in {GLOBAL_SERVICES_REGION}, the alarm topic is in "
-                f"{self._args.region}",
+                f"{self._args.region.name}",
                 resource=self,
             )
             return
@@ -349,15 +331,15 @@ class Operations(pulumi.ComponentResource):
     # -- dashboard -------------------------------------------------------------------------------------------
     def _create_dashboard(self, logs: LogSearch) -> aws.cloudwatch.Dashboard:
         args = self._args
-        account = aws.get_caller_identity_output(opts=pulumi.InvokeOptions(parent=self)).account_id
+        services, targets = args.site.services, args.site.targets
         # from_input resolves the nested dicts and lists; the builder then gets plain values.
         resolved = pulumi.Output.from_input(
             {
-                "account": account,
-                "load_balancer": args.alb_arn_suffix,
-                "target_groups": dict(args.target_group_arn_suffixes),
-                "cluster": args.cluster_name,
-                "services": dict(args.service_names),
+                "account": args.region.account_id,
+                "load_balancer": targets.alb_arn_suffix,
+                "target_groups": {key: t.target_group_arn_suffix for key, t in targets.by_service().items()},
+                "cluster": services.cluster_name,
+                "services": dict(services.names),
                 "db_instance": args.db_instance_id,
                 "db_replicas": list(args.db_replica_ids),
                 "redis_nodes": list(args.redis_member_cluster_ids),
@@ -367,7 +349,7 @@ class Operations(pulumi.ComponentResource):
             }
         )
         body = resolved.apply(
-            lambda r: dashboard_body(DashboardInputs(region=args.region, dr_region=args.dr_region, **r))
+            lambda r: dashboard_body(DashboardInputs(region=args.region.name, dr_region=args.dr.name, **r))
         )
         alarms_body = pulumi.Output.all(body, *[al.arn for al in self._alarms]).apply(
             lambda vals: with_alarm_widget(vals[0], list(vals[1:]))
