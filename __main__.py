@@ -241,7 +241,7 @@ db_access = DatabaseAccess(
         app_privileges=settings.data.database.app_privileges,
         master_secret_arn=data.db_master_secret_arn,
         log_retention_days=settings.compute.log_retention_days,
-        cluster_arn=compute.cluster_arn,
+        cluster_arn=compute.services.cluster_arn,
         rolled_service_names=[compute.services.names["api"], compute.services.names["worker"]],
     ),
     opts=in_primary,
@@ -286,7 +286,7 @@ cicd = Cicd(
         settings=settings.cicd,
         region=primary,
         provider_regions=[settings.region, settings.dr_region, GLOBAL_SERVICES_REGION],
-        cluster_name=compute.cluster_name,
+        cluster_name=compute.services.cluster_name,
         repository_arns={
             "frontend": compute.frontend_repository_arn,
             "backend": compute.backend_repository_arn,
@@ -346,7 +346,7 @@ pulumi.export("assetsBucketName", storage.assets.name)
 pulumi.export("replicaBucketArn", storage.replica.arn)
 pulumi.export("cdnDomainName", cdn.distribution_domain_name)
 pulumi.export("cdnDistributionId", cdn.distribution_id)
-pulumi.export("clusterName", compute.cluster_name)
+pulumi.export("clusterName", compute.services.cluster_name)
 pulumi.export("frontendRepositoryUrl", compute.frontend_repository_url)
 pulumi.export("backendRepositoryUrl", compute.backend_repository_url)
 pulumi.export("alarmTopicArn", operations.alarm_topic_arn)

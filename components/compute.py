@@ -167,8 +167,6 @@ def app_name(environment: str, purpose: str) -> str:
 
 
 class Compute(pulumi.ComponentResource):
-    cluster_name: pulumi.Output[str]
-    cluster_arn: pulumi.Output[str]
     services: EcsServices
     """The cluster and the services by key (web, api, worker)."""
     frontend_repository_url: pulumi.Output[str]
@@ -217,7 +215,6 @@ class Compute(pulumi.ComponentResource):
         self.log_group_names = [g.name for g in log_groups.values()]
         exec_log_group = self._create_exec_log_group() if self._s.execute_command else None
         cluster = self._create_cluster(exec_log_group)
-        self.cluster_name, self.cluster_arn = cluster.name, cluster.arn
 
         execution_role = self._create_execution_role(registry, log_groups)
         task_roles = self._create_task_roles(exec_log_group)
@@ -233,8 +230,8 @@ class Compute(pulumi.ComponentResource):
 
         self.register_outputs(
             {
-                "cluster_name": self.cluster_name,
-                "cluster_arn": self.cluster_arn,
+                "cluster_name": self.services.cluster_name,
+                "cluster_arn": self.services.cluster_arn,
                 **{f"{key}_service_name": name for key, name in self.services.names.items()},
                 "frontend_repository_url": self.frontend_repository_url,
                 "backend_repository_url": self.backend_repository_url,

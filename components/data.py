@@ -284,34 +284,20 @@ class DataArgs:
 class Data(pulumi.ComponentResource):
     db_instance_id: pulumi.Output[str]
     db_instance_arn: pulumi.Output[str]
-    db_address: pulumi.Output[str]
-    db_port: pulumi.Output[int]
-    db_name: pulumi.Output[str]
-    db_username: pulumi.Output[str]
     db_master_secret_arn: pulumi.Output[str]
     db_app_secret_arn: pulumi.Output[str]
-    db_app_secret_version_id: pulumi.Output[str]
     db_replica_ids: list[pulumi.Output[str]]
     db_replicas: dict[str, pulumi.Output[str]]
     db_log_group_names: list[pulumi.Output[str]]
     dr_replica_id: pulumi.Output[str] | None
     dr_replica_arn: pulumi.Output[str] | None
     dr_replica_address: pulumi.Output[str] | None
-    dr_vpc_id: pulumi.Output[str] | None
-    dr_app_sg_id: pulumi.Output[str] | None
     dr_network: DrNetwork | None
     """The DR VPC's component (subnets and the DR site's security groups as its typed outputs); None without DR."""
     dr_backup_replication_arn: pulumi.Output[str] | None
     """ARN of the primary's automated backups replicated to the DR region (point-in-time restore there)."""
-    redis_primary_endpoint: pulumi.Output[str]
-    redis_reader_endpoint: pulumi.Output[str]
-    redis_port: pulumi.Output[int]
     redis_replication_group_id: pulumi.Output[str]
     redis_member_cluster_ids: list[pulumi.Output[str]]
-    redis_auth_secret_arn: pulumi.Output[str]
-    redis_auth_secret_version_id: pulumi.Output[str]
-    jobs_queue_arn: pulumi.Output[str]
-    jobs_queue_url: pulumi.Output[str]
     jobs_queue_name: pulumi.Output[str]
     jobs_dead_letter_queue_name: pulumi.Output[str]
     database: Database
@@ -320,7 +306,9 @@ class Data(pulumi.ComponentResource):
     """The cross-region replica as the DR site connects to it (the replica of the application user's secret); None
     without one."""
     cache: Cache
+    """The Redis replication group and its AUTH token's secret, as the application connects to it."""
     queue: JobQueue
+    """The SQS job queue (its dead-letter queue is jobs_dead_letter_queue_name)."""
 
     def __init__(self, name: str, args: DataArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("elite-locadora:data:Data", name, None, opts)
@@ -347,8 +335,6 @@ class Data(pulumi.ComponentResource):
         self._create_queue()
 
         self.db_instance_id, self.db_instance_arn = primary.identifier, primary.arn
-        self.db_address, self.db_port = primary.address, primary.port
-        self.db_name, self.db_username = primary.db_name, primary.username
         self.db_master_secret_arn = master_secret.arn
         self.db_replicas = {key: r.identifier for key, r in replicas.items()}
         self.db_replica_ids = list(self.db_replicas.values())
@@ -366,44 +352,30 @@ class Data(pulumi.ComponentResource):
                     lambda arn: replica_secret_arn(arn, args.region.name, args.dr.name)
                 ),
             )
-        self.cache = Cache(
-            self.redis_primary_endpoint,
-            self.redis_port,
-            self.redis_auth_secret_arn,
-            self.redis_auth_secret_version_id,
-        )
-        self.queue = JobQueue(self.jobs_queue_arn, self.jobs_queue_url, args.region.keys.data)
         self.register_outputs(
             {
                 "db_instance_id": self.db_instance_id,
                 "db_instance_arn": self.db_instance_arn,
-                "db_address": self.db_address,
-                "db_port": self.db_port,
-                "db_name": self.db_name,
-                "db_username": self.db_username,
                 "db_master_secret_arn": self.db_master_secret_arn,
                 "db_app_secret_arn": self.db_app_secret_arn,
-                "db_app_secret_version_id": self.db_app_secret_version_id,
                 "db_replica_ids": self.db_replica_ids,
                 "db_replicas": self.db_replicas,
                 "db_log_group_names": self.db_log_group_names,
                 "dr_replica_id": self.dr_replica_id,
                 "dr_replica_arn": self.dr_replica_arn,
                 "dr_replica_address": self.dr_replica_address,
-                "dr_vpc_id": self.dr_vpc_id,
-                "dr_app_sg_id": self.dr_app_sg_id,
                 "dr_backup_replication_arn": self.dr_backup_replication_arn,
-                "redis_primary_endpoint": self.redis_primary_endpoint,
-                "redis_reader_endpoint": self.redis_reader_endpoint,
-                "redis_port": self.redis_port,
                 "redis_replication_group_id": self.redis_replication_group_id,
                 "redis_member_cluster_ids": self.redis_member_cluster_ids,
-                "redis_auth_secret_arn": self.redis_auth_secret_arn,
-                "redis_auth_secret_version_id": self.redis_auth_secret_version_id,
-                "jobs_queue_arn": self.jobs_queue_arn,
-                "jobs_queue_url": self.jobs_queue_url,
                 "jobs_queue_name": self.jobs_queue_name,
                 "jobs_dead_letter_queue_name": self.jobs_dead_letter_queue_name,
+                **{
+                    f"database_{f}": getattr(self.database, f)
+                    for f in ("address", "port", "name", "app_secret_arn")
+                },
+                **{f"cache_{f}": getattr(self.cache, f) for f in ("endpoint", "port", "auth_secret_arn")},
+                "queue_arn": self.queue.arn,
+                "queue_url": self.queue.url,
             }
         )
 
@@ -611,7 +583,7 @@ class Data(pulumi.ComponentResource):
             "mysql-app",
             f"MySQL application user {db.app_username} (alternates with {db.app_username}_clone at each rotation)",
         )
-        app_version = self._seed(
+        self._seed(
             "mysql-app",
             app,
             pulumi.Output.json_dumps(
@@ -625,7 +597,6 @@ class Data(pulumi.ComponentResource):
         )
         self._master_secret, self._app_secret = master, app
         self.db_app_secret_arn = app.arn
-        self.db_app_secret_version_id = app_version.version_id
         return master
 
     def _create_rotation(self, master: aws.secretsmanager.Secret) -> None:
@@ -754,7 +725,7 @@ class Data(pulumi.ComponentResource):
     ) -> aws.rds.Instance | None:
         """The cross-region replica in the DR region, in its own small network, encrypted with that region's key."""
         a, s, n = self._args, self._args.settings, self._name
-        self.dr_vpc_id = self.dr_app_sg_id = self.dr_network = None
+        self.dr_network = None
         if s.database.dr_replica is None or s.dr_network is None:
             return None
         network = DrNetwork(
@@ -768,7 +739,6 @@ class Data(pulumi.ComponentResource):
             opts=self._dr_child,
         )
         self.dr_network = network
-        self.dr_vpc_id, self.dr_app_sg_id = network.vpc_id, network.app_sg_id
         # After a failover (tools/failover.py promoted it) the DR instance is a standalone writer: no source, Multi-AZ
         # like the primary was. Rendering it so makes a later `pulumi up` match what the failover did; from a replica,
         # dropping the source is the provider's promotion (a DR-region call), never a replacement.
@@ -838,7 +808,8 @@ class Data(pulumi.ComponentResource):
         queue, dead = job_queues(
             self._name, a.name_prefix, a.settings.queue, a.region.keys.data, self._stateful
         )
-        self.jobs_queue_arn, self.jobs_queue_url, self.jobs_queue_name = queue.arn, queue.url, queue.name
+        self.queue = JobQueue(queue.arn, queue.url, a.region.keys.data)
+        self.jobs_queue_name = queue.name
         self.jobs_dead_letter_queue_name = dead.name
 
     # -- ElastiCache Redis -----------------------------------------------------------------------------------
@@ -877,10 +848,8 @@ class Data(pulumi.ComponentResource):
             opts=self._child,
             stateful=self._stateful,
         )
-        self._create_auth_secret(group, token)
-        self.redis_primary_endpoint = group.primary_endpoint_address
-        self.redis_reader_endpoint = group.reader_endpoint_address
-        self.redis_port = group.port
+        secret, version = self._create_auth_secret(group, token)
+        self.cache = Cache(group.primary_endpoint_address, group.port, secret.arn, version.version_id)
         self.redis_replication_group_id = group.replication_group_id
         # One id per node (CacheClusterId, the dimension of the per-node metrics), primary first.
         self.redis_member_cluster_ids = [
@@ -889,7 +858,7 @@ class Data(pulumi.ComponentResource):
 
     def _create_auth_secret(
         self, group: aws.elasticache.ReplicationGroup, token: random.RandomPassword
-    ) -> None:
+    ) -> tuple[aws.secretsmanager.Secret, aws.secretsmanager.SecretVersion]:
         """The token, with where to use it, in a KMS-encrypted secret replicated to the DR region."""
         a, c = self._args, self._args.settings.cache
         secret = aws.secretsmanager.Secret(
@@ -922,5 +891,4 @@ class Data(pulumi.ComponentResource):
             # so a rotation registers new task definitions and rolls the services in the same deploy.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[group]),
         )
-        self.redis_auth_secret_arn = secret.arn
-        self.redis_auth_secret_version_id = version.version_id
+        return secret, version
