@@ -138,6 +138,17 @@ def _provider(res: Res) -> analyzer_pb2.AnalyzerProviderResource | None:
     )
 
 
+def analyze_request(res: Res) -> analyzer_pb2.AnalyzeRequest:
+    """The Analyze request the engine sends for one resource."""
+    request = analyzer_pb2.AnalyzeRequest(
+        type=res.type, properties=_struct(res.inputs), urn=res.urn, name=res.name, options=_options(res)
+    )
+    provider = _provider(res)
+    if provider is not None:
+        request.provider.CopyFrom(provider)
+    return request
+
+
 def reconcile_config(
     policies: Iterable[PolicyInfo],
     initial: Mapping[str, Mapping[str, Any]],
@@ -361,13 +372,7 @@ class PolicyPackSession:
         )
 
     def analyze(self, res: Res) -> list[Violation]:
-        request = analyzer_pb2.AnalyzeRequest(
-            type=res.type, properties=_struct(res.inputs), urn=res.urn, name=res.name, options=_options(res)
-        )
-        provider = _provider(res)
-        if provider is not None:
-            request.provider.CopyFrom(provider)
-        return self._violations(self.stub.Analyze(request), res.urn)
+        return self._violations(self.stub.Analyze(analyze_request(res)), res.urn)
 
     def analyze_stack(self, resources: Iterable[Res]) -> list[Violation]:
         request = analyzer_pb2.AnalyzeStackRequest()
