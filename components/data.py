@@ -14,23 +14,23 @@ docs/data.md is the failover runbook.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
-import pymysql
 
 from components.context import RegionContext
-from components.contract import MYSQL_PORT, REDIS_PORT, Cache, Database, JobQueue, SiteNetwork
+from components.contract import MYSQL_PORT, Cache, Database, JobQueue, SiteNetwork
 from components.dr_network import DrNetwork, DrNetworkArgs
-from settings.data import CacheSettings, DataSettings, QueueSettings
+from settings.data import DataSettings
 from settings.dr_site import DrSettings
 
-from .iam import document, service_trust
+from .data_cache import RedisPlacement, redis_auth_secret, redis_replication_group
+from .data_credentials import replica_secret_arn, rotation_functions
+from .data_queue import job_queues
+from .iam import service_trust
 
 # RDS for MySQL log types exported to CloudWatch Logs (the guide: error and slow query logs).
 DB_LOG_EXPORTS = ("error", "slowquery")
@@ -39,222 +39,9 @@ DB_CA_CERT = "rds-ca-rsa2048-g1"
 # At the end of a major version's standard support, upgrade rather than be billed for RDS Extended Support.
 DB_LIFECYCLE = "open-source-rds-extended-support-disabled"
 REDIS_DESCRIPTION = "Elite Locadora Redis Cluster"
-# The database users' rotation function (components/rotation_function/), packaged with PyMySQL.
-ROTATION_SOURCE = Path(__file__).parent / "rotation_function"
-ROTATION_RUNTIME = "python3.12"
-ROTATION_EXCLUDED_CHARACTERS = "/@\"'\\ "
 # RDS for MySQL master passwords hold 8-41 printable characters; letters and digits need no escaping anywhere.
 DB_PASSWORD_LENGTH = 40
 ENHANCED_MONITORING_POLICY = "policy/service-role/AmazonRDSEnhancedMonitoringRole"
-
-
-# Cache and sessions only (jobs are on SQS): evicting the least recently used key is what a cache wants; idle
-# clients are dropped after 5 minutes and probed every minute. The DR site's Redis uses the same parameters.
-REDIS_PARAMETERS = {"maxmemory-policy": "allkeys-lru", "timeout": "300", "tcp-keepalive": "60"}
-
-
-def job_queues(
-    name: str, prefix: str, q: QueueSettings, key_arn: pulumi.Input[str], opts: pulumi.ResourceOptions
-) -> tuple[aws.sqs.Queue, aws.sqs.Queue]:
-    """Laravel's `sqs` queue and its dead-letter queue (`<prefix>-jobs`, `<prefix>-jobs-dlq`), encrypted with
-    `key_arn`: a job received max_receive_count times without being deleted (a worker crashed on it) goes to the
-    dead-letter queue. One region's pair; the primary's data tier and the DR site each create their own."""
-    retention = q.retention_days * 86400
-    dead = aws.sqs.Queue(
-        f"{name}-jobs-dlq",
-        name=f"{prefix}-jobs-dlq",
-        message_retention_seconds=retention,
-        kms_master_key_id=key_arn,
-        opts=opts,
-    )
-    queue = aws.sqs.Queue(
-        f"{name}-jobs",
-        name=f"{prefix}-jobs",
-        message_retention_seconds=retention,
-        visibility_timeout_seconds=q.visibility_timeout_seconds,
-        # Long polling: fewer empty receives (each is a billed request).
-        receive_wait_time_seconds=20,
-        kms_master_key_id=key_arn,
-        redrive_policy=dead.arn.apply(
-            lambda arn: json.dumps({"deadLetterTargetArn": arn, "maxReceiveCount": q.max_receive_count})
-        ),
-        opts=opts,
-    )
-    return queue, dead
-
-
-@dataclass(frozen=True)
-class RedisPlacement:
-    """Where and how big one region's Redis replication group is."""
-
-    network: str
-    """The VPC's name in descriptions (`primary`, `DR`)."""
-    title: str
-    """The group's kind in descriptions (`Redis`, `DR Redis`)."""
-    description: str
-    """The replication group's description."""
-    node_type: str
-    nodes: int
-    """Nodes, one per AZ round-robin, primary first."""
-    availability_zones: pulumi.Input[list[str]]
-    subnet_ids: pulumi.Input[list[str]]
-    security_group_id: pulumi.Input[str]
-
-
-def redis_replication_group(
-    name: str,
-    prefix: str,
-    c: CacheSettings,
-    where: RedisPlacement,
-    *,
-    data_key_arn: pulumi.Input[str],
-    logs_key_arn: pulumi.Input[str],
-    auth_token: pulumi.Input[str],
-    auth_token_update_strategy: str | None,
-    opts: pulumi.ResourceOptions,
-    stateful: pulumi.ResourceOptions,
-) -> aws.elasticache.ReplicationGroup:
-    """Redis for cache and sessions in one region, as the primary and the DR site both run it (`<prefix>-redis`):
-    Multi-AZ with automatic failover, TLS required with an AUTH token, encrypted at rest with the data key, the
-    shared parameters (REDIS_PARAMETERS), snapshots, a final snapshot, and its slow log in a log group
-    encrypted with the logs key."""
-    group_id = f"{prefix}-redis"
-    subnet_group = aws.elasticache.SubnetGroup(
-        f"{name}-redis",
-        name=group_id,
-        description=f"Private subnets of the {where.network} VPC, one per AZ",
-        subnet_ids=where.subnet_ids,
-        opts=opts,
-    )
-    parameter_group = aws.elasticache.ParameterGroup(
-        f"{name}-redis",
-        name=f"{prefix}-{c.parameter_group_family}",
-        family=c.parameter_group_family,
-        description=f"Elite Locadora {where.title} {c.engine_version}: LRU eviction, idle timeout, keepalive",
-        parameters=[
-            aws.elasticache.ParameterGroupParameterArgs(name=k, value=v) for k, v in REDIS_PARAMETERS.items()
-        ],
-        opts=opts,
-    )
-    slow_log = aws.cloudwatch.LogGroup(
-        f"{name}-redis-slow-log",
-        name=f"/aws/elasticache/{group_id}/slow-log",
-        retention_in_days=c.log_retention_days,
-        kms_key_id=logs_key_arn,
-        opts=opts,
-    )
-    azs, nodes = pulumi.Output.from_input(where.availability_zones), where.nodes
-    return aws.elasticache.ReplicationGroup(
-        f"{name}-redis",
-        replication_group_id=group_id,
-        description=where.description,
-        engine="redis",
-        engine_version=c.engine_version,
-        node_type=where.node_type,
-        num_cache_clusters=nodes,
-        # One node per AZ, primary first: the replicas sit in the other AZs.
-        preferred_cache_cluster_azs=azs.apply(lambda z: [z[i % len(z)] for i in range(nodes)]),
-        automatic_failover_enabled=True,
-        multi_az_enabled=True,
-        port=REDIS_PORT,
-        parameter_group_name=parameter_group.name,
-        subnet_group_name=subnet_group.name,
-        security_group_ids=[where.security_group_id],
-        at_rest_encryption_enabled=True,
-        kms_key_id=data_key_arn,
-        transit_encryption_enabled=True,
-        transit_encryption_mode="required",
-        auth_token=auth_token,
-        auth_token_update_strategy=auth_token_update_strategy,
-        auto_minor_version_upgrade=True,
-        snapshot_retention_limit=c.snapshot_retention_days,
-        snapshot_window=c.snapshot_window,
-        maintenance_window=c.maintenance_window,
-        final_snapshot_identifier=f"{group_id}-final",
-        log_delivery_configurations=[
-            aws.elasticache.ReplicationGroupLogDeliveryConfigurationArgs(
-                destination=slow_log.name,
-                destination_type="cloudwatch-logs",
-                log_format="json",
-                log_type="slow-log",
-            )
-        ],
-        tags={"Name": group_id},
-        opts=stateful,
-    )
-
-
-def rotation_policy(
-    secret_arn: str, log_group_arn: str, key_arn: str, read_arns: list[str], region: str
-) -> str:
-    """The rotation function: write its own secret's versions, read the master's (alternating users), use the
-    secrets key through Secrets Manager, attach to the VPC, write its log group."""
-    statements = [
-        {
-            "Sid": "RotateOwnSecret",
-            "Effect": "Allow",
-            "Action": [
-                "secretsmanager:DescribeSecret",
-                "secretsmanager:GetSecretValue",
-                "secretsmanager:PutSecretValue",
-                "secretsmanager:UpdateSecretVersionStage",
-            ],
-            "Resource": secret_arn,
-        },
-        # GetRandomPassword acts on no resource: IAM supports only "*" for it.
-        {
-            "Sid": "GeneratePasswords",
-            "Effect": "Allow",
-            "Action": "secretsmanager:GetRandomPassword",
-            "Resource": "*",
-        },
-        {
-            "Sid": "SecretsKeyThroughSecretsManager",
-            "Effect": "Allow",
-            "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
-            "Resource": key_arn,
-            "Condition": {"StringEquals": {"kms:ViaService": f"secretsmanager.{region}.amazonaws.com"}},
-        },
-        # Lambda attaches the function to the VPC through network interfaces; these actions take no resource ARN.
-        {
-            "Sid": "VpcNetworkInterfaces",
-            "Effect": "Allow",
-            "Action": [
-                "ec2:CreateNetworkInterface",
-                "ec2:DescribeNetworkInterfaces",
-                "ec2:DeleteNetworkInterface",
-                "ec2:AssignPrivateIpAddresses",
-                "ec2:UnassignPrivateIpAddresses",
-            ],
-            "Resource": "*",
-        },
-        {
-            "Sid": "WriteOwnLogs",
-            "Effect": "Allow",
-            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-            "Resource": [log_group_arn, f"{log_group_arn}:log-stream:*"],
-        },
-    ]
-    if read_arns:
-        statements.insert(
-            1,
-            {
-                "Sid": "ReadMasterSecret",
-                "Effect": "Allow",
-                "Action": "secretsmanager:GetSecretValue",
-                "Resource": sorted(read_arns),
-            },
-        )
-    return document(statements)
-
-
-def replica_secret_arn(primary_arn: str, region: str, dr_region: str) -> str:
-    """A Secrets Manager replica keeps its primary's ARN but for the region (the same name and random suffix;
-    Secrets Manager user guide, "Replicate secrets across Regions"): the DR tasks read the replica by it."""
-    head, sep, tail = primary_arn.partition(f":{region}:")
-    if not sep:
-        raise ValueError(f"{primary_arn} is not a secret of {region}")
-    return f"{head}:{dr_region}:{tail}"
 
 
 @dataclass
@@ -600,88 +387,22 @@ class Data(pulumi.ComponentResource):
         return master
 
     def _create_rotation(self, master: aws.secretsmanager.Secret) -> None:
-        """One rotation function per user, in the private subnets and the network tier's rotation group (MySQL to
-        the database, HTTPS to Secrets Manager). The master changes its own password; the application user
-        alternates between two users, the master changing the inactive one's password. Our own function (not
-        AWS's SAR templates): every role of the stack must carry the workload boundary, which the roles those
-        templates create cannot."""
-        a, db, n = self._args, self._args.settings.database, self._name
-        account = a.region.account_id
-        code = pulumi.AssetArchive(
-            {
-                "index.py": pulumi.FileAsset(str(ROTATION_SOURCE / "index.py")),
-                "pymysql": pulumi.FileArchive(str(Path(pymysql.__file__).parent)),
-            }
+        """The users' rotation functions (components/data_credentials.py): the master rotates itself, the
+        application user alternates, its function also reading the master's secret."""
+        a = self._args
+        rotation_functions(
+            self._name,
+            a.name_prefix,
+            [
+                ("mysql-master", "single", master, []),
+                ("mysql-app", "alternating", self._app_secret, [master.arn]),
+            ],
+            db=a.settings.database,
+            region=a.region,
+            subnet_ids=a.network.private_subnet_ids,
+            security_group_id=a.rotation_sg_id,
+            parent=self,
         )
-        for key, mode, secret, reads in (
-            ("mysql-master", "single", master, []),
-            ("mysql-app", "alternating", self._app_secret, [master.arn]),
-        ):
-            function_name = f"{a.name_prefix}-{key}-rotation"
-            # Created first, so the function logs into an encrypted group with a retention, not one of its own.
-            log_group = aws.cloudwatch.LogGroup(
-                f"{n}-{key}-rotation",
-                name=f"/aws/lambda/{function_name}",
-                retention_in_days=db.log_retention_days,
-                kms_key_id=a.region.keys.logs,
-                opts=self._child,
-            )
-            role = aws.iam.Role(
-                f"{n}-{key}-rotation",
-                name=function_name,
-                description=f"Rotates the {key} secret: its own secret, the database, its logs, nothing else",
-                assume_role_policy=account.apply(lambda acct: service_trust("lambda.amazonaws.com", acct)),
-                opts=self._child,
-            )
-            policy = aws.iam.RolePolicy(
-                f"{n}-{key}-rotation",
-                role=role.id,
-                policy=pulumi.Output.all(secret.arn, log_group.arn, a.region.keys.secrets, *reads).apply(
-                    lambda v: rotation_policy(v[0], v[1], v[2], list(v[3:]), a.region.name)
-                ),
-                opts=self._child,
-            )
-            function = aws.lambda_.Function(
-                f"{n}-{key}-rotation",
-                name=function_name,
-                description=f"Secrets Manager rotation of {key} ({mode})",
-                runtime=ROTATION_RUNTIME,
-                handler="index.handler",
-                code=code,
-                role=role.arn,
-                timeout=60,
-                memory_size=256,
-                vpc_config={
-                    "subnet_ids": a.network.private_subnet_ids,
-                    "security_group_ids": [a.rotation_sg_id],
-                },
-                environment={
-                    "variables": {
-                        "ROTATION_MODE": mode,
-                        "SECRETS_MANAGER_ENDPOINT": f"https://secretsmanager.{a.region.name}.amazonaws.com",
-                        "EXCLUDE_CHARACTERS": ROTATION_EXCLUDED_CHARACTERS,
-                    }
-                },
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[policy, log_group]),
-            )
-            permission = aws.lambda_.Permission(
-                f"{n}-{key}-rotation",
-                action="lambda:InvokeFunction",
-                function=function.name,
-                principal="secretsmanager.amazonaws.com",
-                source_arn=secret.arn,
-                opts=self._child,
-            )
-            aws.secretsmanager.SecretRotation(
-                f"{n}-{key}",
-                secret_id=secret.id,
-                rotation_lambda_arn=function.arn,
-                rotation_rules={"automatically_after_days": db.rotation_days},
-                # The application user exists only after the one-off bootstrap task (docs/data.md); the first
-                # rotation waits for the schedule (Secrets Manager only tests the function now).
-                rotate_immediately=False,
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[permission]),
-            )
 
     def _create_replicas(
         self, primary: aws.rds.Instance, monitoring_role: aws.iam.Role
@@ -848,47 +569,20 @@ class Data(pulumi.ComponentResource):
             opts=self._child,
             stateful=self._stateful,
         )
-        secret, version = self._create_auth_secret(group, token)
+        secret, version = redis_auth_secret(
+            n,
+            a.name_prefix,
+            c,
+            group,
+            token.result,
+            region=a.region,
+            dr=a.dr,
+            protect=a.protect,
+            stateful=self._stateful,
+        )
         self.cache = Cache(group.primary_endpoint_address, group.port, secret.arn, version.version_id)
         self.redis_replication_group_id = group.replication_group_id
         # One id per node (CacheClusterId, the dimension of the per-node metrics), primary first.
         self.redis_member_cluster_ids = [
             group.member_clusters.apply(lambda ids, i=i: ids[i]) for i in range(c.num_cache_clusters)
         ]
-
-    def _create_auth_secret(
-        self, group: aws.elasticache.ReplicationGroup, token: random.RandomPassword
-    ) -> tuple[aws.secretsmanager.Secret, aws.secretsmanager.SecretVersion]:
-        """The token, with where to use it, in a KMS-encrypted secret replicated to the DR region."""
-        a, c = self._args, self._args.settings.cache
-        secret = aws.secretsmanager.Secret(
-            f"{self._name}-redis-auth",
-            name=f"{a.name_prefix}-redis-auth",
-            description="AUTH token of the Redis replication group (TLS required), with its endpoint",
-            kms_key_id=a.region.keys.secrets,
-            replicas=[aws.secretsmanager.SecretReplicaArgs(region=a.dr.name, kms_key_id=a.dr.keys.secrets)],
-            recovery_window_in_days=30 if a.protect else 7,
-            opts=self._stateful,
-        )
-        version = aws.secretsmanager.SecretVersion(
-            f"{self._name}-redis-auth",
-            secret_id=secret.id,
-            # Write-only with a version: a new authTokenVersion updates this resource in place (a new version of
-            # the secret becomes current), never replaces it, so no deploy has to delete a version's labels.
-            secret_string_wo_version=c.auth_token_version,
-            secret_string_wo=pulumi.Output.secret(
-                pulumi.Output.json_dumps(
-                    {
-                        "authToken": token.result,
-                        "host": group.primary_endpoint_address,
-                        "readerHost": group.reader_endpoint_address,
-                        "port": REDIS_PORT,
-                        "tls": True,
-                    }
-                )
-            ),
-            # Written after ElastiCache accepts the new token; tasks read this exact version (compute pins its id),
-            # so a rotation registers new task definitions and rolls the services in the same deploy.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[group]),
-        )
-        return secret, version

@@ -40,7 +40,8 @@ from components.contract import (
     ServedSite,
     SiteNetwork,
 )
-from components.data import RedisPlacement, job_queues, redis_replication_group
+from components.data_cache import RedisPlacement, redis_replication_group
+from components.data_queue import job_queues
 from components.edge import Edge, EdgeArgs, OriginFailover
 from settings.compute import ComputeSettings
 from settings.data import CacheSettings, QueueSettings
