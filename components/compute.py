@@ -22,6 +22,17 @@ import pulumi_aws as aws
 
 from settings.compute import BOOTSTRAP_TAG, ComputeSettings, ServiceSettings, image_reference
 
+from .compute_containers import (
+    WORKER_COMMAND,
+    WRITABLE_PATHS,
+    container,
+    env_pairs,
+    health_check,
+    health_check_command,
+    log_configuration,
+    volume_name,
+    web_environment,
+)
 from .compute_policies import (
     assets_statements,
     ecs_tasks_trust,
@@ -42,7 +53,6 @@ from .contract import (
     EcsServices,
     EdgeTargets,
     JobQueue,
-    ServiceTarget,
     SiteNetwork,
 )
 from .registry import Registry, RegistryArgs
@@ -54,57 +64,6 @@ RDS_CA_BUNDLE_PATH = "/etc/ssl/certs/rds-global-bundle.pem"
 # a DR site's service before a failover ("pilot-light"), the old primary's after one ("fenced").
 DR_ROLE_TAG = "DrRole"
 ServiceRole = Literal["serving", "pilot-light", "fenced"]
-# Paths each image writes at run time; with a read-only root file system they are task-scoped volumes (bind
-# mounts on Fargate ephemeral storage). The image declares them as VOLUMEs owned by its user (README).
-WRITABLE_PATHS = {
-    # /etc/nginx/conf.d: where nginx's entrypoint renders the runtime configuration at start (WEB_ENVIRONMENT).
-    "web": ("/var/cache/nginx", "/var/run", "/tmp", "/etc/nginx/conf.d"),
-    "api": ("/var/www/storage", "/var/www/bootstrap/cache", "/tmp"),
-    "worker": ("/var/www/storage", "/var/www/bootstrap/cache", "/tmp"),
-}
-
-
-# Container health checks: a cheap HTTP request to the port and route the target group also checks (the edge tier's
-# ServiceTarget, from one setting, `edge.webHealthCheckPath` / `edge.apiHealthCheckPath`). The guide's `php artisan
-# tinker --execute=...` boots the whole framework and a REPL every 30 s (docs/departures.md). nginx images carry
-# busybox wget, PHP images curl.
-def health_check_command(key: str, target: ServiceTarget) -> str:
-    url = f"http://localhost:{target.port}{target.health_check_path}"
-    if key == "web":
-        return f"wget -q -O /dev/null {url} || exit 1"
-    return f"curl -fsS -o /dev/null {url} || exit 1"
-
-
-# The web app's configuration is read at run time, not baked into the bundle (REACT_APP_* are build-time only, so
-# one image could not be promoted from staging to prod). The official nginx image's entrypoint renders
-# /etc/nginx/templates/*.template into /etc/nginx/conf.d at every start with envsubst, substituting only the
-# variables matching NGINX_ENVSUBST_FILTER; the image's template serves them as /config.js (window.__CONFIG__):
-# docs/examples/frontend/.
-WEB_CONFIG_FILTER = "^WEB_"
-
-
-def web_environment(api_url: str, environment: str, stripe_publishable_key: str | None) -> dict[str, str]:
-    """The web task's environment: the values /config.js carries, and the filter that limits envsubst to them.
-    Every variable the template names is defined (an undefined one would stay a literal `${...}`)."""
-    return {
-        "WEB_API_URL": api_url,
-        "WEB_ENVIRONMENT": environment,
-        "WEB_STRIPE_KEY": stripe_publishable_key or "",
-        "NGINX_ENVSUBST_FILTER": WEB_CONFIG_FILTER,
-    }
-
-
-# Laravel's `sqs` connection (jobs on SQS, data tier); --timeout stays below the queue's visibility timeout (300 s).
-WORKER_COMMAND = [
-    "php",
-    "artisan",
-    "queue:work",
-    "sqs",
-    "--sleep=3",
-    "--tries=3",
-    "--timeout=240",
-    "--max-time=3600",
-]
 
 
 @dataclass
@@ -420,41 +379,6 @@ class Compute(pulumi.ComponentResource):
         return roles
 
     # -- task definitions -------------------------------------------------------------------------------------------
-    def _log_configuration(self, group: aws.cloudwatch.LogGroup, prefix: str) -> pulumi.Output[dict]:
-        return group.name.apply(
-            lambda g: {
-                "logDriver": "awslogs",
-                "options": {
-                    "awslogs-group": g,
-                    "awslogs-region": self._args.region.name,
-                    "awslogs-stream-prefix": prefix,
-                    # A slow CloudWatch must not block the application's stdout.
-                    "mode": "non-blocking",
-                    "max-buffer-size": "25m",
-                },
-            }
-        )
-
-    def _container(
-        self, key: str, svc: ServiceSettings, image: pulumi.Input[str], log: pulumi.Output[dict]
-    ) -> dict:
-        """The parts of a container definition common to the three services."""
-        return {
-            "name": CONTAINERS[key],
-            "image": image,
-            "essential": True,
-            "user": svc.user,
-            "privileged": False,
-            "readonlyRootFilesystem": svc.read_only_root_filesystem,
-            "mountPoints": [
-                {"sourceVolume": _volume_name(p), "containerPath": p, "readOnly": False}
-                for p in WRITABLE_PATHS[key]
-            ],
-            # tini as PID 1 reaps zombies and forwards SIGTERM (and ECS Exec needs it when enabled).
-            "linuxParameters": {"initProcessEnabled": True, "capabilities": {"drop": ["ALL"]}},
-            "logConfiguration": log,
-        }
-
     def _backend_environment(self) -> pulumi.Output[list[dict]]:
         a = self._args
         app_env = "production" if a.environment == "prod" else a.environment
@@ -467,7 +391,7 @@ class Compute(pulumi.ComponentResource):
             a.assets.name,
             a.queue.url,
         ).apply(
-            lambda v: _env(
+            lambda v: env_pairs(
                 {
                     "APP_ENV": app_env,
                     "APP_URL": a.app_url,
@@ -541,33 +465,33 @@ class Compute(pulumi.ComponentResource):
         web_env = web_environment(a.app_url, a.environment, s.stripe_publishable_key)
         containers = {
             "web": {
-                **self._container(
-                    "web", s.web, frontend_image, self._log_configuration(log_groups["web"], "web")
+                **container(
+                    "web", s.web, frontend_image, log_configuration(log_groups["web"], "web", a.region.name)
                 ),
                 "portMappings": [{"containerPort": a.targets.web.port, "protocol": "tcp", "name": "http"}],
-                "environment": _env(web_env),
+                "environment": env_pairs(web_env),
                 "secrets": [],
                 # nginx listens on 80 as uid 101: let unprivileged users bind low ports in the task's namespace.
                 "systemControls": [{"namespace": "net.ipv4.ip_unprivileged_port_start", "value": "0"}],
-                "healthCheck": _health_check(health_check_command("web", a.targets.web)),
+                "healthCheck": health_check(health_check_command("web", a.targets.web)),
                 "stopTimeout": 30,
             },
             "api": {
-                **self._container(
-                    "api", s.api, backend_image, self._log_configuration(log_groups["api"], "api")
+                **container(
+                    "api", s.api, backend_image, log_configuration(log_groups["api"], "api", a.region.name)
                 ),
                 "portMappings": [{"containerPort": a.targets.api.port, "protocol": "tcp", "name": "http"}],
                 "environment": self._backend_environment(),
                 "secrets": self._backend_secrets(),
-                "healthCheck": _health_check(health_check_command("api", a.targets.api)),
+                "healthCheck": health_check(health_check_command("api", a.targets.api)),
                 "stopTimeout": 30,
             },
             "worker": {
-                **self._container(
+                **container(
                     "worker",
                     s.worker,
                     backend_image,
-                    self._log_configuration(log_groups["worker"], "worker"),
+                    log_configuration(log_groups["worker"], "worker", a.region.name),
                 ),
                 "command": WORKER_COMMAND,
                 "environment": self._backend_environment(),
@@ -590,7 +514,7 @@ class Compute(pulumi.ComponentResource):
                 runtime_platform={"operating_system_family": "LINUX", "cpu_architecture": s.cpu_architecture},
                 execution_role_arn=execution_role.arn,
                 task_role_arn=task_roles[key].arn,
-                volumes=[{"name": _volume_name(p)} for p in WRITABLE_PATHS[key]],
+                volumes=[{"name": volume_name(p)} for p in WRITABLE_PATHS[key]],
                 container_definitions=pulumi.Output.json_dumps([container]),
                 tags={"Service": key},
                 opts=pulumi.ResourceOptions(
@@ -714,16 +638,3 @@ class Compute(pulumi.ComponentResource):
                     },
                     opts=self._child,
                 )
-
-
-def _env(values: dict[str, str]) -> list[dict[str, str]]:
-    return [{"name": k, "value": v} for k, v in values.items()]
-
-
-def _volume_name(path: str) -> str:
-    # ECS volume names allow letters, digits, hyphens and underscores only.
-    return "tmp" if path == "/tmp" else path.strip("/").replace("/", "-").replace(".", "-")
-
-
-def _health_check(command: str) -> dict:
-    return {"command": ["CMD-SHELL", command], "interval": 30, "timeout": 5, "retries": 3, "startPeriod": 60}
