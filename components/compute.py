@@ -25,6 +25,8 @@ from settings.compute import BOOTSTRAP_TAG, ComputeSettings, ServiceSettings, im
 from .compute_containers import (
     WORKER_COMMAND,
     WRITABLE_PATHS,
+    backend_environment,
+    backend_secrets,
     container,
     env_pairs,
     health_check,
@@ -56,9 +58,6 @@ from .contract import (
     SiteNetwork,
 )
 from .registry import Registry, RegistryArgs
-
-# The RDS CA bundle the backend image ships (docs/data.md, "TLS to MySQL"): Laravel's `MYSQL_ATTR_SSL_CA`.
-RDS_CA_BUNDLE_PATH = "/etc/ssl/certs/rds-global-bundle.pem"
 
 # The tag by which a service that deliberately runs no task is known (the pack's ecs-service-min-tasks exempts it):
 # a DR site's service before a failover ("pilot-light"), the old primary's after one ("fenced").
@@ -390,37 +389,7 @@ class Compute(pulumi.ComponentResource):
             a.cache.port,
             a.assets.name,
             a.queue.url,
-        ).apply(
-            lambda v: env_pairs(
-                {
-                    "APP_ENV": app_env,
-                    "APP_URL": a.app_url,
-                    "LOG_CHANNEL": "stderr",
-                    "DB_CONNECTION": "mysql",
-                    "DB_HOST": v[0],
-                    "DB_PORT": str(v[1]),
-                    "DB_DATABASE": v[2],
-                    # MySQL requires TLS (require_secure_transport=1): Laravel's mysql connection passes this CA
-                    # bundle (shipped in the image, docs/data.md) to PDO, which verifies the server with it.
-                    "MYSQL_ATTR_SSL_CA": RDS_CA_BUNDLE_PATH,
-                    "REDIS_HOST": v[3],
-                    "REDIS_PORT": str(v[4]),
-                    # ElastiCache has transit encryption on: Laravel connects with TLS.
-                    "REDIS_SCHEME": "tls",
-                    "CACHE_DRIVER": "redis",
-                    "CACHE_STORE": "redis",
-                    "SESSION_DRIVER": "redis",
-                    "SESSION_SECURE_COOKIE": "true",
-                    # Jobs live on SQS, where nothing evicts them (Redis evicts with allkeys-lru).
-                    "QUEUE_CONNECTION": "sqs",
-                    "SQS_PREFIX": v[6].rsplit("/", 1)[0],
-                    "SQS_QUEUE": v[6].rsplit("/", 1)[1],
-                    "FILESYSTEM_DISK": "s3",
-                    "AWS_BUCKET": v[5],
-                    "AWS_DEFAULT_REGION": a.region.name,
-                }
-            )
-        )
+        ).apply(lambda v: env_pairs(backend_environment(app_env, a.app_url, a.region.name, *v)))
 
     def _backend_secrets(self) -> pulumi.Output[list[dict]]:
         """Every secret of the API, by reference: ECS reads it at task start with the execution role."""
@@ -433,19 +402,7 @@ class Compute(pulumi.ComponentResource):
             a.parameters.stripe_secret,
             a.parameters.app_key,
             a.cache.auth_secret_version_id,
-        ).apply(
-            lambda v: [
-                # `<secret ARN>:<json key>:<stage>:<version id>` picks one key of a JSON secret; the database user
-                # follows the current version (rotation), the Redis token the version this deploy wrote.
-                {"name": "DB_USERNAME", "valueFrom": f"{v[0]}:username::"},
-                {"name": "DB_PASSWORD", "valueFrom": f"{v[0]}:password::"},
-                {"name": "REDIS_PASSWORD", "valueFrom": f"{v[1]}:authToken::{v[6]}"},
-                {"name": "DB_URL", "valueFrom": v[2]},
-                {"name": "JWT_SECRET", "valueFrom": v[3]},
-                {"name": "STRIPE_SECRET", "valueFrom": v[4]},
-                {"name": "APP_KEY", "valueFrom": v[5]},
-            ]
-        )
+        ).apply(lambda v: backend_secrets(*v))
 
     def _create_task_definitions(
         self,

@@ -11,6 +11,8 @@ from settings.compute import ServiceSettings
 
 from .contract import CONTAINERS, ServiceTarget
 
+# The RDS CA bundle the backend image ships (docs/data.md, "TLS to MySQL"): Laravel's `MYSQL_ATTR_SSL_CA`.
+RDS_CA_BUNDLE_PATH = "/etc/ssl/certs/rds-global-bundle.pem"
 # Paths each image writes at run time; with a read-only root file system they are task-scoped volumes (bind
 # mounts on Fargate ephemeral storage). The image declares them as VOLUMEs owned by its user (README).
 WRITABLE_PATHS = {
@@ -113,3 +115,69 @@ def volume_name(path: str) -> str:
 def health_check(command: str) -> dict:
     """A container health check running `command` in a shell every 30 s, after a minute's grace at start."""
     return {"command": ["CMD-SHELL", command], "interval": 30, "timeout": 5, "retries": 3, "startPeriod": 60}
+
+
+def backend_environment(
+    app_env: str,
+    app_url: str,
+    region: str,
+    db_host: str,
+    db_port: int,
+    db_name: str,
+    redis_host: str,
+    redis_port: int,
+    bucket: str,
+    queue_url: str,
+) -> dict[str, str]:
+    """The API's and the worker's plain environment (Laravel's settings), from the resolved addresses of the
+    database, the cache, the assets bucket and the job queue."""
+    return {
+        "APP_ENV": app_env,
+        "APP_URL": app_url,
+        "LOG_CHANNEL": "stderr",
+        "DB_CONNECTION": "mysql",
+        "DB_HOST": db_host,
+        "DB_PORT": str(db_port),
+        "DB_DATABASE": db_name,
+        # MySQL requires TLS (require_secure_transport=1): Laravel's mysql connection passes this CA
+        # bundle (shipped in the image, docs/data.md) to PDO, which verifies the server with it.
+        "MYSQL_ATTR_SSL_CA": RDS_CA_BUNDLE_PATH,
+        "REDIS_HOST": redis_host,
+        "REDIS_PORT": str(redis_port),
+        # ElastiCache has transit encryption on: Laravel connects with TLS.
+        "REDIS_SCHEME": "tls",
+        "CACHE_DRIVER": "redis",
+        "CACHE_STORE": "redis",
+        "SESSION_DRIVER": "redis",
+        "SESSION_SECURE_COOKIE": "true",
+        # Jobs live on SQS, where nothing evicts them (Redis evicts with allkeys-lru).
+        "QUEUE_CONNECTION": "sqs",
+        "SQS_PREFIX": queue_url.rsplit("/", 1)[0],
+        "SQS_QUEUE": queue_url.rsplit("/", 1)[1],
+        "FILESYSTEM_DISK": "s3",
+        "AWS_BUCKET": bucket,
+        "AWS_DEFAULT_REGION": region,
+    }
+
+
+def backend_secrets(
+    db_secret_arn: str,
+    cache_secret_arn: str,
+    database_url: str,
+    jwt_secret: str,
+    stripe_secret: str,
+    app_key: str,
+    token_version_id: str,
+) -> list[dict[str, str]]:
+    """The API's and the worker's `secrets`: each a reference (ARN) ECS resolves at task start, never a value."""
+    return [
+        # `<secret ARN>:<json key>:<stage>:<version id>` picks one key of a JSON secret; the database user
+        # follows the current version (rotation), the Redis token the version this deploy wrote.
+        {"name": "DB_USERNAME", "valueFrom": f"{db_secret_arn}:username::"},
+        {"name": "DB_PASSWORD", "valueFrom": f"{db_secret_arn}:password::"},
+        {"name": "REDIS_PASSWORD", "valueFrom": f"{cache_secret_arn}:authToken::{token_version_id}"},
+        {"name": "DB_URL", "valueFrom": database_url},
+        {"name": "JWT_SECRET", "valueFrom": jwt_secret},
+        {"name": "STRIPE_SECRET", "valueFrom": stripe_secret},
+        {"name": "APP_KEY", "valueFrom": app_key},
+    ]

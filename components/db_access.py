@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from .compute import RDS_CA_BUNDLE_PATH
+from .compute_containers import RDS_CA_BUNDLE_PATH
 from .compute_policies import ecs_tasks_trust, execution_policy
 from .context import RegionContext
 from .contract import Database

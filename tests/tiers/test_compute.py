@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from components.compute import RDS_CA_BUNDLE_PATH
+from components.compute_containers import RDS_CA_BUNDLE_PATH
 from settings import ConfigError, Settings, build_settings
 from settings.common import LOG_RETENTION_DAYS
 from settings.compute import image_reference

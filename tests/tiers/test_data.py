@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from components.compute import RDS_CA_BUNDLE_PATH
+from components.compute_containers import RDS_CA_BUNDLE_PATH
 from settings import ConfigError, build_settings
 from settings.common import daily_overlaps_weekly
 from settings.data import APP_PRIVILEGES
