@@ -259,11 +259,7 @@ operations = Operations(
         private_subnet_ids=network.private_subnet_ids,
         search_sg_id=network.search_sg_id,
         site=ServedSite(edge.targets, compute.services),
-        db_instance_id=data.db_instance_id,
-        db_instance_arn=data.db_instance_arn,
-        db_replica_ids=data.db_replica_ids,
-        dr_replica_id=data.dr_replica_id,
-        redis_member_cluster_ids=data.redis_member_cluster_ids,
+        data=data.watched,
         # RunningTaskCount exists only while Container Insights is on (ECS/ContainerInsights).
         task_count_metrics=settings.compute.container_insights != "disabled",
         dr_site=dr_site.served if dr_site is not None else None,
@@ -286,12 +282,11 @@ cicd = Cicd(
         settings=settings.cicd,
         region=primary,
         provider_regions=[settings.region, settings.dr_region, GLOBAL_SERVICES_REGION],
-        cluster_name=compute.services.cluster_name,
+        services=compute.services,
         repository_arns={
             "frontend": compute.frontend_repository_arn,
             "backend": compute.backend_repository_arn,
         },
-        service_names=compute.services.names,
     ),
     opts=in_primary,
 )

@@ -23,6 +23,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.context import Region
+from components.contract import EcsServices
 from settings.cicd import ApplicationPipeline, CicdSettings
 
 GITHUB_ISSUER = "token.actions.githubusercontent.com"
@@ -55,12 +56,10 @@ class CicdArgs:
     """The primary region: where the repositories and services live (and the account the roles belong to)."""
     provider_regions: Sequence[str]
     """Regions of the program's providers: where `pulumi preview` reads data sources."""
-    cluster_name: pulumi.Input[str]
-    """The ECS cluster whose services the pipelines roll."""
+    services: EcsServices
+    """The primary site's ECS cluster and services (compute tier): what the pipelines roll."""
     repository_arns: Mapping[str, pulumi.Input[str]]
     """ECR repository ARN per image (`frontend`, `backend`)."""
-    service_names: Mapping[str, pulumi.Input[str]]
-    """ECS service name per service (`web`, `api`, `worker`)."""
 
 
 def _document(statements: list[dict]) -> str:
@@ -199,9 +198,9 @@ class Cicd(pulumi.ComponentResource):
                 f":ecs:{a.region.name}:",
                 self._account,
                 ":service/",
-                a.cluster_name,
+                a.services.cluster_name,
                 "/",
-                a.service_names[service],
+                a.services.names[service],
             )
             for service in pipeline.services
         ]
@@ -217,9 +216,9 @@ class Cicd(pulumi.ComponentResource):
 
     def _pipeline(self, pipeline: ApplicationPipeline, role_arn: pulumi.Output[str]) -> pulumi.Output[dict]:
         a = self._args
-        services = [a.service_names[s] for s in pipeline.services]
+        services = [a.services.names[s] for s in pipeline.services]
         return pulumi.Output.all(
-            role_arn, a.repository_arns[pipeline.image], a.cluster_name, *services
+            role_arn, a.repository_arns[pipeline.image], a.services.cluster_name, *services
         ).apply(
             lambda v: {
                 "repository": pipeline.repository,

@@ -5,6 +5,7 @@ its fields one by one."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pulumi
@@ -167,3 +168,20 @@ class ServedSite:
 
     targets: EdgeTargets
     services: EcsServices
+
+
+@dataclass(frozen=True)
+class WatchedData:
+    """What the operations tier watches and backs up of the data tier: the alarms' and the dashboard's
+    dimensions (RDS and ElastiCache publish per instance and per node) and the backup plan's selection."""
+
+    db_instance_id: pulumi.Output[str]
+    """The primary instance (`DBInstanceIdentifier`)."""
+    db_instance_arn: pulumi.Output[str]
+    """The primary instance's ARN: AWS Backup selects it."""
+    db_replica_ids: Sequence[pulumi.Output[str]]
+    """In-region read replicas (ReplicaLag alarms in the primary region)."""
+    dr_replica_id: pulumi.Output[str] | None
+    """The cross-region replica (its ReplicaLag alarm lives in the DR region); None without one."""
+    redis_member_cluster_ids: Sequence[pulumi.Output[str]]
+    """The Redis member clusters (`CacheClusterId`), one per node."""

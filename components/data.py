@@ -22,7 +22,7 @@ import pulumi_aws as aws
 import pulumi_random as random
 
 from components.context import RegionContext
-from components.contract import MYSQL_PORT, Cache, Database, JobQueue, SiteNetwork
+from components.contract import MYSQL_PORT, Cache, Database, JobQueue, SiteNetwork, WatchedData
 from components.dr_network import DrNetwork, DrNetworkArgs
 from settings.data import DataSettings
 from settings.dr_site import DrSettings
@@ -139,6 +139,13 @@ class Data(pulumi.ComponentResource):
                     lambda arn: replica_secret_arn(arn, args.region.name, args.dr.name)
                 ),
             )
+        self.watched = WatchedData(
+            self.db_instance_id,
+            self.db_instance_arn,
+            self.db_replica_ids,
+            self.dr_replica_id,
+            self.redis_member_cluster_ids,
+        )
         self.register_outputs(
             {
                 "db_instance_id": self.db_instance_id,

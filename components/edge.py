@@ -116,6 +116,12 @@ class Edge(pulumi.ComponentResource):
             access_logs={"bucket": log_bucket.bucket, "enabled": True, "prefix": "alb"},
             opts=pulumi.ResourceOptions(parent=self, depends_on=[self._log_bucket_policy]),
         )
+        # Each service's port and health-check path, written once: the target groups check them and the compute
+        # tier's containers answer on them (the ServiceTarget bundles below).
+        self._served = {
+            "web": (WEB_PORT, args.settings.web_health_check_path),
+            "api": (API_PORT, args.settings.api_health_check_path),
+        }
         web_tg, api_tg = self._create_target_groups()
         https = self._create_listeners(alb, certificate_arn, web_tg, api_tg)
         waf_log_group = self._create_waf(alb)
@@ -126,8 +132,8 @@ class Edge(pulumi.ComponentResource):
         self.https_listener_arn = https.arn
         self.targets = EdgeTargets(
             alb_arn_suffix=alb.arn_suffix,
-            web=ServiceTarget(web_tg.arn, web_tg.arn_suffix, WEB_PORT, args.settings.web_health_check_path),
-            api=ServiceTarget(api_tg.arn, api_tg.arn_suffix, API_PORT, args.settings.api_health_check_path),
+            web=ServiceTarget(web_tg.arn, web_tg.arn_suffix, *self._served["web"]),
+            api=ServiceTarget(api_tg.arn, api_tg.arn_suffix, *self._served["api"]),
             # The listener and its rules are this component's children: waiting for it waits for them.
             attachments=(self,),
         )
@@ -329,10 +335,7 @@ class Edge(pulumi.ComponentResource):
                 opts=self._child,
             )
 
-        return (
-            group("web", WEB_PORT, a.settings.web_health_check_path),
-            group("api", API_PORT, a.settings.api_health_check_path),
-        )
+        return group("web", *self._served["web"]), group("api", *self._served["api"])
 
     def _create_listeners(
         self,

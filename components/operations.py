@@ -20,7 +20,7 @@ import pulumi
 import pulumi_aws as aws
 
 from components.context import RegionContext
-from components.contract import ServedSite
+from components.contract import ServedSite, WatchedData
 from components.providers import GLOBAL_SERVICES_REGION
 from settings.operations import OperationsSettings
 
@@ -52,20 +52,12 @@ class OperationsArgs:
     site: ServedSite
     """The primary region's load balancer targets and ECS services (the `LoadBalancer`, `TargetGroup`,
     `ClusterName` and `ServiceName` dimensions)."""
-    db_instance_id: pulumi.Input[str]
-    """Primary RDS instance identifier (`DBInstanceIdentifier`)."""
-    db_instance_arn: pulumi.Input[str]
-    """Primary RDS instance ARN (backup selection)."""
+    data: WatchedData
+    """The data tier's instances, replicas and Redis nodes (alarm and dashboard dimensions, backup selection)."""
     task_count_metrics: bool = False
     """The clusters publish Container Insights metrics (RunningTaskCount): zero-task alarms are possible."""
     dr_site: ServedSite | None = None
     """The DR site's targets and services, when the stack has a DR site."""
-    db_replica_ids: Sequence[pulumi.Input[str]] = ()
-    """In-region read replicas (ReplicaLag alarms in the primary region)."""
-    dr_replica_id: pulumi.Input[str] | None = None
-    """Cross-region replica identifier (its ReplicaLag alarm lives in the DR region)."""
-    redis_member_cluster_ids: Sequence[pulumi.Input[str]] = ()
-    """ElastiCache member clusters (`CacheClusterId`): metrics are published per node."""
     backup_resource_arns: Sequence[pulumi.Input[str]] = ()
     """Buckets (and anything else besides the database) AWS Backup protects."""
     log_sources: Mapping[str, Sequence[pulumi.Input[str]]] = field(default_factory=dict)
@@ -119,7 +111,7 @@ class Operations(pulumi.ComponentResource):
                 protect=args.protect,
                 region=args.region,
                 dr=args.dr,
-                resource_arns=[args.db_instance_arn, *args.backup_resource_arns],
+                resource_arns=[args.data.db_instance_arn, *args.backup_resource_arns],
             ),
             opts=self._child,
         )
@@ -212,7 +204,7 @@ class Operations(pulumi.ComponentResource):
         }
         for key, (description, pattern) in patterns.items():
             self._event_rule(key, description, pattern, topic, self._child)
-        if self._args.dr_replica_id is not None:
+        if self._args.data.dr_replica_id is not None:
             # RDS sends an instance's events to EventBridge in the instance's region: the DR replica's notices
             # (replication stopped or terminated, failure, promotion) reach on-call through the DR topic, which
             # does not depend on the primary region.
@@ -254,14 +246,14 @@ class Operations(pulumi.ComponentResource):
             dims = {"LoadBalancer": targets.alb_arn_suffix, "TargetGroup": target.target_group_arn_suffix}
             self._alarms_from(alarms.target_group_rows(a, key, dims), *primary)
         self._alarms_from([alarms.error_rate_row(a, targets.alb_arn_suffix)], *primary)
-        self._alarms_from(alarms.database_rows(a, args.db_instance_id), *primary)
-        for i, replica in enumerate(args.db_replica_ids):
+        self._alarms_from(alarms.database_rows(a, args.data.db_instance_id), *primary)
+        for i, replica in enumerate(args.data.db_replica_ids):
             self._alarms_from(alarms.replica_rows(a, f"db-replica-{i + 1}", replica), *primary)
-        if args.dr_replica_id is not None:
+        if args.data.dr_replica_id is not None:
             # CloudWatch alarms watch metrics of their own region: the DR replica's alarms live in the DR region,
             # where they still see the replica when the primary region is lost.
-            self._alarms_from(alarms.replica_rows(a, "db-dr-replica", args.dr_replica_id), *dr)
-        for i, member in enumerate(args.redis_member_cluster_ids):
+            self._alarms_from(alarms.replica_rows(a, "db-dr-replica", args.data.dr_replica_id), *dr)
+        for i, member in enumerate(args.data.redis_member_cluster_ids):
             self._alarms_from(alarms.cache_rows(a, i + 1, member), *primary)
         search_dims = {"DomainName": logs.domain_name, "ClientId": args.region.account_id}
         self._alarms_from(alarms.search_rows(self._s.search.volume_size_gib, search_dims), *primary)
@@ -340,12 +332,12 @@ class Operations(pulumi.ComponentResource):
                 "target_groups": {key: t.target_group_arn_suffix for key, t in targets.by_service().items()},
                 "cluster": services.cluster_name,
                 "services": dict(services.names),
-                "db_instance": args.db_instance_id,
-                "db_replicas": list(args.db_replica_ids),
-                "redis_nodes": list(args.redis_member_cluster_ids),
+                "db_instance": args.data.db_instance_id,
+                "db_replicas": list(args.data.db_replica_ids),
+                "redis_nodes": list(args.data.redis_member_cluster_ids),
                 "log_domain": logs.domain_name,
                 "delivery_streams": dict(logs.delivery_stream_names),
-                "dr_replica": args.dr_replica_id,
+                "dr_replica": args.data.dr_replica_id,
             }
         )
         body = resolved.apply(
