@@ -177,7 +177,12 @@ def template_resources() -> list[Res]:
         check=True,
         capture_output=True,
     )
-    doc = json.loads((out / "preview.json").read_text())
+    return resources_of(out / "preview.json")
+
+
+def resources_of(preview_json: Path) -> list[Res]:
+    """A render's custom resources as the engine sends them to `Analyze`, each with its provider."""
+    doc = json.loads(preview_json.read_text())
     by_urn = {r["urn"]: r for r in doc["resources"]}
     res = []
     for r in doc["resources"]:

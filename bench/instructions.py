@@ -106,10 +106,10 @@ def build_servicer(pack_dir: Path) -> Any:
 
 def inner(template_path: Path, noop_dir: Path, config_path: Path, cycles: int) -> None:
     """Runs under callgrind: build both packs, warm them, then measured cycles in alternating order."""
-    from bench.__main__ import synthetic
+    from bench.__main__ import resources_of, synthetic
     from tools.analyzer import PolicyPackSession, analyze_request
 
-    template = _template(template_path)
+    template = resources_of(template_path)
     packs = {}
     for name, pack_dir, config in (
         ("ours", ROOT / "policies", json.loads(config_path.read_text())),
@@ -134,30 +134,6 @@ def inner(template_path: Path, noop_dir: Path, config_path: Path, cycles: int) -
             _counted(lambda s=servicer, c=cycle: [s.Analyze(r, None) for r in c])
             order.append(name)
     print(json.dumps({"order": order, "callsPerCycle": n}))
-
-
-def _template(path: Path) -> list:
-    from tools.analyzer import Res
-
-    doc = json.loads(path.read_text())
-    by_urn = {r["urn"]: r for r in doc["resources"]}
-    out = []
-    for r in doc["resources"]:
-        if not r["custom"] or r["type"].startswith("pulumi:providers:"):
-            continue
-        p = by_urn.get(r["provider"])
-        out.append(
-            Res(
-                type=r["type"],
-                inputs=r["inputs"],
-                name=r["name"],
-                protect=r["protect"],
-                provider={"type": p["type"], "urn": p["urn"], "name": p["name"], "inputs": p["inputs"]}
-                if p
-                else None,
-            )
-        )
-    return out
 
 
 def main() -> int:
