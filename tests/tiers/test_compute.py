@@ -17,6 +17,7 @@ from settings import ConfigError, Settings, build_settings
 from settings.common import LOG_RETENTION_DAYS
 from settings.compute import image_reference
 from tests.render import Render
+from tests.tiers import primary_site
 from tests.tiers.ops_helpers import by_physical_name
 from tools.preview import ROOT
 
@@ -48,21 +49,8 @@ SSM_ARN = re.compile(r"^arn:aws:ssm:[a-z0-9-]+:\d{12}:parameter/.+$")
 SM_ARN = re.compile(r"^(arn:aws:secretsmanager:[a-z0-9-]+:\d{12}:secret:[^:]+)(?::([^:]*):([^:]*):([^:]*))?$")
 
 
-# The DR site builds this tier again in the DR region; its own specifications are in tests/tiers/test_dr_site.py.
-# Here: the primary region's compute tier.
-@pytest.fixture(scope="module")
-def render(render):
-    return lambda stack, *args, **kwargs: render(stack, *args, **kwargs).primary_site
-
-
-@pytest.fixture(scope="module")
-def prod(render) -> Render:
-    return render("prod")
-
-
-@pytest.fixture(scope="module")
-def staging(render) -> Render:
-    return render("staging")
+# The primary region's compute tier: the DR site's is specified in tests/tiers/test_dr_site.py.
+render, prod, staging = primary_site.FIXTURES
 
 
 @cache

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from tests.render import Render
+from tests.tiers import primary_site
 
 LB = "aws:lb/loadBalancer:LoadBalancer"
 LISTENER = "aws:lb/listener:Listener"
@@ -15,21 +16,8 @@ TG = "aws:lb/targetGroup:TargetGroup"
 DIST = "aws:cloudfront/distribution:Distribution"
 
 
-# The DR site builds this tier again in the DR region; its own specifications are in tests/tiers/test_dr_site.py.
-# Here: the primary region's edge.
-@pytest.fixture(scope="module")
-def render(render):
-    return lambda stack, *args, **kwargs: render(stack, *args, **kwargs).primary_site
-
-
-@pytest.fixture(scope="module")
-def prod(render) -> Render:
-    return render("prod")
-
-
-@pytest.fixture(scope="module")
-def staging(render) -> Render:
-    return render("staging")
+# The primary region's edge: the DR site's is specified in tests/tiers/test_dr_site.py.
+render, prod, staging = primary_site.FIXTURES
 
 
 def listener(r: Render, port: int) -> dict:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.render import Render
+from tests.tiers import primary_site
 
 SUBNET = "aws:ec2/subnet:Subnet"
 INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
@@ -12,21 +13,8 @@ EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
 SG = "aws:ec2/securityGroup:SecurityGroup"
 
 
-# The DR site builds this tier again in the DR region; its own specifications are in tests/tiers/test_dr_site.py.
-# Here: the primary region's network.
-@pytest.fixture(scope="module")
-def render(render):
-    return lambda stack, *args, **kwargs: render(stack, *args, **kwargs).primary_site
-
-
-@pytest.fixture(scope="module")
-def prod(render) -> Render:
-    return render("prod")
-
-
-@pytest.fixture(scope="module")
-def staging(render) -> Render:
-    return render("staging")
+# The primary region's network: the DR site's is specified in tests/tiers/test_dr_site.py.
+render, prod, staging = primary_site.FIXTURES
 
 
 def sg_ids(r: Render) -> dict[str, str]:
