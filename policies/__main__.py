@@ -13,7 +13,7 @@ import encryption
 import exposure
 import tagging
 import tls
-from common import refuse_bad_config_at_configure
+from configure import refuse_bad_config_at_configure
 from pulumi_policy import EnforcementLevel, PolicyPack
 
 THEMES = [encryption, availability, tls, backups, exposure, tagging, deployability, budget]

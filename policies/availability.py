@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from common import (
+from factories import resource_policy, stack_policy
+from properties import UNKNOWN, get, items, truthy
+from relations import keys_of, of_types, refs
+from resource_types import (
     CACHE_CLUSTERS,
     CLUSTER_INSTANCES,
     LOAD_BALANCERS,
@@ -12,15 +15,6 @@ from common import (
     RDS_INSTANCES,
     REPLICATION_GROUPS,
     SEARCH_DOMAINS,
-    UNKNOWN,
-    get,
-    items,
-    keys_of,
-    of_types,
-    refs,
-    resource_policy,
-    stack_policy,
-    truthy,
 )
 
 # The values of the standby tag under which a service may run no task: a DR site's services before a failover

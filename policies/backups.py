@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from common import (
+from factories import resource_policy, stack_policy
+from properties import UNKNOWN, get, items, truthy
+from relations import bucket_keys, index_by_target, of_types, related
+from resource_types import (
     BUCKET_VERSIONING,
     BUCKETS,
     RDS_ALL,
@@ -10,16 +13,6 @@ from common import (
     RDS_INSTANCES,
     REPLICATION_GROUPS,
     SEARCH_DOMAINS,
-    UNKNOWN,
-    bucket_keys,
-    get,
-    index_by_target,
-    items,
-    of_types,
-    related,
-    resource_policy,
-    stack_policy,
-    truthy,
 )
 
 STATEFUL = (

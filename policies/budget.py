@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import costing
-from common import stack_failure
+from factories import stack_failure
 from pulumi_policy import (
     EnforcementLevel,
     PolicyConfigSchema,
@@ -144,7 +144,7 @@ def message(result: costing.Estimate, budget: float) -> str:
 
 
 def _validate(args: Any, report_violation: Callable[..., None]) -> None:
-    """Fails closed like every other policy (policies/common.py): an estimator error is a diagnostic at this
+    """Fails closed like every other policy (policies/factories.py): an estimator error is a diagnostic at this
     policy's level, never a failed AnalyzeStack call that would lose every other stack verdict."""
     try:
         _judge(args, report_violation)

@@ -11,7 +11,10 @@ import functools
 import re
 from collections import defaultdict
 
-from common import (
+from factories import resource_policy, stack_policy
+from properties import UNKNOWN, as_json, get, items, policy_statements, raw, truthy
+from relations import index_by_target, keys_of, of_types, refs, related
+from resource_types import (
     BUCKET_ENCRYPTION,
     BUCKETS,
     CAPACITY_PROVIDERS,
@@ -27,21 +30,7 @@ from common import (
     SEARCH_DOMAINS,
     SUBNETS,
     TASK_DEFINITIONS,
-    UNKNOWN,
     WAF_ASSOCIATIONS,
-    as_json,
-    get,
-    index_by_target,
-    items,
-    keys_of,
-    of_types,
-    policy_statements,
-    raw,
-    refs,
-    related,
-    resource_policy,
-    stack_policy,
-    truthy,
 )
 
 # Properties through which a resource hands AWS a role to use (Lambda's `role`, ECS's `iamRole`, `*RoleArn`...).

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import re
 
-from common import (
+from factories import resource_policy, stack_policy
+from properties import UNKNOWN, get, items, matches_any, truthy
+from relations import bucket_keys, index_by_target, of_types, related
+from resource_types import (
     BUCKET_ENCRYPTION,
     BUCKETS,
     CACHE_CLUSTERS,
@@ -17,17 +20,6 @@ from common import (
     RDS_INSTANCES,
     REPLICATION_GROUPS,
     SEARCH_DOMAINS,
-    UNKNOWN,
-    bucket_keys,
-    get,
-    index_by_target,
-    items,
-    matches_any,
-    of_types,
-    related,
-    resource_policy,
-    stack_policy,
-    truthy,
 )
 
 AWS_MANAGED_ALIAS = re.compile(r"^(arn:[^:]+:kms:[^:]*:[^:]*:)?alias/aws/")

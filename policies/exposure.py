@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import re
 
-from common import (
+from factories import resource_policy, stack_policy
+from properties import UNKNOWN, as_json, get, items, policy_statements, truthy
+from relations import bucket_keys, index_by_target, keys_of, of_types, refs, related
+from resource_types import (
     ADMIN_ATTACHMENT_TYPES,
     BUCKET_PUBLIC_ACCESS,
     BUCKETS,
@@ -27,21 +30,7 @@ from common import (
     SECURITY_GROUPS,
     SUBNETS,
     TASK_DEFINITIONS,
-    UNKNOWN,
     WAF_ASSOCIATIONS,
-    as_json,
-    bucket_keys,
-    get,
-    index_by_target,
-    items,
-    keys_of,
-    of_types,
-    policy_statements,
-    refs,
-    related,
-    resource_policy,
-    stack_policy,
-    truthy,
 )
 
 WORLD = ("0.0.0.0/0", "::/0")

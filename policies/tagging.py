@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from common import UNKNOWN, get, resource_policy, tags_of
+from factories import resource_policy
+from properties import UNKNOWN, get
+from tags import tags_of
 
 # Resources AWS cannot tag (or that only carry their parent's tags); everything else with a `tags` input or
 # from the commonly tagged services must carry the required tags, from its own tags or its provider's defaults.

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from common import (
+from factories import resource_policy, stack_policy
+from properties import UNKNOWN, as_json, get, items, truthy
+from relations import bucket_keys, index_by_target, keys_of, of_types, refs, related
+from resource_types import (
     BUCKET_POLICIES,
     BUCKETS,
     CLASSIC_LB_POLICIES,
@@ -14,19 +17,6 @@ from common import (
     LISTENERS,
     RDS_PARAMETER_GROUPS,
     SEARCH_DOMAINS,
-    UNKNOWN,
-    as_json,
-    bucket_keys,
-    get,
-    index_by_target,
-    items,
-    keys_of,
-    of_types,
-    refs,
-    related,
-    resource_policy,
-    stack_policy,
-    truthy,
 )
 
 # Elastic Load Balancing's predefined policies that refuse TLS 1.0 and 1.1 (ELB user guide, "Security policies

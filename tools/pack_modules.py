@@ -1,7 +1,7 @@
 """The one way the tools (and the tests) import a module of the policy pack.
 
 The pack is not a Python package: the Pulumi CLI runs policies/__main__.py with the pack's folder first on
-sys.path, so its modules import each other as top-level modules (`import costing`, `from common import ...`).
+sys.path, so its modules import each other as top-level modules (`import costing`, `from factories import ...`).
 A tool that needs the same code (tools/cost.py the estimate, tools/policy_table.py the themes, the preview
 the tier rule) imports it the same way, so that the pack and the tool share one module object per name.
 """

@@ -25,15 +25,17 @@ def _tag_verdicts(pack, provider: dict, inputs: dict | None = None) -> list[str]
 
 def test_a_policy_judges_only_its_declared_types() -> None:
     """Type dispatch calls a policy's judging function on the types it declares and on nothing else."""
-    common = pack_module("common")
+    factories, resource_types = pack_module("factories"), pack_module("resource_types")
     calls: list[str] = []
 
     def check(props, cfg, args):
         calls.append(args.resource_type)
         yield "judged"
 
-    scoped = common.resource_policy("scoped", "Checks that.", common.BUCKETS, check, remediation="r")
-    every = common.resource_policy("every", "Checks that.", None, check, remediation="r")
+    scoped = factories.resource_policy(
+        "scoped", "Checks that.", resource_types.BUCKETS, check, remediation="r"
+    )
+    every = factories.resource_policy("every", "Checks that.", None, check, remediation="r")
 
     class Args:
         def __init__(self, type_: str) -> None:

@@ -1,5 +1,6 @@
 """The pack fails closed: a validator that raises blocks at its own level, a bad config is refused at
-Configure, and a policy's not-applicable record reaches the client (policies/common.py)."""
+Configure, and a policy's not-applicable record reaches the client (policies/factories.py,
+policies/configure.py)."""
 
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ sends it), one at a time, and judged with the stack's own config:
 - by the stack policies and the budget (what AnalyzeStack runs), every top-level property of every
   resource in turn, the rest of the stack known.
 
-No call may fail (a validator that raises reports "failed while judging", policies/common.py) and no verdict
+No call may fail (a validator that raises reports "failed while judging", policies/factories.py) and no verdict
 may be mandatory: the stacks pass the pack with every value known (tests/test_stacks.py).
 
 Doing that naively is ~3,300 AnalyzeStack calls per render. Instead each policy is first run once over the
@@ -49,7 +49,8 @@ from tools.wire import UNKNOWN
 
 ROOT = Path(__file__).resolve().parents[2]
 PACK = ROOT / "policies"
-NOT_THEMES = {"__main__", "common"}
+# The entry point and the modules the themes share (none defines POLICIES).
+NOT_THEMES = {"__main__", "configure", "factories", "properties", "relations", "resource_types", "tags"}
 # A read of a whole subtree (the SDK's `proxy["__target"]` escape hatch, a slice): every path under it.
 EVERYTHING = "*"
 
