@@ -256,6 +256,16 @@ def test_a_subscription_key_is_stable_and_never_carries_a_token_or_a_phone_numbe
     sms = subscription_key("sms", "+5511999999999")
     assert "5511999999999" not in sms and sms.startswith("sms-"), sms
     assert subscription_key("email", "OnCall@EliteLocadora.com") == "email-oncall@elitelocadora.com"
+    # A queue or function: its name, readable, and a digest of the whole ARN, so that the same name in another
+    # account or region is another subscriber (no stack file subscribes one: the keys are checked here).
+    queue = "arn:aws:sqs:us-east-1:123456789012:oncall-pager"
+    sqs = subscription_key("sqs", queue)
+    assert sqs.startswith("sqs-oncall-pager-") and "123456789012" not in sqs, sqs
+    assert sqs != subscription_key("sqs", queue.replace("123456789012", "210987654321")), (
+        "two accounts, two names"
+    )
+    function = subscription_key("lambda", "arn:aws:lambda:us-east-1:123456789012:function:page-oncall")
+    assert function.startswith("lambda-page-oncall-") and "123456789012" not in function, function
 
 
 def test_a_subscriber_listed_twice_is_refused_naming_the_key() -> None:
