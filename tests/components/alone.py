@@ -1,4 +1,4 @@
-"""One component built alone, in this process, under the SDK's mocks (tools/mocks.py), with hand-made args.
+"""One component built alone, in this process, under the SDK's mocks (tools/mocks/), with hand-made args.
 
 For the branches no stack file selects (each test module says which): rendering a whole stack for them costs a
 preview each, while building the one component costs a fraction of a second once its pulumi_aws modules are
@@ -25,10 +25,9 @@ from pulumi.runtime.settings import reset_options
 from pulumi.runtime.stack import run_pulumi_func
 
 from components.context import RegionContext, RegionKeys
-from tools.mocks import AwsMocks
+from tools.mocks import ACCOUNT_ID, AwsMocks
 
 PROJECT = "elite-locadora"
-ACCOUNT = "123456789012"  # the mocks' account (tools/mocks.py)
 PRIMARY, DR = "us-east-1", "us-west-2"
 
 T = TypeVar("T")
@@ -135,12 +134,12 @@ def region(name: str, provider_name: str | None = None) -> RegionContext:
     provider = aws.Provider(provider_name or name, region=name)
 
     def key(purpose: str) -> pulumi.Output[str]:
-        return pulumi.Output.from_input(f"arn:aws:kms:{name}:{ACCOUNT}:key/{purpose}-{name}")
+        return pulumi.Output.from_input(f"arn:aws:kms:{name}:{ACCOUNT_ID}:key/{purpose}-{name}")
 
     return RegionContext(
         provider=provider,
         name=name,
-        account_id=pulumi.Output.from_input(ACCOUNT),
+        account_id=pulumi.Output.from_input(ACCOUNT_ID),
         partition=pulumi.Output.from_input("aws"),
         dns_suffix=pulumi.Output.from_input("amazonaws.com"),
         keys=RegionKeys(data=key("data"), logs=key("logs"), secrets=key("secrets"), backups=key("backups")),

@@ -17,7 +17,8 @@ from tools.preview import ROOT, placeholder
 
 PATHS = ("database/url", "app/jwt-secret", "payments/stripe-secret")
 RANDOM = "random:index/randomPassword:RandomPassword"
-# The offline preview's stand-ins for generated values start with this (tools/mocks.py); they must never show.
+# The offline preview's stand-ins for generated values start with this (tools/mocks/resources/other_providers.py);
+# they must never show.
 GENERATED = re.compile(r"Offline[0-9a-f]{16,}")
 
 

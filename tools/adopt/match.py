@@ -27,7 +27,7 @@ from .terraform import Change, Provider, configurable
 from .tfstate import AdoptError, TfResource
 from .typemap import TypeMap, singular, snake
 
-MOCK_ACCOUNT = "123456789012"  # tools/mocks.py's account
+MOCK_ACCOUNT = "123456789012"  # tools/mocks/context.py's ACCOUNT_ID
 NAMING = (
     "identifier", "replication_group_id", "bucket", "domain_name", "name", "alarm_name", "family", "cidr_block",
 )  # fmt: skip

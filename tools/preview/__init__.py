@@ -3,7 +3,7 @@
 One module per stage, in the order they run:
 
     config.py    the stack's config as the CLI passes it (Pulumi.yaml defaults, Pulumi.<stack>.yaml)
-    record.py    the program under tools/mocks.py, every registration recorded as the engine receives it
+    record.py    the program under tools/mocks/, every registration recorded as the engine receives it
     document.py  the recording as out/<stack>/preview.json (engine values decoded by tools/wire.py)
     pack.py      policies/ started as the CLI starts it, Analyze per resource and AnalyzeStack over gRPC
     report.py    the text report

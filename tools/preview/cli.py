@@ -4,7 +4,7 @@
                             [--mode existing|first-deploy | --first-deploy]
 
 Stages, one module each in this package: load the stack's config → run ``__main__.py`` under
-``pulumi.runtime`` mocks (tools/mocks.py), recording every registration as the engine receives it → write
+``pulumi.runtime`` mocks (tools/mocks/), recording every registration as the engine receives it → write
 ``out/<stack>/preview.json`` → start ``policies/`` the way the CLI does and call Analyze per resource and
 AnalyzeStack once over gRPC (tools/analyzer.py) → print a report. Exit status: 0 clean or advisory only, 1 a mandatory violation,
 2 the program or its config failed.

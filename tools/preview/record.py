@@ -99,7 +99,7 @@ def _make_recorder(mocks: Any, on_record: OnRecord | None = None) -> Any:
     return RecordingMonitor(mocks)
 
 
-# How the mocks answer (tools/mocks.py): "existing" models a stack whose resources exist (ids, ARNs and
+# How the mocks answer (tools/mocks/): "existing" models a stack whose resources exist (ids, ARNs and
 # endpoints known, as when previewing an update); "first-deploy" models the preview of a stack, or of the
 # resources a pull request adds, that do not exist yet: every computed output is unknown.
 MODES = ("existing", "first-deploy")
