@@ -13,7 +13,6 @@ in an encrypted S3 bucket instead of being lost.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,23 +23,23 @@ import pulumi_aws as aws
 from components.context import RegionContext
 from settings.logging import SearchSettings
 
-from .iam import account_root, allow_assume, deny_insecure_transport, document, source_account
-from .logging_policies import admin_policy, delivery_policy, domain_access_policy, domain_logs_policy
+from .iam import account_root, deny_insecure_transport, document
+from .logging_policies import (
+    admin_policy,
+    admin_trust,
+    delivery_policy,
+    delivery_trust,
+    domain_access_policy,
+    domain_logs_policy,
+    roles_event,
+    subscriptions_policy,
+    subscriptions_trust,
+)
+from .logging_streams import opensearch_destination
 
 TLS_POLICY = "Policy-Min-TLS-1-2-PFS-2023-10"
 ROLES_FUNCTION_SOURCE = Path(__file__).parent / "search_roles_function"
 ROLES_FUNCTION_RUNTIME = "python3.12"
-# The fine-grained access control role Firehose writes as: what AWS's Firehose guide lists for an OpenSearch
-# destination with fine-grained access control (bulk writes, index creation for the rotated indices, their
-# mappings), on this stack's log indices only.
-LOG_WRITER_ROLE = "log_delivery"
-LOG_WRITER_CLUSTER_PERMISSIONS = ["cluster_composite_ops", "cluster_monitor"]
-LOG_WRITER_INDEX_ACTIONS = ["create_index", "manage", "crud"]
-# Firehose decompresses the gzip batches CloudWatch Logs sends and extracts each log event as a document.
-_PROCESSORS = [
-    ("Decompression", {"CompressionFormat": "GZIP"}),
-    ("CloudWatchLogProcessing", {"DataMessageExtraction": "true"}),
-]
 
 
 @dataclass
@@ -122,15 +121,7 @@ class LogSearch(pulumi.ComponentResource):
             name=f"{args.name_prefix}-search-admin",
             description="Master of the log domain's fine-grained access control: operators and the roles function",
             assume_role_policy=pulumi.Output.all(self._account, self._partition).apply(
-                lambda v: document(
-                    [
-                        # People of this account whose IAM policies allow sts:AssumeRole on it.
-                        allow_assume({"AWS": account_root(v[0], v[1])}, sid="AccountPrincipals"),
-                        allow_assume(
-                            {"Service": "lambda.amazonaws.com"}, source_account(v[0]), sid="RolesFunction"
-                        ),
-                    ]
-                )
+                lambda v: admin_trust(v[0], v[1])
             ),
             opts=self._child,
         )
@@ -186,27 +177,9 @@ class LogSearch(pulumi.ComponentResource):
             vpc_config={"subnet_ids": args.private_subnet_ids, "security_group_ids": [args.search_sg_id]},
             opts=pulumi.ResourceOptions(parent=self, depends_on=[policy, log_group]),
         )
-        index_patterns = [f"{source}-logs*" for source in sorted(args.log_sources)]
+        sources = sorted(args.log_sources)
         event = pulumi.Output.all(domain.endpoint, self._region, delivery_role.arn).apply(
-            lambda a: json.dumps(
-                {
-                    "endpoint": a[0],
-                    "region": a[1],
-                    "roles": {
-                        LOG_WRITER_ROLE: {
-                            "cluster_permissions": LOG_WRITER_CLUSTER_PERMISSIONS,
-                            "index_permissions": [
-                                {
-                                    "index_patterns": index_patterns,
-                                    "allowed_actions": LOG_WRITER_INDEX_ACTIONS,
-                                }
-                            ],
-                            "backend_roles": [a[2]],
-                        }
-                    },
-                },
-                sort_keys=True,
-            )
+            lambda a: roles_event(a[0], a[1], a[2], sources)
         )
         # Invoked on create and whenever the event changes (a new source, a replaced role): PUT is idempotent.
         return aws.lambda_.Invocation(
@@ -222,16 +195,7 @@ class LogSearch(pulumi.ComponentResource):
             f"{self._name}-firehose",
             name=f"{self._args.name_prefix}-logs-firehose",
             description="Firehose delivery of CloudWatch Logs to the log domain (failed records to S3)",
-            assume_role_policy=self._account.apply(
-                lambda account: document(
-                    [
-                        allow_assume(
-                            {"Service": "firehose.amazonaws.com"},
-                            {"StringEquals": {"sts:ExternalId": account}},
-                        )
-                    ]
-                )
-            ),
+            assume_role_policy=self._account.apply(delivery_trust),
             opts=self._child,
         )
 
@@ -327,9 +291,7 @@ class LogSearch(pulumi.ComponentResource):
             )
             for kind in ("application", "audit")
         }
-        domain_arn = pulumi.Output.all(self._partition, self._region, self._account).apply(
-            lambda a: f"arn:{a[0]}:es:{a[1]}:{a[2]}:domain/{self._domain_physical}"
-        )
+        domain_arn = self._domain_arn()
         policy = aws.cloudwatch.LogResourcePolicy(
             f"{self._name}-domain-logs",
             policy_name=f"{self._domain_physical}-publishing",
@@ -358,7 +320,7 @@ class LogSearch(pulumi.ComponentResource):
         domain_arn = self._domain_arn()
         access_policy = pulumi.Output.all(
             domain_arn, delivery_role.arn, self._partition, self._account
-        ).apply(lambda a: domain_access_policy(a[0], a[1], f"arn:{a[2]}:iam::{a[3]}:root"))
+        ).apply(lambda a: domain_access_policy(a[0], a[1], account_root(a[3], a[2])))
         return aws.opensearch.Domain(
             self._name,
             domain_name=self._domain_physical,
@@ -456,14 +418,7 @@ class LogSearch(pulumi.ComponentResource):
             name=f"{args.name_prefix}-logs-subscriptions",
             description="CloudWatch Logs subscription filters writing to the log delivery streams",
             assume_role_policy=pulumi.Output.all(self._region, self._account, self._partition).apply(
-                lambda a: document(
-                    [
-                        allow_assume(
-                            {"Service": f"logs.{a[0]}.amazonaws.com"},
-                            {"StringLike": {"aws:SourceArn": f"arn:{a[2]}:logs:{a[0]}:{a[1]}:*"}},
-                        )
-                    ]
-                )
+                lambda a: subscriptions_trust(a[0], a[1], a[2])
             ),
             opts=self._child,
         )
@@ -477,46 +432,16 @@ class LogSearch(pulumi.ComponentResource):
                 server_side_encryption=aws.kinesis.FirehoseDeliveryStreamServerSideEncryptionArgs(
                     enabled=True, key_type="CUSTOMER_MANAGED_CMK", key_arn=args.region.keys.logs
                 ),
-                opensearch_configuration=aws.kinesis.FirehoseDeliveryStreamOpensearchConfigurationArgs(
+                opensearch_configuration=opensearch_destination(
+                    source,
                     domain_arn=domain.arn,
                     role_arn=role.arn,
-                    index_name=f"{source}-logs",
-                    index_rotation_period=s.index_rotation,
-                    buffering_interval=60,
-                    buffering_size=5,
-                    retry_duration=300,
-                    s3_backup_mode="FailedDocumentsOnly",
-                    s3_configuration=aws.kinesis.FirehoseDeliveryStreamOpensearchConfigurationS3ConfigurationArgs(
-                        role_arn=role.arn,
-                        bucket_arn=bucket.arn,
-                        prefix=f"{source}/",
-                        error_output_prefix=f"{source}-errors/!{{firehose:error-output-type}}/",
-                        compression_format="GZIP",
-                        kms_key_arn=args.region.keys.logs,
-                    ),
-                    vpc_config=aws.kinesis.FirehoseDeliveryStreamOpensearchConfigurationVpcConfigArgs(
-                        role_arn=role.arn,
-                        subnet_ids=args.private_subnet_ids,
-                        security_group_ids=[args.search_sg_id],
-                    ),
-                    processing_configuration=aws.kinesis.FirehoseDeliveryStreamOpensearchConfigurationProcessingConfigurationArgs(
-                        enabled=True,
-                        processors=[
-                            aws.kinesis.FirehoseDeliveryStreamOpensearchConfigurationProcessingConfigurationProcessorArgs(
-                                type=kind,
-                                parameters=[
-                                    aws.kinesis.FirehoseDeliveryStreamOpensearchConfigurationProcessingConfigurationProcessorParameterArgs(
-                                        parameter_name=k, parameter_value=v
-                                    )
-                                    for k, v in params.items()
-                                ],
-                            )
-                            for kind, params in _PROCESSORS
-                        ],
-                    ),
-                    cloudwatch_logging_options=aws.kinesis.FirehoseDeliveryStreamOpensearchConfigurationCloudwatchLoggingOptionsArgs(
-                        enabled=True, log_group_name=errors.name, log_stream_name=source
-                    ),
+                    bucket_arn=bucket.arn,
+                    key_arn=args.region.keys.logs,
+                    index_rotation=s.index_rotation,
+                    subnet_ids=args.private_subnet_ids,
+                    security_group_ids=[args.search_sg_id],
+                    error_log_group=errors.name,
                 ),
                 opts=pulumi.ResourceOptions(parent=self, depends_on=ready),
             )
@@ -526,17 +451,7 @@ class LogSearch(pulumi.ComponentResource):
         subscriptions = aws.iam.RolePolicy(
             f"{self._name}-subscriptions",
             role=logs_role.id,
-            policy=pulumi.Output.all(*[st.arn for st in streams.values()]).apply(
-                lambda arns: document(
-                    [
-                        {
-                            "Effect": "Allow",
-                            "Action": ["firehose:PutRecord", "firehose:PutRecordBatch"],
-                            "Resource": sorted(arns),
-                        }
-                    ]
-                )
-            ),
+            policy=pulumi.Output.all(*[st.arn for st in streams.values()]).apply(subscriptions_policy),
             opts=self._child,
         )
         for source, groups in args.log_sources.items():

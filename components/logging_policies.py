@@ -1,9 +1,20 @@
 """The log search tier's IAM and domain policy documents: the domain's log groups, who may call the domain, the
-delivery streams' role, the roles function's role. Pure functions of ARNs, so tests read them without a render."""
+delivery streams' role, the roles function's role, who may assume each role, and the fine-grained access control
+role the roles function writes. Pure functions of ARNs, so tests read them without a render."""
 
 from __future__ import annotations
 
-from .iam import document
+import json
+from collections.abc import Iterable
+
+from .iam import account_root, allow_assume, document, source_account
+
+# The fine-grained access control role Firehose writes as: what AWS's Firehose guide lists for an OpenSearch
+# destination with fine-grained access control (bulk writes, index creation for the rotated indices, their
+# mappings), on this stack's log indices only.
+LOG_WRITER_ROLE = "log_delivery"
+LOG_WRITER_CLUSTER_PERMISSIONS = ["cluster_composite_ops", "cluster_monitor"]
+LOG_WRITER_INDEX_ACTIONS = ["create_index", "manage", "crud"]
 
 
 def domain_logs_policy(account: str, domain_arn: str, log_group_arns: list[str]) -> str:
@@ -150,4 +161,69 @@ def admin_policy(domain_arn: str, log_group_arn: str, region: str) -> str:
                 "Condition": {"StringEquals": {"aws:RequestedRegion": region}},
             },
         ]
+    )
+
+
+def admin_trust(account: str, partition: str) -> str:
+    """Who may assume the master role: people of this account whose IAM policies allow sts:AssumeRole on it, and
+    the roles function (Lambda, for this account only)."""
+    return document(
+        [
+            allow_assume({"AWS": account_root(account, partition)}, sid="AccountPrincipals"),
+            allow_assume({"Service": "lambda.amazonaws.com"}, source_account(account), sid="RolesFunction"),
+        ]
+    )
+
+
+def delivery_trust(account: str) -> str:
+    """Firehose, for this account's streams (the external ID Firehose passes is the account)."""
+    return document(
+        [allow_assume({"Service": "firehose.amazonaws.com"}, {"StringEquals": {"sts:ExternalId": account}})]
+    )
+
+
+def subscriptions_trust(region: str, account: str, partition: str) -> str:
+    """CloudWatch Logs of this region, for this account's log groups: it puts subscription data into the streams."""
+    return document(
+        [
+            allow_assume(
+                {"Service": f"logs.{region}.amazonaws.com"},
+                {"StringLike": {"aws:SourceArn": f"arn:{partition}:logs:{region}:{account}:*"}},
+            )
+        ]
+    )
+
+
+def subscriptions_policy(stream_arns: list[str]) -> str:
+    """The subscription filters' role: put records into the delivery streams, nothing else."""
+    return document(
+        [
+            {
+                "Effect": "Allow",
+                "Action": ["firehose:PutRecord", "firehose:PutRecordBatch"],
+                "Resource": sorted(stream_arns),
+            }
+        ]
+    )
+
+
+def roles_event(endpoint: str, region: str, delivery_role_arn: str, sources: Iterable[str]) -> str:
+    """The roles function's event: the `log_delivery` role, on the indices of `sources`, mapped to the delivery
+    role (components/search_roles_function writes it through the security plugin's API)."""
+    index_patterns = [f"{source}-logs*" for source in sources]
+    return json.dumps(
+        {
+            "endpoint": endpoint,
+            "region": region,
+            "roles": {
+                LOG_WRITER_ROLE: {
+                    "cluster_permissions": LOG_WRITER_CLUSTER_PERMISSIONS,
+                    "index_permissions": [
+                        {"index_patterns": index_patterns, "allowed_actions": LOG_WRITER_INDEX_ACTIONS}
+                    ],
+                    "backend_roles": [delivery_role_arn],
+                }
+            },
+        },
+        sort_keys=True,
     )
