@@ -53,7 +53,9 @@ class Estimate:
         return out
 
     def largest(self, n: int = 3) -> list[Line]:
-        return sorted(self.lines, key=lambda line: -line.monthly)[:n]
+        # Ties (two delivery streams priced alike) go by URN, as in to_json: the order the lines arrive in alone
+        # named one or the other from one render of the same code to the next (staging, first deploy).
+        return sorted(self.lines, key=lambda line: (-line.monthly, line.urn))[:n]
 
     def to_json(self) -> dict[str, Any]:
         return {
