@@ -88,6 +88,18 @@ def test_over_budget_names_the_total_the_budget_and_the_three_largest_lines(pack
     assert "$688.76" in v.message and "$451.14" in v.message and "$178.14" in v.message, v.message
 
 
+def test_equal_lines_are_named_in_urn_order_whatever_order_they_arrive_in(pack) -> None:
+    """Two equal streams (a tie for the third line): the message is the same in either registration order."""
+    pack.configure({POLICY: {"monthlyBudgetUsd": 100}})
+    twins = [child("aws:elasticache/replicationGroup:ReplicationGroup", name, STACK[3].inputs) for name in "ba"]
+    messages = {
+        next(v.message for v in pack.analyze_stack([STACK[0], *order]) if v.policy == POLICY)
+        for order in (twins, twins[::-1])
+    }
+    assert len(messages) == 1, messages
+    assert re.findall(r"\d\. (\S+) \(", messages.pop()) == ["a", "b"]
+
+
 def test_within_budget_passes(pack) -> None:
     assert verdicts(pack, {POLICY: {"monthlyBudgetUsd": round(TOTAL + 1)}}) == []
 
