@@ -149,6 +149,27 @@ def analyze_request(res: Res) -> analyzer_pb2.AnalyzeRequest:
     return request
 
 
+def analyze_stack_request(resources: Iterable[Res]) -> analyzer_pb2.AnalyzeStackRequest:
+    """The AnalyzeStack request the engine sends once the program is done."""
+    request = analyzer_pb2.AnalyzeStackRequest()
+    for res in resources:
+        r = request.resources.add(
+            type=res.type,
+            properties=_struct(res.inputs),
+            urn=res.urn,
+            name=res.name,
+            options=_options(res),
+            parent=res.parent or "",
+            dependencies=res.dependencies,
+        )
+        provider = _provider(res)
+        if provider is not None:
+            r.provider.CopyFrom(provider)
+        for key, urns in res.property_dependencies.items():
+            r.propertyDependencies[key].urns.extend(urns)
+    return request
+
+
 def reconcile_config(
     policies: Iterable[PolicyInfo],
     initial: Mapping[str, Mapping[str, Any]],
@@ -375,22 +396,10 @@ class PolicyPackSession:
         return self._violations(self.stub.Analyze(analyze_request(res)), res.urn)
 
     def analyze_stack(self, resources: Iterable[Res]) -> list[Violation]:
-        request = analyzer_pb2.AnalyzeStackRequest()
-        for res in resources:
-            r = request.resources.add(
-                type=res.type,
-                properties=_struct(res.inputs),
-                urn=res.urn,
-                name=res.name,
-                options=_options(res),
-                parent=res.parent or "",
-                dependencies=res.dependencies,
-            )
-            provider = _provider(res)
-            if provider is not None:
-                r.provider.CopyFrom(provider)
-            for key, urns in res.property_dependencies.items():
-                r.propertyDependencies[key].urns.extend(urns)
+        return self.send_analyze_stack(analyze_stack_request(resources))
+
+    def send_analyze_stack(self, request: analyzer_pb2.AnalyzeStackRequest) -> list[Violation]:
+        """AnalyzeStack with a request built beforehand (analyze_stack_request), e.g. while Analyze calls drain."""
         return self._violations(self.stub.AnalyzeStack(request), "")
 
     def _violations(self, response: analyzer_pb2.AnalyzeResponse, default_urn: str) -> list[Violation]:

@@ -4,6 +4,7 @@ registration exactly as the engine would receive it."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import runpy
 import sys
@@ -142,6 +143,13 @@ def run_program(
     os.chdir(program)
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
+    # The SDK keeps nearly everything a program allocates (some 450,000 objects for prod: outputs, futures,
+    # resources) alive until the program ends, so each pass of the cyclic collector walks a heap that only
+    # grows and frees almost nothing: with it on, collection was about half of the render's CPU; with it
+    # off, peak memory grew by 6 MB. Reference counting still frees everything acyclic; cycles wait for
+    # the collector's next pass once the program is done.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         loop.run_until_complete(
             run_in_stack(lambda: runpy.run_path(str(program / "__main__.py"), run_name="__main__"))
@@ -149,6 +157,8 @@ def run_program(
     except Exception as exc:  # the program's own error, reported with its message
         raise ProgramError(_program_error(exc), registered=len(monitor.recorded)) from exc
     finally:
+        if collecting:
+            gc.enable()
         os.chdir(cwd)
         sys.path.remove(str(program))
         loop.close()
