@@ -91,7 +91,9 @@ def test_over_budget_names_the_total_the_budget_and_the_three_largest_lines(pack
 def test_equal_lines_are_named_in_urn_order_whatever_order_they_arrive_in(pack) -> None:
     """Two equal streams (a tie for the third line): the message is the same in either registration order."""
     pack.configure({POLICY: {"monthlyBudgetUsd": 100}})
-    twins = [child("aws:elasticache/replicationGroup:ReplicationGroup", name, STACK[3].inputs) for name in "ba"]
+    twins = [
+        child("aws:elasticache/replicationGroup:ReplicationGroup", name, STACK[3].inputs) for name in "ba"
+    ]
     messages = {
         next(v.message for v in pack.analyze_stack([STACK[0], *order]) if v.policy == POLICY)
         for order in (twins, twins[::-1])
