@@ -98,12 +98,14 @@ class AwsMocks(pulumi.runtime.Mocks):
 
 def first_deploy_state(inputs: dict[str, Any], ctx: Ctx) -> dict[str, Any]:
     """A create's planned state: the inputs as given, every attribute the provider computes unknown."""
+    # A list in the builder's order, not a set: a set's order follows the process's string-hash seed, and the
+    # state's key order is preview.json's, which two renders must write byte for byte alike.
     try:
         _, built = build(ctx)
-        computed = set(built) - set(inputs)
+        computed = [key for key in built if key not in inputs]
     except Exception:  # noqa: BLE001 - a builder reading an input that is itself unknown: id and ARN at least
-        computed = {"id", "arn"}
+        computed = ["id", "arn"]
     state = dict(inputs)
-    for key in computed | {"id"}:
+    for key in [*computed, "id"]:
         state[key] = UNKNOWN
     return state
