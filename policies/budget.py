@@ -12,34 +12,18 @@ from typing import Any
 
 import costing
 from factories import stack_failure
+from properties import PROXIES, UNKNOWN_SENTINELS
 from pulumi_policy import (
     EnforcementLevel,
     PolicyConfigSchema,
     Severity,
     StackValidationPolicy,
-    proxy,
 )
 from pulumi_policy.policy import _NotApplicableError
 from pulumi_policy.proxy import UnknownValueError
 
 POLICY = "monthly-cost-within-budget"
 _PROVIDER_PACKAGES = ("aws:", "random:", "tls:", "pulumi:providers:")
-
-
-_UNKNOWN_SENTINELS = frozenset(
-    {
-        proxy.UNKNOWN_BOOLEAN_VALUE,
-        proxy.UNKNOWN_NUMBER_VALUE,
-        proxy.UNKNOWN_STRING_VALUE,
-        proxy.UNKNOWN_ARRAY_VALUE,
-        proxy.UNKNOWN_ASSET_VALUE,
-        proxy.UNKNOWN_ARCHIVE_VALUE,
-        proxy.UNKNOWN_OBJECT_VALUE,
-    }
-)
-
-
-_PROXIES = (proxy._DictProxy, proxy._ListProxy)
 _SCALARS = frozenset({int, float, bool, type(None)})
 
 
@@ -51,10 +35,10 @@ def plain(value: Any) -> Any:
     cheap: this conversion is most of the policy's AnalyzeStack cost (bench/)."""
     kind = type(value)
     if kind is str:
-        return costing.UNKNOWN if value in _UNKNOWN_SENTINELS else value
+        return costing.UNKNOWN if value in UNKNOWN_SENTINELS else value
     if kind in _SCALARS:
         return value
-    if isinstance(value, _PROXIES):
+    if isinstance(value, PROXIES):
         value = value["__target"]
         kind = type(value)
     if kind is dict:
@@ -62,7 +46,7 @@ def plain(value: Any) -> Any:
     if kind is list or kind is tuple:
         return [plain(v) for v in value]
     if isinstance(value, str):
-        return costing.UNKNOWN if value in _UNKNOWN_SENTINELS else value
+        return costing.UNKNOWN if value in UNKNOWN_SENTINELS else value
     if isinstance(value, Mapping):  # any other mapping the SDK may hand us
         return {str(k): plain(_safe(value, k)) for k in list(value.keys())}
     if isinstance(value, (list, tuple)):

@@ -20,7 +20,8 @@ class Unknown:
 
 
 UNKNOWN = Unknown()
-_SENTINELS = frozenset(
+# What the engine sends for a value unknown at preview (one string per kind), and the SDK's two proxy types.
+UNKNOWN_SENTINELS = frozenset(
     {
         proxy.UNKNOWN_BOOLEAN_VALUE,
         proxy.UNKNOWN_NUMBER_VALUE,
@@ -31,7 +32,7 @@ _SENTINELS = frozenset(
         proxy.UNKNOWN_OBJECT_VALUE,
     }
 )
-_PROXIES = (proxy._DictProxy, proxy._ListProxy)
+PROXIES = (proxy._DictProxy, proxy._ListProxy)
 _PLAIN = frozenset({int, float, bool, type(None), dict, list})
 
 
@@ -41,11 +42,11 @@ def raw(value: Any) -> Any:
     stack, where going through the proxy's unknown check for each value would cost most of the walk."""
     kind = type(value)  # exact types first: isinstance against the proxies' abstract bases is slow
     if kind is str:
-        return UNKNOWN if value in _SENTINELS else value
+        return UNKNOWN if value in UNKNOWN_SENTINELS else value
     if (
         kind is proxy._DictProxy
         or kind is proxy._ListProxy
-        or (kind not in _PLAIN and isinstance(value, _PROXIES))
+        or (kind not in _PLAIN and isinstance(value, PROXIES))
     ):
         return value["__target"]  # the SDK's own escape hatch (pulumi_policy/proxy.py)
     return value
@@ -131,7 +132,7 @@ def leaf(value: Any) -> Any:
     sentinel, whole numbers as ints, anything else as is."""
     kind = type(value)
     if kind is str:
-        return UNKNOWN if value in _SENTINELS else value
+        return UNKNOWN if value in UNKNOWN_SENTINELS else value
     if kind is float and value.is_integer():
         return int(value)
     return value
