@@ -14,7 +14,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -394,6 +394,12 @@ class PolicyPackSession:
 
     def analyze(self, res: Res) -> list[Violation]:
         return self._violations(self.stub.Analyze(analyze_request(res)), res.urn)
+
+    def analyze_sent(self, res: Res) -> Callable[[], list[Violation]]:
+        """Analyze sent without waiting for the answer, so that many calls can be in flight, as the engine sends
+        them while the program registers: the returned function waits for the answer and gives the verdicts."""
+        call = self.stub.Analyze.future(analyze_request(res))
+        return lambda: self._violations(call.result(), res.urn)
 
     def analyze_stack(self, resources: Iterable[Res]) -> list[Violation]:
         return self.send_analyze_stack(analyze_stack_request(resources))

@@ -31,7 +31,7 @@ from tools.paths import POLICIES, ROOT
 from tools.preview.config import load_stack_config, override
 from tools.preview.document import build_document
 from tools.preview.pack import PackRun
-from tools.preview.record import MODES, run_program
+from tools.preview.record import MODES, collector_paused, run_program
 from tools.preview.report import report
 from tools.provenance import stamp
 
@@ -147,15 +147,18 @@ def main(argv: list[str] | None = None) -> int:
     program = args.program.resolve()
     t = time.perf_counter()
     try:
-        result = preview(
-            args.stack,
-            program=program,
-            pack_dir=None if args.no_policy else args.policy_pack.resolve(),
-            pack_config_file=args.policy_pack_config,
-            out_dir=args.out,
-            mode=args.mode,
-            overrides=tuple(args.config),
-        )
+        # Paused for the whole preview, not the program alone: the document, the estimate and the AnalyzeStack
+        # request that follow the render allocate enough for the collector to walk the render's heap again.
+        with collector_paused():
+            result = preview(
+                args.stack,
+                program=program,
+                pack_dir=None if args.no_policy else args.policy_pack.resolve(),
+                pack_config_file=args.policy_pack_config,
+                out_dir=args.out,
+                mode=args.mode,
+                overrides=tuple(args.config),
+            )
     except ProgramError as exc:
         print(f"error: {exc}", file=sys.stderr)
         if exc.registered == 0:
