@@ -22,12 +22,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from tools.mocks.context import ACCOUNT_ID as MOCK_ACCOUNT
+
 from .render import PulumiResource
 from .terraform import Change, Provider, configurable
 from .tfstate import AdoptError, TfResource
 from .typemap import TypeMap, singular, snake
 
-MOCK_ACCOUNT = "123456789012"  # tools/mocks/context.py's ACCOUNT_ID
 NAMING = (
     "identifier", "replication_group_id", "bucket", "domain_name", "name", "alarm_name", "family", "cidr_block",
 )  # fmt: skip

@@ -14,7 +14,18 @@ anything a mock does not return is unknown during the preview, exactly as the CL
     invokes.py     the data sources' answers and their token table
 """
 
+from typing import Any
+
 from tools.mocks.context import ACCOUNT_ID
-from tools.mocks.runtime import AwsMocks
 
 __all__ = ["ACCOUNT_ID", "AwsMocks"]
+
+
+def __getattr__(name: str) -> Any:
+    # AwsMocks subclasses the SDK's Mocks: loaded on first use, so that a tool that needs only the account
+    # (tools/adopt, which runs without the SDK) imports this package without loading pulumi.
+    if name == "AwsMocks":
+        from tools.mocks.runtime import AwsMocks
+
+        return AwsMocks
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
