@@ -35,14 +35,7 @@ from .compute_containers import (
     volume_name,
     web_environment,
 )
-from .compute_policies import (
-    assets_statements,
-    ecs_tasks_trust,
-    exec_statements,
-    execution_policy,
-    queue_statements,
-    task_policy,
-)
+from .compute_roles import create_execution_role, create_task_roles, injected_references
 from .context import RegionContext
 from .contract import (
     APPLICATIONS,
@@ -143,10 +136,6 @@ class Compute(pulumi.ComponentResource):
         # What must exist before a service starts tasks: the cluster's default strategy, the roles' permissions,
         # and (from the edge tier) the listener and rules that attach the target groups to the load balancer.
         self._ready: list[pulumi.Resource] = list(args.targets.attachments)
-        # The policy of each role (`execution`, and the services' task roles that have one): whatever names a role
-        # waits for its permissions (AWS checks some when the resource is created; IAM is eventually consistent).
-        self._grants: dict[str, aws.iam.RolePolicy] = {}
-        self._account, self._partition = args.region.account_id, args.region.partition
 
         registry = args.images
         if registry is None:
@@ -174,8 +163,29 @@ class Compute(pulumi.ComponentResource):
         exec_log_group = self._create_exec_log_group() if self._s.execute_command else None
         cluster = self._create_cluster(exec_log_group)
 
-        execution_role = self._create_execution_role(registry, log_groups)
-        task_roles = self._create_task_roles(exec_log_group)
+        execution_role, execution_grant = create_execution_role(
+            name,
+            args.name_prefix,
+            args.region,
+            list(registry.arns.values()),
+            [g.arn for g in log_groups.values()],
+            injected_references(args.parameters, args.database, args.cache),
+            self,
+        )
+        task_roles, task_grants = create_task_roles(
+            name,
+            args.name_prefix,
+            args.region,
+            args.assets,
+            self._s.api_bucket_prefixes,
+            args.queue,
+            exec_log_group,
+            self,
+        )
+        # The policy of each role (`execution`, and the services' task roles that have one): whatever names a role
+        # waits for its permissions (AWS checks some when the resource is created; IAM is eventually consistent).
+        self._grants: dict[str, aws.iam.RolePolicy] = {"execution": execution_grant, **task_grants}
+        self._ready.extend(self._grants.values())
         self.execution_role_arn = execution_role.arn
         self.task_role_arns = {k: r.arn for k, r in task_roles.items()}
 
@@ -278,104 +288,6 @@ class Compute(pulumi.ComponentResource):
             )
         )
         return cluster
-
-    # -- IAM ----------------------------------------------------------------------------------------------------------
-    def _role(self, key: str, description: str) -> aws.iam.Role:
-        a = self._args
-        return aws.iam.Role(
-            f"{self._name}-{key}",
-            name=f"{a.name_prefix}-ecs-{key}",
-            description=description,
-            assume_role_policy=pulumi.Output.all(self._account, self._partition).apply(
-                lambda v: ecs_tasks_trust(v[0], v[1], a.region.name)
-            ),
-            opts=self._child,
-        )
-
-    def _secret_refs(self) -> tuple[list[pulumi.Input[str]], list[pulumi.Input[str]]]:
-        a = self._args
-        parameters = [
-            a.parameters.database_url,
-            a.parameters.jwt_secret,
-            a.parameters.stripe_secret,
-            a.parameters.app_key,
-        ]
-        secrets = [a.database.app_secret_arn, a.cache.auth_secret_arn]
-        return parameters, secrets
-
-    def _create_execution_role(
-        self, registry: ImageRepositories, log_groups: dict[str, aws.cloudwatch.LogGroup]
-    ) -> aws.iam.Role:
-        a = self._args
-        role = self._role(
-            "execution", "ECS pulls the images, writes the logs and injects the secrets with this role"
-        )
-        parameters, secrets = self._secret_refs()
-        repos = list(registry.arns.values())
-        groups = [g.arn for g in log_groups.values()]
-        n_r, n_g, n_p = len(repos), len(groups), len(parameters)
-        self._grants["execution"] = aws.iam.RolePolicy(
-            f"{self._name}-execution",
-            role=role.id,
-            policy=pulumi.Output.all(*repos, *groups, *parameters, *secrets, a.region.keys.secrets).apply(
-                lambda v: execution_policy(
-                    list(v[:n_r]),
-                    list(v[n_r : n_r + n_g]),
-                    list(v[n_r + n_g : n_r + n_g + n_p]),
-                    list(v[n_r + n_g + n_p : -1]),
-                    v[-1],
-                    a.region.name,
-                )
-            ),
-            opts=self._child,
-        )
-        self._ready.append(self._grants["execution"])
-        return role
-
-    def _create_task_roles(self, exec_log_group: aws.cloudwatch.LogGroup | None) -> dict[str, aws.iam.Role]:
-        """One role per service. The API and the worker use their prefixes of the assets bucket; the web app (static
-        files on nginx) calls no AWS API. With ECS Exec on (staging), each may also open Exec sessions."""
-        a, s = self._args, self._s
-        roles = {
-            "web": self._role("web-task", "The web tasks (nginx) run with this role: no AWS permissions"),
-            "api": self._role(
-                "api-task", "The API tasks (Laravel) run with this role: their assets prefixes"
-            ),
-            "worker": self._role(
-                "worker-task", "The queue worker tasks run with this role: the API's prefixes"
-            ),
-        }
-        for key, role in roles.items():
-            parts: list[pulumi.Input] = []
-            if key != "web":
-                parts.append(
-                    pulumi.Output.all(a.assets.arn, a.assets.key_arn).apply(
-                        lambda v: assets_statements(v[0], list(s.api_bucket_prefixes), v[1], a.region.name)
-                    )
-                )
-                parts.append(
-                    pulumi.Output.all(a.queue.arn, a.queue.key_arn).apply(
-                        lambda v, key=key: queue_statements(
-                            v[0], v[1], a.region.name, consume=key == "worker"
-                        )
-                    )
-                )
-            if exec_log_group is not None:
-                parts.append(
-                    pulumi.Output.all(exec_log_group.arn, a.region.keys.logs).apply(
-                        lambda v: exec_statements(v[0], v[1])
-                    )
-                )
-            if parts:
-                policy = aws.iam.RolePolicy(
-                    f"{self._name}-{key}-task",
-                    role=role.id,
-                    policy=pulumi.Output.all(*parts).apply(task_policy),
-                    opts=self._child,
-                )
-                self._ready.append(policy)
-                self._grants[key] = policy
-        return roles
 
     # -- task definitions -------------------------------------------------------------------------------------------
     def _backend_environment(self) -> pulumi.Output[list[dict]]:
