@@ -28,7 +28,7 @@ from settings.data import DataSettings
 from settings.dr_site import DrSettings
 
 from .data_cache import RedisPlacement, redis_auth_secret, redis_replication_group
-from .data_credentials import replica_secret_arn, rotation_functions
+from .data_credentials import generated_password, replica_secret_arn, rotation_functions, user_secrets
 from .data_queue import job_queues
 from .iam import service_trust
 
@@ -39,8 +39,6 @@ DB_CA_CERT = "rds-ca-rsa2048-g1"
 # At the end of a major version's standard support, upgrade rather than be billed for RDS Extended Support.
 DB_LIFECYCLE = "open-source-rds-extended-support-disabled"
 REDIS_DESCRIPTION = "Elite Locadora Redis Cluster"
-# RDS for MySQL master passwords hold 8-41 printable characters; letters and digits need no escaping anywhere.
-DB_PASSWORD_LENGTH = 40
 ENHANCED_MONITORING_POLICY = "policy/service-role/AmazonRDSEnhancedMonitoringRole"
 
 
@@ -111,10 +109,33 @@ class Data(pulumi.ComponentResource):
         )
 
         monitoring_role = self._create_monitoring_role()
-        master_password = self._generated_password("mysql-master-password")
+        # The database users' credentials (components/data_credentials.py): the master password seeds the
+        # primary, the users' secrets need its address, their rotation functions the secrets.
+        master_password = generated_password(name, "mysql-master-password", self._stateful)
         primary = self._create_primary(monitoring_role, master_password)
-        master_secret = self._create_user_secrets(primary, master_password)
-        self._create_rotation(master_secret)
+        master_secret, app_secret = user_secrets(
+            name,
+            args.name_prefix,
+            args.settings.database,
+            primary,
+            master_password,
+            region=args.region,
+            dr=args.dr,
+            protect=args.protect,
+            stateful=self._stateful,
+        )
+        self.db_app_secret_arn = app_secret.arn
+        rotation_functions(
+            name,
+            args.name_prefix,
+            master_secret,
+            app_secret,
+            db=args.settings.database,
+            region=args.region,
+            subnet_ids=args.network.private_subnet_ids,
+            security_group_id=args.rotation_sg_id,
+            parent=self,
+        )
         replicas = self._create_replicas(primary, monitoring_role)
         dr_replica = self._create_dr_replica(primary, monitoring_role)
         self._replicate_backups(primary)
@@ -312,103 +333,6 @@ class Data(pulumi.ComponentResource):
                     depends_on=[*logs, self._monitoring_grant], ignore_changes=["password"]
                 ),
             ),
-        )
-
-    # -- database users: generated passwords in replicated secrets, rotated by AWS's functions ----------------
-    def _generated_password(self, key: str) -> random.RandomPassword:
-        """Generated once at the first deploy and kept in state as a secret; replacing it would lose the key to a
-        secret, so it is protected with the data it opens."""
-        return random.RandomPassword(
-            f"{self._name}-{key}", length=DB_PASSWORD_LENGTH, special=False, opts=self._stateful
-        )
-
-    def _secret(self, key: str, description: str) -> aws.secretsmanager.Secret:
-        a = self._args
-        return aws.secretsmanager.Secret(
-            f"{self._name}-{key}",
-            name=f"{a.name_prefix}-{key}",
-            description=description,
-            kms_key_id=a.region.keys.secrets,
-            # A promoted DR replica needs the credentials in its own region (a failover must not need us-east-1).
-            replicas=[aws.secretsmanager.SecretReplicaArgs(region=a.dr.name, kms_key_id=a.dr.keys.secrets)],
-            recovery_window_in_days=30 if a.protect else 7,
-            opts=self._stateful,
-        )
-
-    def _seed(
-        self, key: str, secret: aws.secretsmanager.Secret, value: pulumi.Output[str]
-    ) -> aws.secretsmanager.SecretVersion:
-        """The first version of a rotated secret. After that the rotation function writes the versions: a later
-        deploy must not put the seed back (ignore_changes), and the resource is protected like the secret."""
-        return aws.secretsmanager.SecretVersion(
-            f"{self._name}-{key}",
-            secret_id=secret.id,
-            secret_string=pulumi.Output.secret(value),
-            opts=pulumi.ResourceOptions.merge(
-                self._stateful, pulumi.ResourceOptions(ignore_changes=["secretString"])
-            ),
-        )
-
-    def _create_user_secrets(
-        self, primary: aws.rds.Instance, master_password: random.RandomPassword
-    ) -> aws.secretsmanager.Secret:
-        """The master user's secret and the application user's, in the JSON shape AWS's MySQL rotation functions
-        read (engine, host, port, username, password, dbname; the application's also `masterarn`)."""
-        db = self._args.settings.database
-        connection = {
-            "engine": "mysql",
-            "host": primary.address,
-            "port": MYSQL_PORT,
-            "dbname": db.database_name,
-        }
-        master = self._secret(
-            "mysql-master",
-            "MySQL master user (administration and user management only; rotated by its own function)",
-        )
-        self._seed(
-            "mysql-master",
-            master,
-            pulumi.Output.json_dumps(
-                {**connection, "username": db.username, "password": master_password.result}
-            ),
-        )
-        app_password = self._generated_password("mysql-app-password")
-        app = self._secret(
-            "mysql-app",
-            f"MySQL application user {db.app_username} (alternates with {db.app_username}_clone at each rotation)",
-        )
-        self._seed(
-            "mysql-app",
-            app,
-            pulumi.Output.json_dumps(
-                {
-                    **connection,
-                    "username": db.app_username,
-                    "password": app_password.result,
-                    "masterarn": master.arn,
-                }
-            ),
-        )
-        self._master_secret, self._app_secret = master, app
-        self.db_app_secret_arn = app.arn
-        return master
-
-    def _create_rotation(self, master: aws.secretsmanager.Secret) -> None:
-        """The users' rotation functions (components/data_credentials.py): the master rotates itself, the
-        application user alternates, its function also reading the master's secret."""
-        a = self._args
-        rotation_functions(
-            self._name,
-            a.name_prefix,
-            [
-                ("mysql-master", "single", master, []),
-                ("mysql-app", "alternating", self._app_secret, [master.arn]),
-            ],
-            db=a.settings.database,
-            region=a.region,
-            subnet_ids=a.network.private_subnet_ids,
-            security_group_id=a.rotation_sg_id,
-            parent=self,
         )
 
     def _create_replicas(
