@@ -19,7 +19,7 @@ import pulumi_aws as aws
 
 from components.context import RegionContext
 from components.contract import API_PORT, HTTPS_PORT, MYSQL_PORT, REDIS_PORT, WEB_PORT, SiteNetwork
-from components.network import (
+from components.network_builders import (
     ANYWHERE_V4,
     CLOUDFRONT_ORIGIN_FACING,
     flow_logs,
