@@ -115,6 +115,29 @@ def _defaults(config: Mapping[str, dict] | None) -> dict[str, Any]:
 Check = Callable[..., Iterator[str] | Iterable[str] | None]
 
 
+def _metadata(
+    name: str,
+    description: str,
+    level: str,
+    config: Mapping[str, dict] | None,
+    severity: str,
+    control: str | None,
+    remediation: str,
+    url: str | None,
+) -> dict[str, Any]:
+    """What the SDK's policy classes take besides the validation itself: the same for both kinds of policy."""
+    return {
+        "name": name,
+        "description": description,
+        "enforcement_level": EnforcementLevel(level),
+        "config_schema": _schema(config),
+        "severity": Severity(severity),
+        "framework": _framework(control),
+        "remediation_steps": remediation,
+        "url": url or _url(control),
+    }
+
+
 class TypedResourcePolicy(ResourceValidationPolicy):
     """A resource policy that judges the resource types it declares (`types`; None: every aws: resource).
 
@@ -176,14 +199,7 @@ def resource_policy(
     return TypedResourcePolicy(
         types=types,
         judge=judge,
-        name=name,
-        description=description,
-        enforcement_level=EnforcementLevel(level),
-        config_schema=_schema(config),
-        severity=Severity(severity),
-        framework=_framework(control),
-        remediation_steps=remediation,
-        url=url or _url(control),
+        **_metadata(name, description, level, config, severity, control, remediation, url),
     )
 
 
@@ -218,13 +234,5 @@ def stack_policy(
             stack_failure(name, exc, report_violation)
 
     return StackValidationPolicy(
-        name=name,
-        description=description,
-        validate=validate,
-        enforcement_level=EnforcementLevel(level),
-        config_schema=_schema(config),
-        severity=Severity(severity),
-        framework=_framework(control),
-        remediation_steps=remediation,
-        url=url or _url(control),
+        validate=validate, **_metadata(name, description, level, config, severity, control, remediation, url)
     )
