@@ -286,6 +286,15 @@ def bench_pack(sizes: list[int], config_file: Path | None) -> dict:
     return {"resourcePolicies": n_res, "stackPolicies": n_stack, "sizes": results}
 
 
+def write_result(result: dict, kind: str = "") -> Path:
+    """bench/results/<time><kind>.json, the path relative to the repository."""
+    results_dir = ROOT / "bench" / "results"
+    results_dir.mkdir(parents=True, exist_ok=True)
+    path = results_dir / time.strftime(f"%Y%m%dT%H%M%S{kind}.json")
+    path.write_text(json.dumps(result, indent=2) + "\n")
+    return path.relative_to(ROOT)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--stacks", nargs="*", default=["prod", "staging"])
@@ -335,11 +344,7 @@ def main() -> int:
                 f"AnalyzeStack per-resource cost at {sizes[-1]} vs {sizes[-2]}: {growth:.2f}× "
                 f"(do-nothing pack: {noop:.2f}×; ratio {growth / noop:.2f}, target ≤ 1.2)"
             )
-    results_dir = ROOT / "bench" / "results"
-    results_dir.mkdir(parents=True, exist_ok=True)
-    path = results_dir / time.strftime("%Y%m%dT%H%M%S.json")
-    path.write_text(json.dumps(result, indent=2) + "\n")
-    print(f"\nwritten {path.relative_to(ROOT)}")
+    print(f"\nwritten {write_result(result)}")
     return 0
 
 

@@ -28,7 +28,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -223,11 +222,9 @@ def main() -> int:
     print(
         f"do-nothing / ours: {result['ratio']:.4f} (≥ 1.0: ours does no more work per call than a pack that judges nothing)"
     )
-    results_dir = ROOT / "bench" / "results"
-    results_dir.mkdir(parents=True, exist_ok=True)
-    path = results_dir / time.strftime("%Y%m%dT%H%M%S-instructions.json")
-    path.write_text(json.dumps(result, indent=2) + "\n")
-    print(f"written {path.relative_to(ROOT)}")
+    from bench.__main__ import write_result
+
+    print(f"written {write_result(result, '-instructions')}")
     return 0
 
 
